@@ -1,0 +1,250 @@
+/**
+ * Every failure a user can act on is one class here: a stable `code` that scripts can match,
+ * a one-line `message`, a `hint` naming the next step, and the CLI `exitCode` it maps to.
+ * Nothing below the CLI prints; it throws one of these and the CLI renders it.
+ */
+
+/** Documented exit codes of the `db` command (see README and `db --help`). */
+export const ExitCode = {
+  ok: 0,
+  notOk: 1,
+  usage: 2,
+  database: 3,
+  standby: 4,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class VoipdbError extends Error {
+  abstract readonly code: string;
+  abstract readonly exitCode: ExitCodeValue;
+  readonly hint: string;
+
+  constructor(message: string, hint: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.hint = hint;
+  }
+
+  /** Extra lines shown under the message (a SQL excerpt with a caret, a list of problems). */
+  details(): string[] {
+    return [];
+  }
+}
+
+// ---------------------------------------------------------------- usage and configuration (exit 2)
+
+export class UsageError extends VoipdbError {
+  readonly code = 'USAGE';
+  readonly exitCode = ExitCode.usage;
+}
+
+export class ConfigInvalidError extends VoipdbError {
+  readonly code = 'CONFIG_INVALID';
+  readonly exitCode = ExitCode.usage;
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration (${problems.length} problems)`,
+      'fix the settings named above (flags, DATABASE_URL or the PG* variables) and run again',
+    );
+  }
+  override details(): string[] {
+    return this.problems.length > 1 ? this.problems.map((p) => `- ${p}`) : [];
+  }
+}
+
+export class NoConnectionConfiguredError extends VoipdbError {
+  readonly code = 'NO_CONNECTION';
+  readonly exitCode = ExitCode.usage;
+  constructor() {
+    super(
+      'no database connection is configured',
+      'pass --url postgres://user@host:port/voipdb, set DATABASE_URL, or set PGHOST/PGDATABASE (libpq variables); `npm start` runs a local server',
+    );
+  }
+}
+
+export class MigrationNameInvalidError extends VoipdbError {
+  readonly code = 'MIGRATION_NAME_INVALID';
+  readonly exitCode = ExitCode.usage;
+}
+
+export class SecretFileError extends VoipdbError {
+  readonly code = 'SECRET_FILE_UNREADABLE';
+  readonly exitCode = ExitCode.usage;
+}
+
+// ---------------------------------------------------------------- connection (exit 3)
+
+export class ConnectionFailedError extends VoipdbError {
+  readonly code: string;
+  readonly exitCode = ExitCode.database;
+  constructor(code: 'HOST_NOT_FOUND' | 'CONNECTION_REFUSED' | 'CONNECTION_TIMEOUT' | 'AUTH_FAILED' | 'DATABASE_NOT_FOUND' | 'CONNECTION_FAILED',
+    message: string, hint: string, cause?: unknown) {
+    super(message, hint, { cause });
+    this.code = code;
+  }
+}
+
+// ---------------------------------------------------------------- standby (exit 4)
+
+export class StandbyRefusedError extends VoipdbError {
+  readonly code = 'NODE_IS_STANDBY';
+  readonly exitCode = ExitCode.standby;
+  constructor(action: string, where: string) {
+    super(
+      `refusing to ${action}: ${where} is a hot standby (pg_is_in_recovery() is true); nothing was written`,
+      'run it against the primary (node 1); streaming replication brings the change to this node',
+    );
+  }
+}
+
+// ---------------------------------------------------------------- migrations (exit 3)
+
+export class MigrationChecksumMismatchError extends VoipdbError {
+  readonly code = 'MIGRATION_CHECKSUM_MISMATCH';
+  readonly exitCode = ExitCode.database;
+  constructor(readonly version: number, readonly file: string, applied: string, current: string) {
+    super(
+      `applied migration ${file} was changed after it ran (recorded sha256 ${applied.slice(0, 12)}…, file now ${current.slice(0, 12)}…)`,
+      'restore the file as it was applied (git checkout) and put the change in a new migration (`db new <name>`)',
+    );
+  }
+}
+
+export class MigrationFileMissingError extends VoipdbError {
+  readonly code = 'MIGRATION_FILE_MISSING';
+  readonly exitCode = ExitCode.database;
+  constructor(readonly version: number, name: string) {
+    super(
+      `applied migration ${String(version).padStart(4, '0')}_${name} has no file in the migrations folder`,
+      'restore the file from version control; applied history must stay in the repository',
+    );
+  }
+}
+
+export class MigrationOutOfOrderError extends VoipdbError {
+  readonly code = 'MIGRATION_OUT_OF_ORDER';
+  readonly exitCode = ExitCode.database;
+  constructor(readonly file: string, lastApplied: number) {
+    super(
+      `new migration ${file} sorts before the last applied version ${String(lastApplied).padStart(4, '0')}`,
+      'renumber it after the last applied migration (`db new` picks the next number)',
+    );
+  }
+}
+
+export class DuplicateMigrationVersionError extends VoipdbError {
+  readonly code = 'MIGRATION_VERSION_DUPLICATE';
+  readonly exitCode = ExitCode.database;
+  constructor(readonly version: number, files: string[]) {
+    super(`${files.length} migration files share version ${String(version).padStart(4, '0')}: ${files.join(', ')}`,
+      'give each migration its own number (`db new` picks the next free one)');
+  }
+}
+
+export class MigrationTargetUnknownError extends VoipdbError {
+  readonly code = 'MIGRATION_TARGET_UNKNOWN';
+  readonly exitCode = ExitCode.usage;
+  constructor(version: number) {
+    super(`no migration has version ${version}`, 'run `db status` to list the versions');
+  }
+}
+
+export class DownMigrationMissingError extends VoipdbError {
+  readonly code = 'MIGRATION_DOWN_MISSING';
+  readonly exitCode = ExitCode.database;
+  constructor(readonly file: string) {
+    super(`cannot revert ${file}: it has no down file; nothing after it was reverted`,
+      `write ${file.replace(/\.(sql|ts|js)$/, '.down.sql')} or stop the rollback at a later version with --to`);
+  }
+}
+
+export interface SqlErrorPosition {
+  file: string;
+  line: number;
+  column: number;
+  excerpt: string[];
+}
+
+/** A statement of a migration failed on the server: names the file, line and column. */
+export class MigrationFailedError extends VoipdbError {
+  readonly code = 'MIGRATION_FAILED';
+  readonly exitCode = ExitCode.database;
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly sqlState: string | undefined,
+    readonly position: SqlErrorPosition | undefined,
+    readonly serverDetail: string | undefined,
+    readonly serverHint: string | undefined,
+    cause: unknown,
+  ) {
+    super(
+      `${position ? `${file}:${position.line}:${position.column}` : file}: ${message}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}`,
+      serverHint ?? 'fix the migration and run `db migrate` again; the failed migration was rolled back',
+      { cause },
+    );
+  }
+  override details(): string[] {
+    const lines = [...(this.position?.excerpt ?? [])];
+    if (this.serverDetail) lines.push(`detail: ${this.serverDetail}`);
+    return lines;
+  }
+}
+
+export class MigrationLockBusyError extends VoipdbError {
+  readonly code = 'MIGRATION_LOCK_BUSY';
+  readonly exitCode = ExitCode.database;
+  constructor(waitedMs: number, holder: string) {
+    super(`another migration run holds the migration lock (waited ${Math.round(waitedMs / 1000)} s): ${holder}`,
+      'wait for that run to finish, or raise --lock-wait; if the holder is stuck, pg_terminate_backend(pid) releases the lock');
+  }
+}
+
+export class DdlLockTimeoutError extends VoipdbError {
+  readonly code = 'MIGRATION_LOCK_TIMEOUT';
+  readonly exitCode = ExitCode.database;
+  constructor(readonly file: string, attempts: number, lockTimeoutMs: number, blockers: string) {
+    super(`${file}: could not take its table locks within lock_timeout ${lockTimeoutMs} ms after ${attempts} attempts; it was rolled back${blockers ? `; blocked by ${blockers}` : ''}`,
+      'find the long transaction (pg_stat_activity) and let it finish, or raise --lock-timeout / --lock-retries');
+  }
+}
+
+export class InvalidIndexLeftError extends VoipdbError {
+  readonly code = 'MIGRATION_INVALID_INDEX';
+  readonly exitCode = ExitCode.database;
+}
+
+// ---------------------------------------------------------------- local server
+
+export class LocalServerError extends VoipdbError {
+  readonly code = 'LOCAL_SERVER';
+  readonly exitCode = ExitCode.database;
+}
+
+// ---------------------------------------------------------------- client-side (services)
+
+/** A write reached a hot standby (SQLSTATE 25006). Retrying on this node cannot succeed. */
+export class StandbyWriteError extends VoipdbError {
+  readonly code = 'STANDBY_WRITE';
+  readonly exitCode = ExitCode.standby;
+  constructor(cause: unknown) {
+    super('write refused: this node\'s database is a read-only hot standby (SQLSTATE 25006)',
+      'send writes to the primary, or wait until this node is promoted', { cause });
+  }
+}
+
+/** A query on the standby was cancelled by WAL replay (SQLSTATE 40001, conflict with recovery). Retryable. */
+export class RecoveryConflictError extends VoipdbError {
+  readonly code = 'RECOVERY_CONFLICT';
+  readonly exitCode = ExitCode.database;
+  readonly retryable = true;
+  constructor(cause: unknown) {
+    super('query cancelled by a conflict with recovery on the standby (SQLSTATE 40001)',
+      'retry the query (withRetry does); raise max_standby_streaming_delay or enable hot_standby_feedback if frequent', { cause });
+  }
+}
+
+export function isVoipdbError(e: unknown): e is VoipdbError {
+  return e instanceof VoipdbError;
+}
