@@ -1,0 +1,7 @@
+DO $$
+BEGIN
+  EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO PUBLIC', current_database());
+END
+$$;
+DROP SCHEMA voip;
+DROP SCHEMA kamailio;

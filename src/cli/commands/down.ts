@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { describeConnection } from '../../config/connection.js';
+import { resolveSettings } from '../../config/settings.js';
+import { down } from '../../engine/migrate.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import type { CliIO } from '../io.js';
+import { addConnectionOptions, addLimitOptions } from '../options.js';
+import { formatMs, progressPrinter } from './migrate.js';
+
+export function registerDown(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+  const cmd = program.command('down')
+    .description('revert applied migrations newest first with their .down.sql files')
+    .option('--to <version>', 'revert everything after this version (it stays applied; 0 reverts all)')
+    .option('--step <n>', 'revert the newest n migrations');
+  addConnectionOptions(cmd);
+  addLimitOptions(cmd);
+  cmd.action((opts: Record<string, string | undefined>) => run(async () => {
+    if ((opts.to === undefined) === (opts.step === undefined)) {
+      throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1` or `db down --to 3`');
+    }
+    const { connection, engine } = resolveSettings({ ...opts }, io.env, io.cwd);
+    io.out(`reverting on ${describeConnection(connection)}`);
+    const result = await down(connection, { ...engine, onEvent: progressPrinter(io, 'reverted') });
+    io.out(result.reverted.length === 0 ? 'nothing to revert' : `done: reverted ${result.reverted.length} migration(s) in ${formatMs(result.totalMs)}`);
+    return ExitCode.ok;
+  }));
+}

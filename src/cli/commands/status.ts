@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { describeConnection } from '../../config/connection.js';
+import { resolveSettings } from '../../config/settings.js';
+import { withConnection } from '../../database/connect.js';
+import { versionLabel } from '../../engine/files.js';
+import { migrationStatus, type StatusResult } from '../../engine/migrate.js';
+import { ExitCode } from '../../errors.js';
+import { paint, type CliIO } from '../io.js';
+import { addConnectionOptions } from '../options.js';
+
+/** The documented `db status --json` shape. */
+export function statusJson(s: StatusResult): object {
+  return {
+    node: { role: s.node.role, serverVersion: s.node.serverVersion },
+    applied: s.applied.map((a) => ({ version: a.version, name: a.name, checksum: a.checksum, appliedAt: a.appliedAt })),
+    pending: s.pending.map((p) => ({ version: p.version, name: p.name })),
+  };
+}
+
+export function registerStatus(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+  const cmd = program.command('status')
+    .description('applied and pending migrations, the server version, primary or standby (read-only; works on a standby)')
+    .option('--json', 'print one JSON object')
+    .option('--exit-code', 'exit 1 when anything is pending');
+  addConnectionOptions(cmd);
+  cmd.action((opts: Record<string, string | boolean | undefined>) => run(async () => {
+    const { connection, engine } = resolveSettings({ url: opts.url as string | undefined, migrationsDir: opts.migrationsDir as string | undefined }, io.env, io.cwd);
+    const status = await withConnection(connection, (client) => migrationStatus(client, engine.migrationsDir));
+    if (opts.json) {
+      io.out(JSON.stringify(statusJson(status)));
+    } else {
+      printStatus(io, describeConnection(connection), status);
+    }
+    return opts.exitCode && status.pending.length > 0 ? ExitCode.notOk : ExitCode.ok;
+  }));
+}
+
+export function printStatus(io: CliIO, where: string, s: StatusResult): void {
+  io.out(`${where}: PostgreSQL ${s.node.serverVersion}, ${s.node.role === 'primary' ? paint(io, 'green', 'primary') : paint(io, 'yellow', 'standby (read-only)')}`);
+  for (const a of s.applied) {
+    const flag = a.fileMissing ? paint(io, 'red', ' FILE MISSING') : a.fileChanged ? paint(io, 'red', ' FILE CHANGED SINCE APPLIED') : '';
+    io.out(`  ${paint(io, 'green', 'applied')} ${versionLabel(a.version)}_${a.name} ${paint(io, 'dim', `${a.appliedAt} by ${a.appliedBy}`)}${flag}`);
+  }
+  for (const p of s.pending) io.out(`  ${paint(io, 'yellow', 'pending')} ${versionLabel(p.version)}_${p.name}`);
+  io.out(`${s.applied.length} applied, ${s.pending.length} pending`);
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../errors.js';
+import { colorEnabled, type CliIO } from './io.js';
+import { renderError } from './render-error.js';
+import { registerDown } from './commands/down.js';
+import { registerLocal } from './commands/local.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerNew } from './commands/new.js';
+import { registerStatus } from './commands/status.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  done
+  1  ran, but not OK (pending migrations with --exit-code, failed checks)
+  2  usage or configuration error
+  3  database or migration error
+  4  refused: the node is a hot standby (run it on the primary)
+  (db doctor uses Nagios codes instead: 0 ok, 1 warning, 2 critical, 3 unknown)
+
+Connection: --url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGPORT, PGUSER,
+PGDATABASE, PGPASSWORD, ~/.pgpass). Passwords are never printed.`;
+
+/** Builds the program; exported for tests. Commands return exit codes; only main() exits. */
+export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Command {
+  const program = new Command('db')
+    .description('voipdb: schema, migrations and operations for the VoIP platform database')
+    .option('--verbose', 'show stack traces on errors')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  program.hook('preAction', (root) => { io.verbose = Boolean(root.opts().verbose); });
+
+  const run = async (fn: () => Promise<number>): Promise<void> => {
+    try {
+      setExitCode(await fn());
+    } catch (error) {
+      setExitCode(renderError(error, io));
+    }
+  };
+  registerMigrate(program, io, run);
+  registerDown(program, io, run);
+  registerStatus(program, io, run);
+  registerNew(program, io, run);
+  registerLocal(program, io, run);
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  return program;
+}
+
+async function main(): Promise<void> {
+  const io: CliIO = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+    color: colorEnabled(process.stderr, process.env),
+    verbose: process.argv.includes('--verbose'),
+  };
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(io, (code) => { exitCode = code; });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; everything else commander refuses is a usage error.
+      exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
+    } else {
+      exitCode = renderError(error, io);
+    }
+  }
+  process.exitCode = exitCode;
+}
+
+await main();

@@ -1,0 +1,21 @@
+import { ExitCode, isVoipdbError } from '../errors.js';
+import { paint, type CliIO } from './io.js';
+
+/**
+ * `error[CODE]: message`, the details, then `hint: …`. No stack unless --verbose. Returns the
+ * exit code. Unknown errors are bugs or raw driver errors: exit 3 with their message only.
+ */
+export function renderError(error: unknown, io: CliIO): number {
+  if (isVoipdbError(error)) {
+    io.err(`${paint(io, 'red', `error[${error.code}]`)}: ${error.message}`);
+    for (const line of error.details()) io.err(`  ${line}`);
+    io.err(`${paint(io, 'dim', 'hint')}: ${error.hint}`);
+    if (io.verbose && error.stack) io.err(error.stack);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.err(`${paint(io, 'red', 'error[INTERNAL]')}: ${message.split('\n')[0]}`);
+  io.err(`${paint(io, 'dim', 'hint')}: run again with --verbose for the stack trace, and report it`);
+  if (io.verbose && error instanceof Error && error.stack) io.err(error.stack);
+  return ExitCode.database;
+}

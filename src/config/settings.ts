@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { assertNoProblems, resolveConnection, type ConnectionConfig, type Env } from './connection.js';
+import { parseCount, parseDuration } from './durations.js';
+
+/** Raw option values as the CLI parsed them (strings, undefined when not given). */
+export interface RawOptions {
+  url?: string;
+  migrationsDir?: string;
+  lockWait?: string;
+  lockTimeout?: string;
+  statementTimeout?: string;
+  lockRetries?: string;
+  to?: string;
+  step?: string;
+}
+
+export interface EngineSettings {
+  migrationsDir: string;
+  lockWaitMs: number;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  lockRetries: number;
+  to?: number;
+  step?: number;
+}
+
+/**
+ * The one place where flags + environment + defaults become validated settings. Every problem
+ * is collected and reported together; a missing connection is its own error.
+ */
+export function resolveEngineSettings(raw: RawOptions, cwd: string): { settings: EngineSettings; problems: string[] } {
+  const problems: string[] = [];
+  const duration = (value: string | undefined, flag: string, fallback: number): number => {
+    if (value === undefined) return fallback;
+    const r = parseDuration(value, flag);
+    if ('problem' in r) { problems.push(r.problem); return fallback; }
+    return r.ms;
+  };
+  const count = (value: string | undefined, flag: string, min = 0): number | undefined => {
+    if (value === undefined) return undefined;
+    const r = parseCount(value, flag, min);
+    if ('problem' in r) { problems.push(r.problem); return undefined; }
+    return r.n;
+  };
+  const to = count(raw.to, '--to');
+  const step = count(raw.step, '--step', 1);
+  const settings: EngineSettings = {
+    migrationsDir: path.resolve(cwd, raw.migrationsDir ?? 'migrations'),
+    lockWaitMs: duration(raw.lockWait, '--lock-wait', 60_000),
+    lockTimeoutMs: duration(raw.lockTimeout, '--lock-timeout', 5_000),
+    statementTimeoutMs: duration(raw.statementTimeout, '--statement-timeout', 0),
+    lockRetries: count(raw.lockRetries, '--lock-retries') ?? 3,
+    ...(to !== undefined ? { to } : {}),
+    ...(step !== undefined ? { step } : {}),
+  };
+  return { settings, problems };
+}
+
+/** Connection + engine settings, all problems reported at once. */
+export function resolveSettings(raw: RawOptions, env: Env, cwd: string): { connection: ConnectionConfig; engine: EngineSettings } {
+  const { settings, problems } = resolveEngineSettings(raw, cwd);
+  const connection = resolveConnection({ url: raw.url, env, applicationName: 'voipdb' }, problems);
+  assertNoProblems(problems);
+  return { connection: connection!, engine: settings };
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DuplicateMigrationVersionError, UsageError } from '../errors.js';
+
+/** First line of a migration that must run outside a transaction (CREATE INDEX CONCURRENTLY). */
+export const NO_TRANSACTION_MARKER = '-- voipdb:no-transaction';
+
+const UP_FILE = /^(\d{1,9})_([a-z0-9][a-z0-9_]*)\.(sql|ts|js|mjs)$/;
+const DOWN_FILE = /^(\d{1,9})_([a-z0-9][a-z0-9_]*)\.down\.sql$/;
+
+export interface MigrationFile {
+  version: number;
+  name: string;
+  /** File name of the up migration, e.g. 0003_kamailio_schema.sql. */
+  file: string;
+  path: string;
+  kind: 'sql' | 'module';
+  /** sha256 of the up file with line endings normalised to \n. */
+  checksum: string;
+  /** SQL text (sql kind only). */
+  sql?: string;
+  transactional: boolean;
+  down?: { file: string; path: string; sql: string; transactional: boolean };
+}
+
+export function checksumOf(text: string): string {
+  return createHash('sha256').update(text.replace(/\r\n?/g, '\n')).digest('hex');
+}
+
+export function isNoTransaction(sql: string): boolean {
+  const firstLine = sql.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  return firstLine.trim() === NO_TRANSACTION_MARKER;
+}
+
+/**
+ * Reads the migrations folder. Ordering is by the numeric version, sorted here in code,
+ * never by the directory listing. Two files with one version are refused.
+ */
+export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (error) {
+    throw new UsageError(`cannot read the migrations folder ${dir}`, 'run from the repository root or pass --migrations-dir', { cause: error });
+  }
+  const ups = new Map<number, string[]>();
+  const downs = new Map<number, string>();
+  for (const name of names) {
+    const down = DOWN_FILE.exec(name);
+    if (down) {
+      downs.set(Number(down[1]), name);
+      continue;
+    }
+    const up = UP_FILE.exec(name);
+    if (up) {
+      const version = Number(up[1]);
+      ups.set(version, [...(ups.get(version) ?? []), name]);
+    }
+  }
+  for (const [version, files] of ups) {
+    if (files.length > 1) throw new DuplicateMigrationVersionError(version, files.sort());
+  }
+  const migrations: MigrationFile[] = [];
+  for (const [version, [file]] of [...ups.entries()].sort((a, b) => a[0] - b[0])) {
+    const filePath = path.join(dir, file!);
+    const text = await fs.readFile(filePath, 'utf8');
+    const match = UP_FILE.exec(file!)!;
+    const isSql = match[3] === 'sql';
+    const downName = downs.get(version);
+    let down: MigrationFile['down'];
+    if (downName) {
+      const downSql = await fs.readFile(path.join(dir, downName), 'utf8');
+      down = { file: downName, path: path.join(dir, downName), sql: downSql, transactional: !isNoTransaction(downSql) };
+    }
+    migrations.push({
+      version,
+      name: match[2]!,
+      file: file!,
+      path: filePath,
+      kind: isSql ? 'sql' : 'module',
+      checksum: checksumOf(text),
+      ...(isSql ? { sql: text } : {}),
+      transactional: isSql ? !isNoTransaction(text) : !/^\s*export\s+const\s+transactional\s*=\s*false/m.test(text),
+      ...(down ? { down } : {}),
+    });
+  }
+  return migrations;
+}
+
+export function versionLabel(version: number): string {
+  return String(version).padStart(4, '0');
+}

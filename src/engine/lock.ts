@@ -1,0 +1,39 @@
+import type pg from 'pg';
+import { MigrationLockBusyError } from '../errors.js';
+
+/**
+ * One migration run at a time, per server: a session-level advisory lock on the migration
+ * connection. Session level, so that it spans every migration's own transaction and is
+ * released by the server if this process dies. A fixed key (hashtext() may change across majors).
+ */
+export const MIGRATION_LOCK_KEY = '7432190015102301'; // "voipdb" migrations; bigint as text for pg
+
+export async function acquireMigrationLock(client: pg.Client, waitMs: number, pollMs = 100): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [MIGRATION_LOCK_KEY]);
+    if (rows[0]!.locked) return;
+    if (Date.now() - started >= waitMs) {
+      throw new MigrationLockBusyError(Date.now() - started, await describeLockHolder(client));
+    }
+    await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, waitMs - (Date.now() - started)))));
+  }
+}
+
+export async function releaseMigrationLock(client: pg.Client): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+}
+
+/** "pid 1234, application_name voipdb, user postgres, since 2026-…" for the error message. */
+async function describeLockHolder(client: pg.Client): Promise<string> {
+  const { rows } = await client.query<{ pid: number; application_name: string; usename: string; backend_start: Date; client_addr: string | null }>(
+    `SELECT a.pid, a.application_name, a.usename, a.backend_start, a.client_addr::text AS client_addr
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted
+        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint AND l.objsubid = 1`,
+    [MIGRATION_LOCK_KEY],
+  );
+  const h = rows[0];
+  if (!h) return 'the holder has just released it';
+  return `pid ${h.pid}, application_name "${h.application_name}", user ${h.usename}${h.client_addr ? ` from ${h.client_addr}` : ''}, connected since ${h.backend_start.toISOString()}`;
+}

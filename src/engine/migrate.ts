@@ -1,0 +1,205 @@
+import type pg from 'pg';
+import { Umzug, MigrationError, type RunnableMigration } from 'umzug';
+import type { ConnectionConfig, Env } from '../config/connection.js';
+import { describeConnection } from '../config/connection.js';
+import { connect, readNodeRole } from '../database/connect.js';
+import { StandbyRefusedError } from '../errors.js';
+import { readMigrationFiles, type MigrationFile } from './files.js';
+import { ensureHistoryTable, readHistory } from './history.js';
+import { acquireMigrationLock, releaseMigrationLock } from './lock.js';
+import { planDown, planUp, verifyHistory } from './plan.js';
+import { runMigration, type MigrationEvent, type MigrationLimits } from './run-migration.js';
+import { runPostMigrateSteps, type PostMigrateReport } from './post-migrate.js';
+
+export interface EngineOptions extends Partial<MigrationLimits> {
+  migrationsDir: string;
+  /** How long to wait for another run's migration lock before giving up. */
+  lockWaitMs?: number;
+  /** Environment for role passwords (VOIPDB_*_PASSWORD[_FILE]); never process.env implicitly. */
+  env?: Env;
+  onEvent?: (event: MigrationEvent) => void;
+}
+
+export const DEFAULT_LIMITS: MigrationLimits = { lockTimeoutMs: 5_000, statementTimeoutMs: 0, lockRetries: 3, retryBackoffMs: 1_000 };
+export const DEFAULT_LOCK_WAIT_MS = 60_000;
+
+export interface NodeInfo { role: 'primary' | 'standby'; serverVersion: string }
+
+export interface MigrateResult {
+  node: NodeInfo;
+  applied: Array<{ version: number; name: string; durationMs: number }>;
+  /** Migrations that were already applied before this run. */
+  upToDate: number;
+  postMigrate: PostMigrateReport;
+  totalMs: number;
+}
+
+export interface DryRunResult {
+  node: NodeInfo;
+  wouldApply: Array<{ version: number; name: string; file: string; transactional: boolean; sql: string }>;
+}
+
+function limitsOf(options: EngineOptions): MigrationLimits {
+  return {
+    lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LIMITS.lockTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_LIMITS.statementTimeoutMs,
+    lockRetries: options.lockRetries ?? DEFAULT_LIMITS.lockRetries,
+    retryBackoffMs: options.retryBackoffMs ?? DEFAULT_LIMITS.retryBackoffMs,
+  };
+}
+
+/** Refuses on a hot standby before anything is locked or written. */
+async function requirePrimary(client: pg.Client, config: ConnectionConfig, action: string): Promise<NodeInfo> {
+  const node = await readNodeRole(client);
+  if (node.role === 'standby') throw new StandbyRefusedError(action, describeConnection(config));
+  return { role: node.role, serverVersion: node.serverVersion };
+}
+
+/**
+ * `db migrate`: applies pending migrations up to `to` (all when absent), one transaction each,
+ * under the migration lock; then the post-migrate steps (role passwords from the environment).
+ */
+export async function migrate(config: ConnectionConfig, options: EngineOptions & { to?: number }): Promise<MigrateResult> {
+  const started = performance.now();
+  const files = await readMigrationFiles(options.migrationsDir);
+  const client = await connect(config);
+  try {
+    const node = await requirePrimary(client, config, 'migrate');
+    // Refuse on a bad history before locking or writing anything.
+    const before = await readHistory(client);
+    verifyHistory(files, before);
+    planUp(files, before, options.to);
+
+    await acquireMigrationLock(client, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+    try {
+      await ensureHistoryTable(client);
+      // Re-read under the lock: another run may have applied migrations meanwhile.
+      const history = await readHistory(client);
+      verifyHistory(files, history);
+      const plan = planUp(files, history, options.to);
+      const applied: MigrateResult['applied'] = [];
+      await runWithUmzug(client, plan, 'up', limitsOf(options), (event) => {
+        if (event.type === 'done') applied.push({ version: event.migration.version, name: event.migration.name, durationMs: event.durationMs });
+        options.onEvent?.(event);
+      });
+      const postMigrate = await runPostMigrateSteps(client, options.env ?? {});
+      return { node, applied, upToDate: history.length, postMigrate, totalMs: performance.now() - started };
+    } finally {
+      await releaseMigrationLock(client).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** `db migrate --dry-run`: what would run, with its SQL. Reads only; takes no lock. */
+export async function planMigrate(config: ConnectionConfig, options: EngineOptions & { to?: number }): Promise<DryRunResult> {
+  const files = await readMigrationFiles(options.migrationsDir);
+  const client = await connect(config);
+  try {
+    const node = await readNodeRole(client);
+    const history = await readHistory(client);
+    verifyHistory(files, history);
+    const plan = planUp(files, history, options.to);
+    return {
+      node: { role: node.role, serverVersion: node.serverVersion },
+      wouldApply: plan.map((m) => ({ version: m.version, name: m.name, file: m.file, transactional: m.transactional, sql: m.sql ?? `-- ${m.file}: TypeScript migration (up)` })),
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface DownResult {
+  node: NodeInfo;
+  reverted: Array<{ version: number; name: string; durationMs: number }>;
+  totalMs: number;
+}
+
+/** `db down --to <version> | --step <n>`: reverts newest first with the down files. */
+export async function down(config: ConnectionConfig, options: EngineOptions & { to?: number; step?: number }): Promise<DownResult> {
+  const started = performance.now();
+  const files = await readMigrationFiles(options.migrationsDir);
+  const target = { ...(options.to !== undefined ? { to: options.to } : {}), ...(options.step !== undefined ? { step: options.step } : {}) };
+  const client = await connect(config);
+  try {
+    const node = await requirePrimary(client, config, 'revert migrations');
+    const before = await readHistory(client);
+    verifyHistory(files, before);
+    planDown(files, before, target);
+    await acquireMigrationLock(client, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+    try {
+      const history = await readHistory(client);
+      verifyHistory(files, history);
+      const plan = planDown(files, history, target);
+      const reverted: DownResult['reverted'] = [];
+      await runWithUmzug(client, plan, 'down', limitsOf(options), (event) => {
+        if (event.type === 'done') reverted.push({ version: event.migration.version, name: event.migration.name, durationMs: event.durationMs });
+        options.onEvent?.(event);
+      });
+      return { node, reverted, totalMs: performance.now() - started };
+    } finally {
+      await releaseMigrationLock(client).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * umzug sequences the planned migrations and emits their events; our history table is its
+ * storage (rows are written inside each migration's transaction, so its log calls are no-ops).
+ */
+async function runWithUmzug(
+  client: pg.Client, plan: MigrationFile[], direction: 'up' | 'down', limits: MigrationLimits, onEvent: (e: MigrationEvent) => void,
+): Promise<void> {
+  if (plan.length === 0) return;
+  const ordered = [...plan].sort((a, b) => a.version - b.version);
+  const migrations: Array<RunnableMigration<object>> = ordered.map((m) => ({
+    name: m.file,
+    up: async () => { await runMigration(client, m, 'up', limits, onEvent); },
+    down: async () => { await runMigration(client, m, 'down', limits, onEvent); },
+  }));
+  const executed = direction === 'up' ? [] : ordered.map((m) => m.file);
+  const umzug = new Umzug<object>({
+    migrations,
+    context: {},
+    logger: undefined,
+    storage: {
+      executed: async () => executed,
+      logMigration: async () => undefined,
+      unlogMigration: async () => undefined,
+    },
+  });
+  try {
+    if (direction === 'up') await umzug.up();
+    else await umzug.down({ to: 0 });
+  } catch (error) {
+    // umzug wraps the failure; the cause is already one of our typed errors.
+    throw error instanceof MigrationError ? (error.cause ?? error) : error;
+  }
+}
+
+export interface StatusResult {
+  node: NodeInfo;
+  applied: Array<{ version: number; name: string; checksum: string; appliedAt: string; durationMs: number; appliedBy: string; fileChanged: boolean; fileMissing: boolean }>;
+  pending: Array<{ version: number; name: string }>;
+}
+
+/** `db status`: applied and pending migrations and the node's role. Reads only; works on a standby. */
+export async function migrationStatus(client: pg.Client, migrationsDir: string): Promise<StatusResult> {
+  const files = await readMigrationFiles(migrationsDir);
+  const node = await readNodeRole(client);
+  const history = await readHistory(client);
+  const byVersion = new Map(files.map((f) => [f.version, f]));
+  const done = new Set(history.map((h) => h.version));
+  return {
+    node: { role: node.role, serverVersion: node.serverVersion },
+    applied: history.map((h) => ({
+      version: h.version, name: h.name, checksum: h.checksum, appliedAt: h.appliedAt.toISOString(), durationMs: h.durationMs, appliedBy: h.appliedBy,
+      fileChanged: byVersion.has(h.version) && byVersion.get(h.version)!.checksum !== h.checksum,
+      fileMissing: !byVersion.has(h.version),
+    })),
+    pending: files.filter((f) => !done.has(f.version)).map((f) => ({ version: f.version, name: f.name })),
+  };
+}

@@ -1,0 +1,212 @@
+import { pathToFileURL } from 'node:url';
+import { Kysely, PostgresDialect } from 'kysely';
+import type pg from 'pg';
+import { DdlLockTimeoutError, InvalidIndexLeftError, MigrationFailedError, UsageError, type VoipdbError } from '../errors.js';
+import { caretExcerpt, lineAndColumn, splitStatements } from '../sql/parse.js';
+import type { MigrationFile } from './files.js';
+import { recordApplied, recordReverted } from './history.js';
+
+/** Per-migration safety limits (see `db migrate --help`). */
+export interface MigrationLimits {
+  /** lock_timeout for every statement of a migration, so DDL never queues behind a long transaction. */
+  lockTimeoutMs: number;
+  /** statement_timeout; 0 = off. */
+  statementTimeoutMs: number;
+  /** How many times a migration that hit lock_timeout is retried (after the first attempt). */
+  lockRetries: number;
+  /** First backoff between attempts; doubles each time. */
+  retryBackoffMs: number;
+}
+
+export type MigrationEvent =
+  | { type: 'start'; direction: 'up' | 'down'; migration: MigrationFile }
+  | { type: 'done'; direction: 'up' | 'down'; migration: MigrationFile; durationMs: number }
+  | { type: 'retry'; migration: MigrationFile; attempt: number; waitMs: number };
+
+type Direction = 'up' | 'down';
+
+interface Step {
+  file: string;
+  sql: string;
+  transactional: boolean;
+}
+
+/**
+ * Applies (or reverts) one migration. A transactional migration runs in its own transaction
+ * with its history row written inside it: a failure leaves neither schema changes nor a row.
+ * A lock_timeout is retried with backoff, then reported.
+ */
+export async function runMigration(
+  client: pg.Client, migration: MigrationFile, direction: Direction, limits: MigrationLimits, onEvent: (e: MigrationEvent) => void,
+): Promise<number> {
+  onEvent({ type: 'start', direction, migration });
+  const started = performance.now();
+  const step = stepFor(migration, direction);
+  if (step && !step.transactional) {
+    await runOutsideTransaction(client, migration, step, direction, limits, started);
+  } else {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await runInTransaction(client, migration, step, direction, limits, started);
+        break;
+      } catch (error) {
+        if (!isLockTimeout(error)) throw error;
+        if (attempt >= limits.lockRetries) {
+          throw new DdlLockTimeoutError(step?.file ?? migration.file, attempt + 1, limits.lockTimeoutMs, await describeBlockers(client));
+        }
+        const waitMs = limits.retryBackoffMs * 2 ** attempt;
+        onEvent({ type: 'retry', migration, attempt: attempt + 1, waitMs });
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+  const durationMs = performance.now() - started;
+  onEvent({ type: 'done', direction, migration, durationMs });
+  return durationMs;
+}
+
+function stepFor(m: MigrationFile, direction: Direction): Step | undefined {
+  if (m.kind === 'module') return undefined;
+  if (direction === 'up') return { file: m.file, sql: m.sql!, transactional: m.transactional };
+  return { file: m.down!.file, sql: m.down!.sql, transactional: m.down!.transactional };
+}
+
+async function applyLimits(client: pg.Client, limits: MigrationLimits, scope: 'LOCAL' | 'SESSION'): Promise<void> {
+  // SET cannot take bind parameters; the values are integers we validated.
+  await client.query(`SET ${scope} lock_timeout = ${Math.trunc(limits.lockTimeoutMs)}; SET ${scope} statement_timeout = ${Math.trunc(limits.statementTimeoutMs)}`);
+}
+
+async function runInTransaction(
+  client: pg.Client, m: MigrationFile, step: Step | undefined, direction: Direction, limits: MigrationLimits, started: number,
+): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await applyLimits(client, limits, 'LOCAL');
+    if (step) {
+      await runSql(client, step.file, step.sql, 0);
+    } else {
+      await runModule(client, m, direction);
+    }
+    if (direction === 'up') await recordApplied(client, m, performance.now() - started);
+    else await recordReverted(client, m.version);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * `-- voipdb:no-transaction` migrations (CREATE INDEX CONCURRENTLY): each statement alone,
+ * split by PostgreSQL's grammar. If one fails, an invalid index it left behind is dropped and
+ * named in the error; statements before it stay applied, so such files should be idempotent.
+ */
+async function runOutsideTransaction(
+  client: pg.Client, m: MigrationFile, step: Step, direction: Direction, limits: MigrationLimits, started: number,
+): Promise<void> {
+  const statements = await splitStatements(step.sql);
+  await applyLimits(client, limits, 'SESSION');
+  try {
+    for (const statement of statements) {
+      const before = await invalidIndexes(client);
+      try {
+        await runSql(client, step.file, statement.text, statement.start, step.sql);
+      } catch (error) {
+        const left = (await invalidIndexes(client)).filter((name) => !before.includes(name));
+        for (const name of left) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+        if (left.length > 0 && error instanceof MigrationFailedError) {
+          throw new InvalidIndexLeftError(
+            `${error.message}; the invalid index ${left.join(', ')} it left behind was dropped`,
+            'fix the cause (often duplicate rows for a UNIQUE index) and run `db migrate` again', { cause: error });
+        }
+        throw error;
+      }
+    }
+    if (direction === 'up') await recordApplied(client, m, performance.now() - started);
+    else await recordReverted(client, m.version);
+  } finally {
+    await client.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined);
+  }
+}
+
+/** Invalid indexes as quoted qualified names, for spotting the one a failed CONCURRENTLY left. */
+async function invalidIndexes(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE NOT i.indisvalid ORDER BY 1`);
+  return rows.map((r) => r.name);
+}
+
+/** Runs SQL text; a server error becomes a MigrationFailedError naming file, line and column. */
+async function runSql(client: pg.Client, file: string, sql: string, offsetInFile: number, fileText = sql): Promise<void> {
+  try {
+    await client.query(sql);
+  } catch (error) {
+    throw toMigrationError(error, file, offsetInFile, fileText);
+  }
+}
+
+function toMigrationError(error: unknown, file: string, offsetInFile: number, fileText: string): unknown {
+  const e = error as { code?: string; message?: string; position?: string; detail?: string; hint?: string };
+  if (typeof e.code !== 'string' || isLockTimeout(error)) return error;
+  let position;
+  if (e.position) {
+    const offset = offsetInFile + Number(e.position) - 1;
+    position = { file, ...lineAndColumn(fileText, offset), excerpt: caretExcerpt(fileText, offset) };
+  }
+  return new MigrationFailedError(file, e.message ?? String(error), e.code, position, e.detail, e.hint, error);
+}
+
+function isLockTimeout(error: unknown): boolean {
+  return (error as { code?: string }).code === '55P03';
+}
+
+async function describeBlockers(client: pg.Client): Promise<string> {
+  const { rows } = await client.query<{ pid: number; usename: string; state: string; since: string }>(
+    `SELECT pid, usename, state, to_char(xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' AS since
+       FROM pg_stat_activity
+      WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()
+      ORDER BY xact_start LIMIT 3`);
+  return rows.map((r) => `pid ${r.pid} (${r.usename}, ${r.state}, transaction open since ${r.since})`).join('; ');
+}
+
+// ------------------------------------------------------------------ TypeScript / JS migrations
+
+interface ModuleMigration {
+  up: (db: Kysely<unknown>) => Promise<unknown>;
+  down?: (db: Kysely<unknown>) => Promise<unknown>;
+}
+
+/** A TypeScript/JS migration gets a Kysely bound to the migration's own connection and transaction. */
+async function runModule(client: pg.Client, m: MigrationFile, direction: Direction): Promise<void> {
+  const mod = await importMigration(m);
+  const fn = direction === 'up' ? mod.up : mod.down;
+  if (typeof fn !== 'function') {
+    throw new UsageError(`${m.file} does not export a function \`${direction}\``, 'export `up(db)` (and `down(db)` to make it revertible)');
+  }
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: singleClientPool(client) }) });
+  try {
+    await fn(db);
+  } catch (error) {
+    throw toMigrationError(error, m.file, 0, '') as VoipdbError;
+  }
+}
+
+async function importMigration(m: MigrationFile): Promise<ModuleMigration> {
+  if (m.path.endsWith('.ts')) {
+    // Node 20 cannot import TypeScript by itself: tsx compiles it in-process.
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(pathToFileURL(m.path).href, import.meta.url)) as ModuleMigration;
+  }
+  return (await import(pathToFileURL(m.path).href)) as ModuleMigration;
+}
+
+/** A pool of exactly one, already connected client that Kysely must never close. */
+function singleClientPool(client: pg.Client): ConstructorParameters<typeof PostgresDialect>[0]['pool'] {
+  const connection = { query: client.query.bind(client), release: () => undefined };
+  return {
+    connect: async () => connection as unknown as pg.PoolClient,
+    end: async () => undefined,
+  } as unknown as pg.Pool;
+}
