@@ -154,7 +154,7 @@ export class DownMigrationMissingError extends VoipdbError {
   readonly code = 'MIGRATION_DOWN_MISSING';
   readonly exitCode = ExitCode.database;
   constructor(readonly file: string) {
-    super(`cannot revert ${file}: it has no down file; nothing after it was reverted`,
+    super(`cannot revert ${file}: it has no down file; nothing was reverted`,
       `write ${file.replace(/\.(sql|ts|js)$/, '.down.sql')} or stop the rollback at a later version with --to`);
   }
 }
