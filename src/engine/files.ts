@@ -21,6 +21,8 @@ export interface MigrationFile {
   /** SQL text (sql kind only). */
   sql?: string;
   transactional: boolean;
+  /** Whether it can be reverted: a .down.sql file, or a module exporting `down`. */
+  hasDown: boolean;
   down?: { file: string; path: string; sql: string; transactional: boolean };
 }
 
@@ -82,6 +84,7 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
       checksum: checksumOf(text),
       ...(isSql ? { sql: text } : {}),
       transactional: isSql ? !isNoTransaction(text) : !/^\s*export\s+const\s+transactional\s*=\s*false/m.test(text),
+      hasDown: isSql ? down !== undefined : /export\s+(async\s+)?(function|const|let)\s+down\b/.test(text),
       ...(down ? { down } : {}),
     });
   }

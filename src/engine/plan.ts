@@ -46,7 +46,7 @@ export function planDown(
   const newestFirst = [...applied].reverse();
   const chosen = target.step !== undefined ? newestFirst.slice(0, target.step) : newestFirst.filter((a) => a.version > target.to!);
   const plan = chosen.map((a) => byVersion.get(a.version)!);
-  const withoutDown = plan.find((f) => !f.down);
+  const withoutDown = plan.find((f) => !f.hasDown);
   if (withoutDown) throw new DownMigrationMissingError(withoutDown.file);
   return plan;
 }

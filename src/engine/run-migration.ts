@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { DdlLockTimeoutError, InvalidIndexLeftError, MigrationFailedError, UsageError, type VoipdbError } from '../errors.js';
-import { caretExcerpt, lineAndColumn, splitStatements } from '../sql/parse.js';
+import { caretExcerpt, lineAndColumn, splitStatements, type SqlStatement } from '../sql/parse.js';
 import type { MigrationFile } from './files.js';
 import { recordApplied, recordReverted } from './history.js';
 
@@ -83,7 +83,7 @@ async function runInTransaction(
   try {
     await applyLimits(client, limits, 'LOCAL');
     if (step) {
-      await runSql(client, step.file, step.sql, 0);
+      await runSql(client, step.file, step.sql);
     } else {
       await runModule(client, m, direction);
     }
@@ -104,13 +104,13 @@ async function runInTransaction(
 async function runOutsideTransaction(
   client: pg.Client, m: MigrationFile, step: Step, direction: Direction, limits: MigrationLimits, started: number,
 ): Promise<void> {
-  const statements = await splitStatements(step.sql);
+  const statements = await statementsOf(step.file, step.sql);
   await applyLimits(client, limits, 'SESSION');
   try {
     for (const statement of statements) {
       const before = await invalidIndexes(client);
       try {
-        await runSql(client, step.file, statement.text, statement.start, step.sql);
+        await runStatement(client, step.file, statement.text, statement.start, step.sql);
       } catch (error) {
         const left = (await invalidIndexes(client)).filter((name) => !before.includes(name));
         for (const name of left) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
@@ -138,23 +138,41 @@ async function invalidIndexes(client: pg.Client): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** Runs SQL text; a server error becomes a MigrationFailedError naming file, line and column. */
-async function runSql(client: pg.Client, file: string, sql: string, offsetInFile: number, fileText = sql): Promise<void> {
+/**
+ * Runs a file's SQL statement by statement (split by PostgreSQL's grammar, as psql does), so a
+ * failure is located even when the server gives no position: the file, line and column of the
+ * failing statement, or of the exact token when the server reports one.
+ */
+async function runSql(client: pg.Client, file: string, fileText: string): Promise<void> {
+  for (const statement of await statementsOf(file, fileText)) await runStatement(client, file, statement.text, statement.start, fileText);
+}
+
+/** The file's statements; a syntax error is reported with its line and column before anything runs. */
+async function statementsOf(file: string, fileText: string): Promise<SqlStatement[]> {
+  try {
+    return await splitStatements(fileText);
+  } catch (error) {
+    const cursor = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
+    const offset = Math.max(0, cursor ?? 0);
+    throw new MigrationFailedError(file, `syntax error: ${(error as Error).message}`, '42601',
+      { file, ...lineAndColumn(fileText, offset), excerpt: caretExcerpt(fileText, offset) }, undefined, undefined, error);
+  }
+}
+
+async function runStatement(client: pg.Client, file: string, sql: string, start: number, fileText: string): Promise<void> {
   try {
     await client.query(sql);
   } catch (error) {
-    throw toMigrationError(error, file, offsetInFile, fileText);
+    throw toMigrationError(error, file, start, fileText);
   }
 }
 
 function toMigrationError(error: unknown, file: string, offsetInFile: number, fileText: string): unknown {
   const e = error as { code?: string; message?: string; position?: string; detail?: string; hint?: string };
   if (typeof e.code !== 'string' || isLockTimeout(error)) return error;
-  let position;
-  if (e.position) {
-    const offset = offsetInFile + Number(e.position) - 1;
-    position = { file, ...lineAndColumn(fileText, offset), excerpt: caretExcerpt(fileText, offset) };
-  }
+  // Without a server position, point at the start of the failing statement.
+  const offset = offsetInFile + (e.position ? Number(e.position) - 1 : 0);
+  const position = fileText ? { file, ...lineAndColumn(fileText, offset), excerpt: caretExcerpt(fileText, offset) } : undefined;
   return new MigrationFailedError(file, e.message ?? String(error), e.code, position, e.detail, e.hint, error);
 }
 
