@@ -245,6 +245,31 @@ export class RecoveryConflictError extends VoipdbError {
   }
 }
 
+/**
+ * A CDR's start time falls outside every partition of voip.cdr (SQLSTATE 23514, "no partition of
+ * relation ... found for row"). There is no default partition on purpose: the service answers
+ * non-2xx, FreeSWITCH retries or keeps the CDR file, and nothing lands silently.
+ */
+export class CdrPartitionMissingError extends VoipdbError {
+  readonly code = 'CDR_PARTITION_MISSING';
+  readonly exitCode = ExitCode.database;
+  constructor(readonly startStamp: Date | undefined, cause: unknown) {
+    super(
+      `no partition of voip.cdr holds this CDR${startStamp ? ` (start ${startStamp.toISOString()}, partition cdr_${startStamp.toISOString().slice(0, 7).replace('-', '')} is missing)` : ''}; it was not stored`,
+      'create the partitions (`db partitions --ahead <months>`, or SELECT voip.cdr_create_partition(<start>) for an old month) and post it again',
+      { cause });
+  }
+}
+
+/** A provisioning call named a SIP domain that voip.domains does not have. */
+export class VoipDomainNotFoundError extends VoipdbError {
+  readonly code = 'VOIP_DOMAIN_NOT_FOUND';
+  readonly exitCode = ExitCode.usage;
+  constructor(readonly domain: string) {
+    super(`no domain ${JSON.stringify(domain)} in voip.domains`, 'create the domain first, or check its spelling (domains are stored in lower case)');
+  }
+}
+
 export function isVoipdbError(e: unknown): e is VoipdbError {
   return e instanceof VoipdbError;
 }
