@@ -215,6 +215,15 @@ export class InvalidIndexLeftError extends VoipdbError {
   readonly exitCode = ExitCode.database;
 }
 
+export class PlatformRoleMissingError extends VoipdbError {
+  readonly code = 'ROLE_MISSING';
+  readonly exitCode = ExitCode.database;
+  constructor(readonly role: string) {
+    super(`role ${role} does not exist on this server, so its password cannot be set`,
+      'run `db migrate` (migration 0002 creates the platform roles) before setting passwords');
+  }
+}
+
 // ---------------------------------------------------------------- local server
 
 export class LocalServerError extends VoipdbError {
