@@ -56,6 +56,15 @@ async function requirePrimary(client: pg.Client, config: ConnectionConfig, actio
 }
 
 /**
+ * If this process dies mid-migration, the server would otherwise keep running the statement (and
+ * hold the migration lock) until it next writes to the socket. PostgreSQL 14+ can poll the
+ * client: the transaction is then rolled back and the lock released within a second.
+ */
+async function watchForDeadClient(client: pg.Client): Promise<void> {
+  await client.query("SELECT set_config('client_connection_check_interval', '1000', false) WHERE current_setting('server_version_num')::int >= 140000");
+}
+
+/**
  * `db migrate`: applies pending migrations up to `to` (all when absent), one transaction each,
  * under the migration lock; then the post-migrate steps (role passwords from the environment).
  */
@@ -65,6 +74,7 @@ export async function migrate(config: ConnectionConfig, options: EngineOptions &
   const client = await connect(config);
   try {
     const node = await requirePrimary(client, config, 'migrate');
+    await watchForDeadClient(client);
     // Refuse on a bad history before locking or writing anything.
     const before = await readHistory(client);
     verifyHistory(files, before);
@@ -124,6 +134,7 @@ export async function down(config: ConnectionConfig, options: EngineOptions & { 
   const client = await connect(config);
   try {
     const node = await requirePrimary(client, config, 'revert migrations');
+    await watchForDeadClient(client);
     const before = await readHistory(client);
     verifyHistory(files, before);
     planDown(files, before, target);
