@@ -1,3 +1,4 @@
+import pgpass from 'pgpass';
 import { ConfigInvalidError, NoConnectionConfiguredError } from '../errors.js';
 
 /** Where to connect. The password is kept apart so that nothing renders it by accident. */
@@ -121,9 +122,19 @@ export function connectionUrlWithPassword(config: ConnectionConfig): string {
   return url.toString();
 }
 
+/**
+ * libpq's password file (~/.pgpass or PGPASSFILE), read by the `pgpass` package that pg itself
+ * used before deprecating its built-in support; looked up only when no password was given.
+ */
+function passwordFromPgpass(config: ConnectionConfig): () => Promise<string> {
+  return () => new Promise((resolve) => {
+    pgpass({ host: config.host, port: config.port, database: config.database, user: config.user }, (password) => resolve(password ?? ''));
+  });
+}
+
 /** Options for `pg.Client` / `pg.Pool`. */
 export function toPgOptions(config: ConnectionConfig): {
-  host: string; port: number; user: string; database: string; password?: string;
+  host: string; port: number; user: string; database: string; password: string | (() => Promise<string>);
   application_name: string; ssl?: boolean | { rejectUnauthorized: boolean }; connectionTimeoutMillis: number;
 } {
   const ssl = config.sslmode === undefined || config.sslmode === 'disable' || config.sslmode === 'prefer' || config.sslmode === 'allow'
@@ -134,7 +145,7 @@ export function toPgOptions(config: ConnectionConfig): {
     port: config.port,
     user: config.user,
     database: config.database,
-    ...(config.password !== undefined ? { password: config.password } : {}),
+    password: config.password ?? passwordFromPgpass(config),
     application_name: config.applicationName,
     ...(ssl !== undefined ? { ssl } : {}),
     connectionTimeoutMillis: 10_000,

@@ -51,7 +51,7 @@ export function connectionError(error: unknown, config: ConnectionConfig): Conne
   }
   if (/password must be a string|SASL/i.test(message)) {
     return new ConnectionFailedError('AUTH_FAILED', `the server asks a password for user "${config.user}" and none was given (${where})`,
-      'put the password in the URL, PGPASSWORD or ~/.pgpass', error);
+      'put the password in the URL, PGPASSWORD, or a password file (~/.pgpass or PGPASSFILE)', error);
   }
   return new ConnectionFailedError('CONNECTION_FAILED', `cannot connect to ${where}: ${redactMessage(message, config)}`,
     'check the connection settings', error);
