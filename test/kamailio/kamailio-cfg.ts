@@ -1,0 +1,78 @@
+/**
+ * A minimal Kamailio 5.6 configuration for the end-to-end test: every module of the target
+ * deployment that reads or writes the database is loaded against voipdb, so that startup
+ * checks their `version` rows and the role's privileges. REGISTER is digest-authenticated
+ * against kamailio.subscriber and saved to kamailio.location (usrloc db_mode 2: write-back).
+ */
+export function kamailioConfig(options: { modulesDir: string; sipPort: number; dbUrl: string }): string {
+  const db = JSON.stringify(options.dbUrl);
+  return `#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+listen=udp:127.0.0.1:${options.sipPort}
+alias="example.test"
+auto_aliases=no
+mpath="${options.modulesDir}/"
+
+loadmodule "db_postgres.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "xlog.so"
+loadmodule "maxfwd.so"
+loadmodule "siputils.so"
+loadmodule "textops.so"
+loadmodule "auth.so"
+loadmodule "auth_db.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "domain.so"
+loadmodule "permissions.so"
+loadmodule "dispatcher.so"
+loadmodule "dialog.so"
+loadmodule "acc.so"
+loadmodule "htable.so"
+
+modparam("auth_db", "db_url", ${db})
+modparam("auth_db", "calculate_ha1", 0)
+modparam("auth_db", "password_column", "ha1")
+modparam("auth_db", "load_credentials", "")
+modparam("usrloc", "db_url", ${db})
+modparam("usrloc", "db_mode", 2)
+modparam("usrloc", "timer_interval", 2)
+modparam("domain", "db_url", ${db})
+modparam("permissions", "db_url", ${db})
+modparam("permissions", "load_backends", 1)
+modparam("dispatcher", "db_url", ${db})
+modparam("dialog", "db_url", ${db})
+modparam("dialog", "db_mode", 1)
+modparam("acc", "db_url", ${db})
+modparam("htable", "db_url", ${db})
+modparam("htable", "htable", "kv=>size=4;dbtable=htable;")
+
+request_route {
+  if (!mf_process_maxfwd_header("10")) {
+    sl_send_reply("483", "Too Many Hops");
+    exit;
+  }
+  if (is_method("REGISTER")) {
+    if (!is_domain_local("$fd")) {
+      sl_send_reply("403", "Not Our Domain");
+      exit;
+    }
+    if (!auth_check("$fd", "subscriber", "1")) {
+      auth_challenge("$fd", "0");
+      exit;
+    }
+    consume_credentials();
+    if (!save("location")) {
+      sl_reply_error();
+    }
+    exit;
+  }
+  sl_send_reply("404", "Not Here");
+}
+`;
+}

@@ -1,0 +1,102 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionConfig } from '../../src/config/connection.js';
+import { withConnection } from '../../src/database/connect.js';
+import { syncRolePasswords } from '../../src/roles/sync-passwords.js';
+import { configUrl, query } from '../support/database.js';
+import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
+import { migratedDatabase } from '../support/migrate.js';
+import { kamailioConfig } from './kamailio-cfg.js';
+import { freeUdpPort, registerScenario, runSipp, startKamailio, type RunningKamailio } from './sip-runtime.js';
+
+/**
+ * Debian's Kamailio 5.6.3 against the migrated voipdb on PostgreSQL 18, logging in as role
+ * `kamailio` with the SCRAM password that `db migrate` set from VOIPDB_KAMAILIO_PASSWORD.
+ * sipp registers with digest auth: a right password gets 401 then 200 and a location row,
+ * a wrong one gets no 200 and no row. Both processes are stopped by pid.
+ */
+const ha1 = (user: string, realm: string, password: string): string => createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
+
+describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
+  let install: KamailioInstall;
+  let db: ConnectionConfig;
+  let workDir: string;
+  let kamailio: RunningKamailio | undefined;
+  let sipPort: number;
+  // Generated per run: never in a file of the repository.
+  const kamailioPassword = randomBytes(18).toString('base64url');
+  const alicePassword = randomBytes(9).toString('hex');
+  const bobPassword = randomBytes(9).toString('hex');
+  let exitCode: number | null | undefined;
+  let log = '';
+
+  beforeAll(async () => {
+    install = await ensureKamailio();
+    const env = { VOIPDB_KAMAILIO_PASSWORD: kamailioPassword };
+    db = await migratedDatabase('pg18', env);
+    // What `db migrate` runs at its end; explicit here so that this test does not depend on the
+    // engine's wiring (a second run only reports 'unchanged').
+    await withConnection(db, (client) => syncRolePasswords(client, env));
+    await query(db, `INSERT INTO kamailio.subscriber (username, domain, ha1) VALUES ('alice', 'example.test', $1), ('bob', 'example.test', $2)`,
+      [ha1('alice', 'example.test', alicePassword), ha1('bob', 'example.test', bobPassword)]);
+    await query(db, `INSERT INTO kamailio.domain (domain) VALUES ('example.test')`);
+    await query(db, `INSERT INTO kamailio.address (grp, ip_addr, mask, port) VALUES (1, '127.0.0.1', 32, 0)`);
+    await query(db, `INSERT INTO kamailio.dispatcher (setid, destination) VALUES (1, 'sip:127.0.0.1:5999')`);
+    await query(db, `INSERT INTO kamailio.htable (key_name, key_value) VALUES ('greeting', 'hello')`);
+
+    workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-kamailio-'));
+    sipPort = await freeUdpPort();
+    const dbUrl = configUrl({ ...db, user: 'kamailio', password: kamailioPassword });
+    const cfg = path.join(workDir, 'kamailio.cfg');
+    await fs.writeFile(cfg, kamailioConfig({ modulesDir: install.modulesDir, sipPort, dbUrl }), { mode: 0o600 });
+    await fs.writeFile(path.join(workDir, 'register-ok.xml'), registerScenario(200));
+    await fs.writeFile(path.join(workDir, 'register-rejected.xml'), registerScenario(401));
+    kamailio = await startKamailio(install, cfg, workDir, sipPort);
+  }, 600_000);
+
+  afterAll(async () => {
+    if (kamailio) await kamailio.stop();
+    if (workDir) await fs.rm(workDir, { recursive: true, force: true });
+  });
+
+  const sipp = async (scenario: string, user: string, password: string) => {
+    const localPort = await freeUdpPort();
+    const result = await runSipp(install, [
+      `127.0.0.1:${sipPort}`, '-sf', path.join(workDir, scenario), '-s', user, '-au', user, '-ap', password,
+      '-i', '127.0.0.1', '-p', String(localPort), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error',
+    ]);
+    return { ...result, localPort };
+  };
+
+  it('rejects a wrong password: 401, again 401, never 200', async () => {
+    const result = await sipp('register-rejected.xml', 'bob', `${bobPassword}-wrong`);
+    expect(result.code, result.output).toBe(0);
+  });
+
+  it('accepts the right password: 401 then 200', async () => {
+    const result = await sipp('register-ok.xml', 'alice', alicePassword);
+    expect(result.code, result.output).toBe(0);
+    // Stop now: with db_mode 2 usrloc writes its cache back on shutdown, so the row is there
+    // when stop() resolves (no polling).
+    exitCode = await kamailio!.stop();
+    log = await kamailio!.readLog();
+    const rows = await query<{ username: string; contact: string }>(db, 'SELECT username, contact FROM kamailio.location ORDER BY username');
+    expect(rows).toEqual([{ username: 'alice', contact: `sip:alice@127.0.0.1:${result.localPort}` }]);
+  });
+
+  it('wrote no location row for the rejected subscriber', async () => {
+    const rows = await query(db, `SELECT 1 FROM kamailio.location WHERE username = 'bob'`);
+    expect(rows).toEqual([]);
+  });
+
+  it('ran and stopped without an ERROR in its log, and never logged the database password', () => {
+    expect(log).toContain(`udp: 127.0.0.1 [127.0.0.1]:${sipPort}`);
+    expect(log).toContain('Thank you for flying kamailio');
+    expect(log.split('\n').filter((l) => /ERROR/.test(l))).toEqual([]);
+    expect(log).not.toContain(kamailioPassword);
+    expect(exitCode).toBe(0);
+  });
+});
