@@ -29,8 +29,12 @@ CREATE TABLE IF NOT EXISTS voipdb_meta.migrations (
 );
 REVOKE ALL ON SCHEMA voipdb_meta FROM PUBLIC;`;
 
-/** Creates the history table; called only under the migration lock, on a primary. */
+/**
+ * Creates the history table when it is missing; called only under the migration lock, on a
+ * primary. An up-to-date run writes nothing (no catalog churn, no WAL for the standby).
+ */
 export async function ensureHistoryTable(client: pg.Client): Promise<void> {
+  if (await historyTableExists(client)) return;
   await client.query(CREATE_HISTORY);
 }
 

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { Kysely, PostgresDialect } from 'kysely';
+import type { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { DdlLockTimeoutError, InvalidIndexLeftError, MigrationFailedError, UsageError, type VoipdbError } from '../errors.js';
 import { caretExcerpt, lineAndColumn, splitStatements, type SqlStatement } from '../sql/parse.js';
@@ -203,7 +203,8 @@ async function runModule(client: pg.Client, m: MigrationFile, direction: Directi
   if (typeof fn !== 'function') {
     throw new UsageError(`${m.file} does not export a function \`${direction}\``, 'export `up(db)` (and `down(db)` to make it revertible)');
   }
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: singleClientPool(client) }) });
+  const { Kysely: KyselyClass, PostgresDialect: Dialect } = await import('kysely');
+  const db = new KyselyClass<unknown>({ dialect: new Dialect({ pool: singleClientPool(client) }) });
   try {
     await fn(db);
   } catch (error) {

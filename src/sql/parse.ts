@@ -1,4 +1,6 @@
-import { loadModule, parseSync } from 'libpg-query';
+// libpg-query (a WASM build of PostgreSQL's parser) is loaded on first use only: most runs of
+// `db` (status, an up-to-date migrate) never parse SQL, and loading it costs startup time.
+type Parser = typeof import('libpg-query');
 
 /** One top-level statement of a SQL file, located in the file's text (character offsets). */
 export interface SqlStatement {
@@ -9,11 +11,14 @@ export interface SqlStatement {
   node: Record<string, unknown>;
 }
 
-let loaded: Promise<void> | undefined;
+let loaded: Promise<Parser> | undefined;
 
-/** The WASM parser must be initialised once before parseSync. */
-export function ensureParser(): Promise<void> {
-  loaded ??= loadModule();
+/** The WASM parser, initialised once (parseSync needs loadModule first). */
+export function ensureParser(): Promise<Parser> {
+  loaded ??= import('libpg-query').then(async (parser) => {
+    await parser.loadModule();
+    return parser;
+  });
   return loaded;
 }
 
@@ -23,9 +28,9 @@ export function ensureParser(): Promise<void> {
  * The parser reports UTF-8 byte offsets: slice the bytes, then map back to characters.
  */
 export async function splitStatements(sql: string): Promise<SqlStatement[]> {
-  await ensureParser();
+  const parser = await ensureParser();
   const bytes = Buffer.from(sql, 'utf8');
-  const result = parseSync(sql) as { stmts?: Array<{ stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }> };
+  const result = parser.parseSync(sql) as { stmts?: Array<{ stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }> };
   return (result.stmts ?? []).map((s) => {
     const from = s.stmt_location ?? 0;
     const to = s.stmt_len ? from + s.stmt_len : bytes.length;
