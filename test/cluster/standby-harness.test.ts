@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, query } from '../support/database.js';
-import { type ReplicationPair, nodeConfig, scramVerifier, startReplicationPair, waitForCatchUp } from '../support/standby.js';
+import { query } from '../support/database.js';
+import { type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
 
 // The harness every replication test builds on: proven here for both server kinds.
 describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
@@ -47,24 +47,5 @@ describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
   it('a write on the standby fails with SQLSTATE 25006', async () => {
     await expect(query(nodeConfig(pair.standby), "INSERT INTO harness_probe VALUES (2, 'from node2')"))
       .rejects.toMatchObject({ code: '25006' });
-  });
-});
-
-describe('scramVerifier', () => {
-  it('yields a verifier the server stores verbatim and accepts the password against', async () => {
-    const db = await freshDatabase('pg18');
-    const role = `scram_probe_${Date.now()}`;
-    const verifier = scramVerifier('pencil-42');
-    const [stmt] = await query<{ sql: string }>(db, "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) AS sql", [role, verifier]);
-    await query(db, stmt!.sql);
-    try {
-      const [stored] = await query<{ pw: string }>(db, 'SELECT rolpassword AS pw FROM pg_authid WHERE rolname = $1', [role]);
-      expect(stored!.pw).toBe(verifier);
-      const [me] = await query<{ u: string }>({ ...db, user: role, password: 'pencil-42' }, 'SELECT current_user AS u');
-      expect(me!.u).toBe(role);
-      await expect(query({ ...db, user: role, password: 'wrong' }, 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
-    } finally {
-      await query(db, `DROP ROLE ${role}`);
-    }
   });
 });

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { ConnectionConfig } from '../../src/config/connection.js';
+import { buildScramVerifier } from '../../src/roles/index.js';
 import {
   type ClusterSpec, type OsUser, freePort, makeServerDir, runningPid, serverOsUser, startCluster, stopCluster,
 } from '../../src/local/cluster.js';
@@ -132,13 +133,13 @@ export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOpti
 }
 
 /**
- * Creates (or updates) the replication role with a SCRAM verifier computed here, so the
+ * Creates (or updates) the replication role with a SCRAM verifier computed here (src/roles), so the
  * plaintext never reaches the server, and the slot with immediately_reserve, so every WAL
  * segment from the backup's start on is kept for the standby.
  */
 async function prepareReplicationSource(config: ConnectionConfig, password: string): Promise<void> {
   await withClient(config, async (client) => {
-    const verifier = scramVerifier(password);
+    const verifier = buildScramVerifier(password);
     const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [REPLICATOR_ROLE])).rowCount! > 0;
     // Utility statements take no bind parameters: the verifier goes through format(%L).
     const action = exists ? 'ALTER' : 'CREATE';
@@ -149,15 +150,6 @@ async function prepareReplicationSource(config: ConnectionConfig, password: stri
     await client.query(rows[0]!.sql);
     await client.query('SELECT pg_create_physical_replication_slot($1, true)', [SLOT_NAME]);
   });
-}
-
-/** SCRAM-SHA-256 verifier as the server stores it (RFC 5802/7677, 4096 iterations, 16-byte salt). */
-export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
-  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
-  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-  const storedKey = createHash('sha256').update(clientKey).digest();
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
 /** Files and folders whose contents a base backup leaves out (PostgreSQL's basebackup.c list). */

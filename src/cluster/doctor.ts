@@ -1,0 +1,91 @@
+import type pg from 'pg';
+import { readNodeRole } from '../database/connect.js';
+import { migrationStatus } from '../engine/migrate.js';
+import { describeRoles } from '../roles/index.js';
+import { evaluateMigrations } from './migration-health.js';
+import {
+  evaluateReplication, evaluateSettings, evaluateSlots, readArchiver, readReplication, readReplicationSettings, readSlots,
+} from './primary-health.js';
+import { evaluateRoles } from './role-health.js';
+import { NAGIOS_CODE, type Check, type Severity, worstSeverity } from './severity.js';
+import { evaluateStandby, readStandbyState } from './standby-health.js';
+import { DEFAULT_THRESHOLDS, type LagThresholds, PLATFORM_SLOT } from './thresholds.js';
+
+export interface DoctorOptions extends Partial<LagThresholds> {
+  /** When given, pending migrations and checksum mismatches are checked against this folder. */
+  migrationsDir?: string;
+  /** Slots a primary must have (default: node2_slot); on a standby, the expected primary_slot_name. */
+  expectedSlots?: string[];
+}
+
+export interface DoctorReport {
+  node: { role: 'primary' | 'standby'; serverVersion: string };
+  thresholds: LagThresholds;
+  checks: Check[];
+  severity: Severity;
+  /** Nagios plugin exit code: 0 ok, 1 warning, 2 critical, 3 unknown. */
+  exitCode: 0 | 1 | 2 | 3;
+}
+
+/**
+ * `db doctor`: the health of ONE node (the one `client` is connected to), as the platform
+ * needs it — replication on a primary or on a standby, the platform roles, the migrations.
+ * Reads only, so it runs the same on both nodes. A group of checks that cannot be read (missing
+ * privilege, an older server) becomes one UNKNOWN check naming the reason; the others still run.
+ */
+export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const thresholds: LagThresholds = {
+    maxLagBytes: options.maxLagBytes ?? DEFAULT_THRESHOLDS.maxLagBytes,
+    maxLagSeconds: options.maxLagSeconds ?? DEFAULT_THRESHOLDS.maxLagSeconds,
+  };
+  const expectedSlots = options.expectedSlots ?? [PLATFORM_SLOT];
+  const node = await readNodeRole(client as pg.Client);
+  const checks: Check[] = [];
+  const group = async (id: string, fn: () => Promise<Check[]>): Promise<void> => {
+    try {
+      checks.push(...(await fn()));
+    } catch (error) {
+      checks.push({ id, severity: 'unknown', summary: `could not check ${id}: ${(error as Error).message}`, data: { sqlState: (error as { code?: string }).code ?? null } });
+    }
+  };
+
+  if (node.role === 'primary') {
+    let slotsRead: Awaited<ReturnType<typeof readSlots>> | undefined;
+    await group('slots', async () => {
+      slotsRead = await readSlots(client);
+      return evaluateSlots(slotsRead, expectedSlots);
+    });
+    await group('settings', async () => {
+      const settings = await readReplicationSettings(client);
+      const archiver = await readArchiver(client);
+      return evaluateSettings(settings, { slotExists: (slotsRead ?? []).length > 0, archiver });
+    });
+    await group('standbys', async () => evaluateReplication(await readReplication(client), thresholds, expectedSlots.length > 0));
+  } else {
+    await group('standby', async () => evaluateStandby(await readStandbyState(client), thresholds, expectedSlots[0] ?? PLATFORM_SLOT));
+  }
+  await group('roles', async () => evaluateRoles(await describeRoles(client)));
+  if (options.migrationsDir !== undefined) {
+    const dir = options.migrationsDir;
+    await group('migrations', async () => evaluateMigrations(await migrationStatus(client as pg.Client, dir)));
+  }
+
+  const severity = worstSeverity(checks.map((c) => c.severity));
+  return {
+    node: { role: node.role, serverVersion: node.serverVersion },
+    thresholds,
+    checks: sortChecks(checks),
+    severity,
+    exitCode: NAGIOS_CODE[severity],
+  };
+}
+
+/** Settings first, then replication, roles, migrations: the order an operator reads them in. */
+function sortChecks(checks: Check[]): Check[] {
+  const order = ['setting', 'slot', 'slots', 'settings', 'standby', 'standbys', 'role', 'roles', 'migrations'];
+  const rank = (c: Check): number => {
+    const i = order.indexOf(c.id.split('.')[0]!);
+    return i < 0 ? order.length : i;
+  };
+  return checks.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
+}

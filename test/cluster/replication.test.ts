@@ -1,0 +1,239 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerDoctor } from '../../src/cli/commands/doctor.js';
+import type { CliIO } from '../../src/cli/io.js';
+import type { ConnectionConfig } from '../../src/config/connection.js';
+import { buildScramVerifier } from '../../src/roles/index.js';
+import { configUrl, query } from '../support/database.js';
+import { runCli } from '../support/cli.js';
+import { MIGRATIONS_DIR } from '../support/migrate.js';
+import { type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
+
+/**
+ * The platform's two-node behaviour on a real PostgreSQL 18 pair (node1 primary, node2 hot
+ * standby streaming through node2_slot): migrations reach the standby, the standby refuses
+ * writes with exit 4, `db doctor` sees lag, a stopped standby and a promotion.
+ * One pair for the whole file; the tests run in order and the last one promotes the standby.
+ */
+
+let pair: ReplicationPair;
+let primaryDb: ConnectionConfig;
+let standbyDb: ConnectionConfig;
+/** The repository's migrations plus one more, so that there is something pending to refuse. */
+let extraMigrationsDir: string;
+
+const EXTRA_MIGRATION = '0900_replication_probe.sql';
+
+beforeAll(async () => {
+  pair = await startReplicationPair('pg18');
+  await query(nodeConfig(pair.primary), 'CREATE DATABASE voipdb');
+  primaryDb = nodeConfig(pair.primary, 'voipdb');
+  standbyDb = nodeConfig(pair.standby, 'voipdb');
+  extraMigrationsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-replication-migrations-'));
+  for (const f of await fs.readdir(MIGRATIONS_DIR)) await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(extraMigrationsDir, f));
+  await fs.writeFile(path.join(extraMigrationsDir, EXTRA_MIGRATION), 'CREATE TABLE voip.replication_probe (id int PRIMARY KEY);\n');
+
+  const migrated = await runCli(['migrate', '--url', configUrl(primaryDb)]);
+  expect(migrated.stderr).toBe('');
+  expect(migrated.code).toBe(0);
+  // The application roles need passwords to log in (doctor checks it); the replicator has one from the harness.
+  for (const role of ['kamailio', 'voipadmin']) {
+    const [stmt] = await query<{ sql: string }>(primaryDb, "SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text) AS sql", [role, buildScramVerifier(`${role}-pw`)]);
+    await query(primaryDb, stmt!.sql);
+  }
+  await waitForCatchUp(pair);
+});
+
+afterAll(async () => {
+  await pair?.stop();
+  if (extraMigrationsDir) await fs.rm(extraMigrationsDir, { recursive: true, force: true });
+});
+
+/** Runs `db doctor` in-process through its commander command, as main.ts would. */
+async function doctor(config: ConnectionConfig, ...flags: string[]): Promise<{ code: number; report: { severity: string; node: { role: string }; checks: Array<{ id: string; severity: string; summary: string; data?: Record<string, unknown> }> }; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: path.resolve(MIGRATIONS_DIR, '..'), color: false, verbose: false };
+  let code = -1;
+  const program = new Command('db').exitOverride();
+  registerDoctor(program, io, async (fn) => { code = await fn(); });
+  await program.parseAsync(['doctor', '--json', '--url', configUrl(config), ...flags], { from: 'user' });
+  return { code, report: JSON.parse(out.join('\n')), stderr: err.join('\n') };
+}
+
+const notOk = (checks: Array<{ id: string; severity: string; summary: string }>): string[] =>
+  checks.filter((c) => c.severity !== 'ok').map((c) => `${c.id} ${c.severity}: ${c.summary}`);
+
+/** Schema fingerprint from the catalogs: every relation, column, constraint, index, function and ACL of our schemas. */
+const SCHEMA_FINGERPRINT = `
+SELECT string_agg(line, E'\\n' ORDER BY line) AS fingerprint FROM (
+  SELECT format('rel %s.%s %s acl=%s', n.nspname, c.relname, c.relkind, c.relacl) AS line
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname IN ('kamailio', 'voip', 'public', 'voipdb_meta')
+  UNION ALL
+  SELECT format('col %s.%s %s %s notnull=%s default=%s', n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid))
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE n.nspname IN ('kamailio', 'voip', 'public', 'voipdb_meta') AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT format('con %s.%s %s', n.nspname, co.conname, pg_get_constraintdef(co.oid))
+    FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace
+   WHERE n.nspname IN ('kamailio', 'voip', 'public', 'voipdb_meta')
+  UNION ALL
+  SELECT format('idx %s', pg_get_indexdef(i.indexrelid))
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname IN ('kamailio', 'voip', 'public', 'voipdb_meta')
+  UNION ALL
+  SELECT format('fn %s.%s md5=%s', n.nspname, p.oid::regprocedure, md5(pg_get_functiondef(p.oid)))
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname IN ('kamailio', 'voip', 'public', 'voipdb_meta') AND p.prokind IN ('f', 'p')
+  UNION ALL
+  SELECT format('role %s login=%s repl=%s pw=%s', rolname, rolcanlogin, rolreplication, rolpassword IS NOT NULL)
+    FROM pg_authid WHERE rolname IN ('kamailio', 'voipadmin', 'replicator')
+) lines`;
+
+describe('migrations applied on the primary reach the standby', () => {
+  it('the standby\'s schema equals the primary\'s after catch-up', async () => {
+    const [p] = await query<{ fingerprint: string }>(primaryDb, SCHEMA_FINGERPRINT);
+    const [s] = await query<{ fingerprint: string }>(standbyDb, SCHEMA_FINGERPRINT);
+    expect(p!.fingerprint.split('\n').length).toBeGreaterThan(50);
+    expect(s!.fingerprint).toBe(p!.fingerprint);
+  });
+
+  it('`db status --json` on the standby lists the same applied migrations, with role standby', async () => {
+    const onPrimary = await runCli(['status', '--json', '--url', configUrl(primaryDb)]);
+    const onStandby = await runCli(['status', '--json', '--url', configUrl(standbyDb)]);
+    expect(onStandby.code).toBe(0);
+    const p = JSON.parse(onPrimary.stdout) as { node: { role: string }; applied: Array<{ version: number }>; pending: unknown[] };
+    const s = JSON.parse(onStandby.stdout) as typeof p;
+    expect(p.node.role).toBe('primary');
+    expect(s.node.role).toBe('standby');
+    expect(s.applied.length).toBe((await fs.readdir(MIGRATIONS_DIR)).filter((f) => !f.includes('.down.')).length);
+    expect(s.applied).toEqual(p.applied);
+    expect(s.pending).toEqual([]);
+  });
+});
+
+describe('the standby refuses writes', () => {
+  it('`db migrate` against the standby exits 4, says to run it on the primary, and writes nothing', async () => {
+    const before = await query<{ n: string }>(primaryDb, 'SELECT count(*)::text AS n FROM voipdb_meta.migrations');
+    const r = await runCli(['migrate', '--url', configUrl(standbyDb), '--migrations-dir', extraMigrationsDir]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('error[NODE_IS_STANDBY]');
+    expect(r.stderr).toMatch(/hint: .*primary/);
+    expect(r.stderr).not.toContain(pair.primary.password);
+    await waitForCatchUp(pair);
+    for (const db of [primaryDb, standbyDb]) {
+      expect(await query(db, "SELECT to_regclass('voip.replication_probe') AS t")).toEqual([{ t: null }]);
+      expect(await query<{ n: string }>(db, 'SELECT count(*)::text AS n FROM voipdb_meta.migrations')).toEqual(before);
+    }
+  });
+
+  it('a plain write on the standby fails with SQLSTATE 25006', async () => {
+    await expect(query(standbyDb, 'INSERT INTO voipdb_meta.migrations VALUES (999, \'x\', repeat(\'0\', 64), now(), 0, \'t\')'))
+      .rejects.toMatchObject({ code: '25006' });
+  });
+});
+
+describe('db doctor on the pair', () => {
+  it('is OK on both nodes of a healthy pair', async () => {
+    const p = await doctor(primaryDb);
+    expect(notOk(p.report.checks)).toEqual([]);
+    expect(p.code).toBe(0);
+    expect(p.report.node.role).toBe('primary');
+    expect(p.report.checks.map((c) => c.id)).toEqual(expect.arrayContaining([
+      'setting.wal_level', 'setting.max_wal_senders', 'setting.max_replication_slots', 'setting.wal_keep_size', 'setting.archive_mode',
+      'slot.node2_slot', 'standby.node2', 'role.kamailio', 'role.voipadmin', 'role.replicator', 'migrations.pending', 'migrations.checksums',
+    ]));
+    const s = await doctor(standbyDb);
+    expect(notOk(s.report.checks)).toEqual([]);
+    expect(s.code).toBe(0);
+    expect(s.report.node.role).toBe('standby');
+    expect(s.report.checks.map((c) => c.id)).toEqual(expect.arrayContaining([
+      'standby.recovery', 'setting.hot_standby', 'setting.hot_standby_feedback', 'setting.primary_slot_name',
+      'standby.wal_receiver', 'standby.lag_bytes', 'standby.lag_seconds', 'role.kamailio', 'migrations.pending',
+    ]));
+  });
+
+  it('turns CRITICAL on the standby while replay is paused and the primary writes, and OK again after resume', async () => {
+    await query(standbyDb, 'SELECT pg_wal_replay_pause()');
+    try {
+      // About 15 MB of WAL: beyond the default 10MB limit.
+      await query(primaryDb, 'CREATE TABLE voip.lag_probe AS SELECT g AS id, repeat(md5(g::text), 6) AS filler FROM generate_series(1, 60000) g');
+      const [target] = await query<{ lsn: string }>(primaryDb, 'SELECT pg_current_wal_flush_lsn()::text AS lsn');
+      await waitUntil(async () => (await query<{ ok: boolean }>(standbyDb, 'SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok', [target!.lsn]))[0]!.ok);
+      const paused = await doctor(standbyDb);
+      expect(paused.code).toBe(2);
+      expect(paused.report.severity).toBe('critical');
+      const lag = paused.report.checks.find((c) => c.id === 'standby.lag_bytes')!;
+      expect(lag.severity).toBe('critical');
+      expect(lag.data!.lagBytes as number).toBeGreaterThan(10 * 1024 * 1024);
+      expect(paused.report.checks.find((c) => c.id === 'standby.replay_paused')?.severity).toBe('warning');
+    } finally {
+      await query(standbyDb, 'SELECT pg_wal_replay_resume()');
+    }
+    await waitForCatchUp(pair);
+    const resumed = await doctor(standbyDb);
+    expect(notOk(resumed.report.checks)).toEqual([]);
+    expect(resumed.code).toBe(0);
+  });
+
+  it('honours --max-lag-bytes / --max-lag-seconds and refuses a malformed size with UNKNOWN', async () => {
+    const ok = await doctor(standbyDb, '--max-lag-bytes', '512kB', '--max-lag-seconds', '2');
+    expect(ok.report).toMatchObject({ thresholds: { maxLagBytes: 512 * 1024, maxLagSeconds: 2 } });
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: os.tmpdir(), color: false, verbose: false };
+    let code = -1;
+    const program = new Command('db').exitOverride();
+    registerDoctor(program, io, async (fn) => { code = await fn(); });
+    await program.parseAsync(['doctor', '--url', configUrl(standbyDb), '--max-lag-bytes', '10 parsecs'], { from: 'user' });
+    expect(code).toBe(3);
+    expect(err.join('\n')).toContain('--max-lag-bytes must be a size');
+  });
+
+  it('reports the inactive slot on the primary while the standby is stopped', async () => {
+    await pair.stopStandby();
+    try {
+      const r = await doctor(primaryDb);
+      expect(r.code).toBe(2);
+      const slot = r.report.checks.find((c) => c.id === 'slot.node2_slot')!;
+      expect(slot).toMatchObject({ severity: 'critical', data: { active: false } });
+      expect(slot.summary).toContain('inactive');
+      expect(r.report.checks.find((c) => c.id === 'standbys')?.severity).toBe('critical');
+    } finally {
+      await pair.startStandby();
+    }
+    await waitUntil(async () => (await query(primaryDb, "SELECT 1 FROM pg_stat_replication WHERE application_name = 'node2' AND state = 'streaming'")).length === 1);
+    expect((await doctor(primaryDb)).code).toBe(0);
+  });
+});
+
+describe('after pg_promote() on the standby', () => {
+  it('`db migrate` works there and `db status` says primary', async () => {
+    await query(standbyDb, 'SELECT pg_promote(true, 60)');
+    const r = await runCli(['migrate', '--url', configUrl(standbyDb), '--migrations-dir', extraMigrationsDir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('0900');
+    const status = await runCli(['status', '--json', '--url', configUrl(standbyDb), '--migrations-dir', extraMigrationsDir]);
+    const s = JSON.parse(status.stdout) as { node: { role: string }; applied: Array<{ version: number }>; pending: unknown[] };
+    expect(s.node.role).toBe('primary');
+    expect(s.applied.map((a) => a.version)).toContain(900);
+    expect(s.pending).toEqual([]);
+    expect(await query(standbyDb, "SELECT to_regclass('voip.replication_probe')::text AS t")).toEqual([{ t: 'voip.replication_probe' }]);
+    // The old primary never saw it: the two have diverged, as a real failover without fencing would.
+    expect(await query(primaryDb, "SELECT to_regclass('voip.replication_probe') AS t")).toEqual([{ t: null }]);
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
