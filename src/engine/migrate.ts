@@ -9,7 +9,7 @@ import { ensureHistoryTable, readHistory } from './history.js';
 import { acquireMigrationLock, releaseMigrationLock } from './lock.js';
 import { planDown, planUp, verifyHistory } from './plan.js';
 import { runMigration, type MigrationEvent, type MigrationLimits } from './run-migration.js';
-import { runPostMigrateSteps, type PostMigrateReport } from './post-migrate.js';
+import { runPostMigrateSteps, validatePostMigrateInputs, type PostMigrateReport } from './post-migrate.js';
 
 export interface EngineOptions extends Partial<MigrationLimits> {
   migrationsDir: string;
@@ -71,6 +71,7 @@ async function watchForDeadClient(client: pg.Client): Promise<void> {
 export async function migrate(config: ConnectionConfig, options: EngineOptions & { to?: number }): Promise<MigrateResult> {
   const started = performance.now();
   const files = await readMigrationFiles(options.migrationsDir);
+  validatePostMigrateInputs(options.env ?? {});
   const client = await connect(config);
   try {
     const node = await requirePrimary(client, config, 'migrate');

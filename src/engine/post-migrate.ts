@@ -1,18 +1,34 @@
 import type pg from 'pg';
 import type { Env } from '../config/connection.js';
+import { PLATFORM_ROLES, readRolePassword, syncRolePasswords, type PasswordSyncResult } from '../roles/index.js';
+import { DEFAULT_PARTITIONS_AHEAD, ensureCdrPartitions } from '../voip/partitions.js';
 
-/** What the steps after the migrations did (role passwords applied, ...), for the summary. */
+/** What the steps after the migrations did, for the summary. */
 export interface PostMigrateReport {
-  passwords: Array<{ role: string; action: 'set' | 'unchanged' | 'not-configured' }>;
+  passwords: PasswordSyncResult[];
+  /** CDR partitions created (current month and the next ones). */
+  cdrPartitionsCreated: string[];
 }
 
 /**
- * Steps that run after the migrations, under the same lock, on every `db migrate`: they apply
- * state that comes from the environment rather than from files (role passwords), so a changed
- * variable takes effect on the next run.
+ * Reads every configured secret before anything runs, so that an unreadable secret file stops
+ * `db migrate` before the first migration instead of after the last one.
+ */
+export function validatePostMigrateInputs(env: Env): void {
+  for (const role of PLATFORM_ROLES) readRolePassword(role, env);
+}
+
+/**
+ * Steps that run after the migrations, under the same lock, on every `db migrate`. They apply
+ * state that cannot live in a migration file: role passwords from the environment (a changed
+ * variable takes effect on the next run), and the CDR partitions of this month and the next
+ * ones (date-dependent, so schema.sql stays the same whatever day it is built). Both write
+ * nothing when there is nothing to change.
  */
 export async function runPostMigrateSteps(client: pg.Client, env: Env): Promise<PostMigrateReport> {
-  void client;
-  void env;
-  return { passwords: [] };
+  const passwords = await syncRolePasswords(client, env);
+  const { rows } = await client.query<{ exists: boolean }>(
+    "SELECT to_regprocedure('voip.cdr_ensure_partitions(integer, timestamp with time zone)') IS NOT NULL AS exists");
+  const cdrPartitionsCreated = rows[0]!.exists ? await ensureCdrPartitions(client, DEFAULT_PARTITIONS_AHEAD) : [];
+  return { passwords, cdrPartitionsCreated };
 }

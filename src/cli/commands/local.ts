@@ -7,7 +7,7 @@ import { migrate, migrationStatus } from '../../engine/migrate.js';
 import { ExitCode } from '../../errors.js';
 import { localServerStatus, startLocalServer, stopLocalServer } from '../../local/server.js';
 import { paint, type CliIO } from '../io.js';
-import { formatMs, progressPrinter } from './migrate.js';
+import { printMigrateSummary, progressPrinter } from './migrate.js';
 import { printStatus } from './status.js';
 
 function parsePort(raw: string | undefined): number | undefined {
@@ -42,7 +42,7 @@ export function registerLocal(program: Command, io: CliIO, run: (fn: () => Promi
       const info = await startLocalServer(io.cwd, parsePort(opts.port));
       io.out(`${info.alreadyRunning ? 'reusing' : 'started'} local PostgreSQL 18 (pid ${info.pid}), data in ${info.dataDir}`);
       const result = await migrate(info.config, { ...settings, env: io.env, onEvent: progressPrinter(io, 'applied') });
-      io.out(`applied ${result.applied.length} migration(s) in ${formatMs(result.totalMs)}`);
+      printMigrateSummary(io, result);
       const status = await withConnection(info.config, (c) => migrationStatus(c, settings.migrationsDir));
       printStatus(io, describeConnection(info.config), status);
       io.out('');

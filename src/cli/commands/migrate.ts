@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolveSettings } from '../../config/settings.js';
 import { describeConnection } from '../../config/connection.js';
-import { migrate, planMigrate } from '../../engine/migrate.js';
+import { migrate, planMigrate, type MigrateResult } from '../../engine/migrate.js';
 import type { MigrationEvent } from '../../engine/run-migration.js';
 import { versionLabel } from '../../engine/files.js';
 import { ExitCode } from '../../errors.js';
@@ -18,6 +18,19 @@ export function progressPrinter(io: CliIO, verb: string): (e: MigrationEvent) =>
     if (e.type === 'done') io.out(`  ${paint(io, 'green', verb)} ${versionLabel(e.migration.version)}_${e.migration.name} ${paint(io, 'dim', `(${formatMs(e.durationMs)})`)}`);
     if (e.type === 'retry') io.out(`  ${paint(io, 'yellow', 'retry')} ${e.migration.file}: lock_timeout, attempt ${e.attempt + 1} in ${formatMs(e.waitMs)}`);
   };
+}
+
+/** The post-migrate steps and the final line, shared by `db migrate` and `db up`. */
+export function printMigrateSummary(io: CliIO, result: MigrateResult): void {
+  for (const p of result.postMigrate.passwords) {
+    if (p.action === 'set') io.out(`  ${paint(io, 'green', 'password')} role ${p.role}: applied (SCRAM-SHA-256 verifier computed here)`);
+  }
+  if (result.postMigrate.cdrPartitionsCreated.length > 0) {
+    io.out(`  ${paint(io, 'green', 'partitions')} created ${result.postMigrate.cdrPartitionsCreated.join(', ')}`);
+  }
+  io.out(result.applied.length === 0
+    ? `up to date: applied 0 migration(s), ${result.upToDate} applied in all, nothing pending (${formatMs(result.totalMs)})`
+    : `done: applied ${result.applied.length} migration(s) in ${formatMs(result.totalMs)}; ${result.upToDate + result.applied.length} applied in all`);
 }
 
 export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
@@ -48,12 +61,7 @@ export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Pro
     }
     io.out(`migrating ${describeConnection(connection)}`);
     const result = await migrate(connection, { ...engine, env: io.env, onEvent: progressPrinter(io, 'applied') });
-    for (const p of result.postMigrate.passwords) {
-      if (p.action === 'set') io.out(`  ${paint(io, 'green', 'password')} role ${p.role}: applied (SCRAM-SHA-256 verifier computed here)`);
-    }
-    io.out(result.applied.length === 0
-      ? `up to date: ${result.upToDate} migration(s) applied, nothing pending (${formatMs(result.totalMs)})`
-      : `done: applied ${result.applied.length} migration(s) in ${formatMs(result.totalMs)}; ${result.upToDate + result.applied.length} applied in all`);
+    printMigrateSummary(io, result);
     return ExitCode.ok;
   }));
 }
