@@ -8,6 +8,9 @@ import { registerLocal } from './commands/local.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerNew } from './commands/new.js';
 import { registerStatus } from './commands/status.js';
+import { registerSeed } from './commands/seed.js';
+import { registerPartitions } from './commands/partitions.js';
+import { registerDoctor } from './commands/doctor.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -44,6 +47,9 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   registerStatus(program, io, run);
   registerNew(program, io, run);
   registerLocal(program, io, run);
+  registerSeed(program, io, run);
+  registerPartitions(program, io, run);
+  registerDoctor(program, io, run);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   return program;
 }
