@@ -5,6 +5,7 @@ import { withConnection } from '../../database/connect.js';
 import { versionLabel } from '../../engine/files.js';
 import { migrationStatus, type StatusResult } from '../../engine/migrate.js';
 import { ExitCode } from '../../errors.js';
+import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
 import { addConnectionOptions } from '../options.js';
 
@@ -25,14 +26,26 @@ export function registerStatus(program: Command, io: CliIO, run: (fn: () => Prom
   addConnectionOptions(cmd);
   cmd.action((opts: Record<string, string | boolean | undefined>) => run(async () => {
     const { connection, engine } = resolveSettings({ url: opts.url as string | undefined, migrationsDir: opts.migrationsDir as string | undefined }, io.env, io.cwd);
-    const status = await withConnection(connection, (client) => migrationStatus(client, engine.migrationsDir));
     if (opts.json) {
+      const status = await withConnection(connection, (client) => migrationStatus(client, engine.migrationsDir));
       io.out(JSON.stringify(statusJson(status)));
-    } else {
-      printStatus(io, describeConnection(connection), status);
+      return opts.exitCode && status.pending.length > 0 ? ExitCode.notOk : ExitCode.ok;
     }
+    const [status, roles] = await withConnection(connection, async (client) => [
+      await migrationStatus(client, engine.migrationsDir), await describeRoles(client),
+    ] as const);
+    printStatus(io, describeConnection(connection), status);
+    printRoleLogins(io, roles);
     return opts.exitCode && status.pending.length > 0 ? ExitCode.notOk : ExitCode.ok;
   }));
+}
+
+/** Which platform roles can log in; a role without a configured password cannot, and we say so. */
+function printRoleLogins(io: CliIO, roles: RoleDescription[]): void {
+  for (const r of roles.filter((role) => role.exists)) {
+    if (r.canLogin === 'yes') io.out(`  ${paint(io, 'green', 'role')} ${r.role}: can log in`);
+    else io.out(`  ${paint(io, 'yellow', 'role')} ${r.role}: ${r.canLogin === 'no' ? 'cannot log in' : 'login unknown'}: ${r.loginProblems.join('; ')}`);
+  }
 }
 
 export function printStatus(io: CliIO, where: string, s: StatusResult): void {
