@@ -9,6 +9,7 @@ import { syncRolePasswords } from '../../src/roles/sync-passwords.js';
 import { configUrl, query } from '../support/database.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
 import { migratedDatabase } from '../support/migrate.js';
+import { acquireRolePasswordLock } from '../support/role-passwords.js';
 import { kamailioConfig } from './kamailio-cfg.js';
 import { freeUdpPort, registerScenario, runSipp, startKamailio, type RunningKamailio } from './sip-runtime.js';
 
@@ -32,10 +33,13 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
   const bobPassword = randomBytes(9).toString('hex');
   let exitCode: number | null | undefined;
   let log = '';
+  // Held from setting the kamailio password until Kamailio has stopped (roles are server-wide).
+  let releaseLock: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     install = await ensureKamailio();
     const env = { VOIPDB_KAMAILIO_PASSWORD: kamailioPassword };
+    releaseLock = await acquireRolePasswordLock('pg18');
     db = await migratedDatabase('pg18', env);
     // What `db migrate` runs at its end; explicit here so that this test does not depend on the
     // engine's wiring (a second run only reports 'unchanged').
@@ -59,6 +63,7 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
 
   afterAll(async () => {
     if (kamailio) await kamailio.stop();
+    await releaseLock?.();
     if (workDir) await fs.rm(workDir, { recursive: true, force: true });
   });
 
