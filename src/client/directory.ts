@@ -1,0 +1,111 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../generated/db.js';
+
+export interface DirectoryLookup {
+  /** The SIP domain (FreeSWITCH's `domain` field); compared in lower case, as stored. */
+  domain: string;
+  /** FreeSWITCH's `user` field. */
+  user: string;
+  /** Which name `user` is: the extension (`key=id`, the default) or its number-alias. */
+  key?: 'id' | 'number-alias';
+}
+
+/** Everything a mod_xml_curl directory answer needs for auth and routing of one user. */
+export interface DirectoryUser {
+  extensionId: number;
+  domainId: number;
+  /** `<domain name>` */
+  domain: string;
+  /** `<user id>` */
+  extension: string;
+  /** `<user number-alias>` */
+  numberAlias: string | null;
+  /** `a1-hash` param = md5(extension:domain:password); never null here (users without one are not found). */
+  a1Hash: string;
+  displayName: string | null;
+  /** `user_context` variable: dialplan context of calls this user places. */
+  userContext: string;
+  effectiveCallerIdName: string | null;
+  effectiveCallerIdNumber: string | null;
+  outboundCallerIdName: string | null;
+  outboundCallerIdNumber: string | null;
+  /** `toll_allow` variable, comma-separated as FreeSWITCH dialplans expect ('' = none). */
+  tollAllow: string;
+  accountcode: string | null;
+  callGroup: string | null;
+  /** `max-registrations-per-extension` param; null = unlimited. */
+  maxRegistrations: number | null;
+  limitMax: number | null;
+  limitDestination: string | null;
+  /** `auth-acl` param. */
+  authAcl: string | null;
+  voicemail: {
+    enabled: boolean;
+    /** `vm-a1-hash` param = md5(extension:domain:PIN). */
+    a1Hash: string | null;
+    mailto: string | null;
+    attachFile: boolean;
+    keepLocalAfterEmail: boolean;
+  };
+  /** Domain-level `<params>` / `<variables>` (dial-string lives here), then the user's own. */
+  domainParams: Readonly<Record<string, unknown>>;
+  domainVariables: Readonly<Record<string, unknown>>;
+  params: Readonly<Record<string, unknown>>;
+  variables: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The directory lookup behind every REGISTER/INVITE challenge: one query on the
+ * voip.directory_users view, which holds the "disabled or without credentials = not found" rule
+ * and is answered through the unique indexes domains (name) and extensions (domain_id,
+ * extension) (or (domain_id, number_alias)). Undefined = answer FreeSWITCH "not found".
+ */
+export async function lookupDirectoryUser(db: Kysely<DB>, lookup: DirectoryLookup): Promise<DirectoryUser | undefined> {
+  const keyColumn = lookup.key === 'number-alias' ? 'number_alias' : 'extension';
+  const row = await db
+    .selectFrom('voip.directory_users')
+    .selectAll()
+    .where('domain_name', '=', lookup.domain.toLowerCase())
+    .where(keyColumn, '=', lookup.user)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  // The view's columns are all nullable to the type generator; its WHERE and the tables'
+  // NOT NULL constraints guarantee the ones asserted here.
+  return {
+    extensionId: Number(row.extension_id),
+    domainId: Number(row.domain_id),
+    domain: row.domain_name!,
+    extension: row.extension!,
+    numberAlias: row.number_alias,
+    a1Hash: row.a1_hash!,
+    displayName: row.display_name,
+    userContext: row.user_context!,
+    effectiveCallerIdName: row.effective_caller_id_name,
+    effectiveCallerIdNumber: row.effective_caller_id_number,
+    outboundCallerIdName: row.outbound_caller_id_name,
+    outboundCallerIdNumber: row.outbound_caller_id_number,
+    tollAllow: row.toll_allow ?? '',
+    accountcode: row.accountcode,
+    callGroup: row.call_group,
+    maxRegistrations: row.max_registrations,
+    limitMax: row.limit_max,
+    limitDestination: row.limit_destination,
+    authAcl: row.auth_acl,
+    voicemail: {
+      enabled: row.vm_enabled!,
+      a1Hash: row.vm_a1_hash,
+      mailto: row.vm_mailto,
+      attachFile: row.vm_attach_file!,
+      keepLocalAfterEmail: row.vm_keep_local_after_email!,
+    },
+    domainParams: asObject(row.domain_params),
+    domainVariables: asObject(row.domain_variables),
+    params: asObject(row.params),
+    variables: asObject(row.variables),
+  };
+}
+
+function asObject(value: unknown): Readonly<Record<string, unknown>> {
+  // CHECK (jsonb_typeof(...) = 'object') holds on every source column.
+  return (value ?? {}) as Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,64 @@
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type pg from 'pg';
+import type { ConnectionConfig } from '../config/connection.js';
+import { connectionError } from '../database/connect.js';
+import { toClientError } from './error-mapping.js';
+
+/**
+ * The pool Kysely's PostgresDialect talks to: a pg.Pool whose clients map every failing query
+ * (including BEGIN/COMMIT) to the typed errors, so the mapping holds for any query built on
+ * createDb's Kysely. A Kysely plugin cannot do this: plugins only see successful results.
+ */
+export function errorMappingPool(pool: pg.Pool, config: ConnectionConfig): PostgresPool {
+  // Why each pg client's session ended, when the server said so (FATAL before closing).
+  const lostBecauseOf = new WeakMap<pg.PoolClient, unknown>();
+  // Kysely keys its connection objects by client identity: hand out one wrapper per client.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+
+  pool.on('connect', (client) => {
+    // A checked-out client (in a transaction, between two statements) whose session dies emits
+    // 'error' outside any query; pg's pool listens only while the client is idle, and an
+    // unheard 'error' event would end the process. Record it instead: the next query fails
+    // with "not queryable" and is mapped using this reason.
+    client.on('error', (error) => {
+      if (!lostBecauseOf.has(client)) lostBecauseOf.set(client, error);
+    });
+  });
+
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw connectionError(error, config);
+      }
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        wrapper = wrapClient(client, () => lostBecauseOf.get(client));
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}
+
+function wrapClient(client: pg.PoolClient, lostReason: () => unknown): PostgresPoolClient {
+  function query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  function query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof sqlOrCursor !== 'string') {
+      // Streaming needs a cursor class in the dialect config, which createDb does not set.
+      return client.query(sqlOrCursor as never) as unknown as PostgresCursor<R>;
+    }
+    return client.query(sqlOrCursor, [...(parameters ?? [])]).then(
+      (result) => result as unknown as PostgresQueryResult<R>,
+      (error: unknown) => { throw toClientError(error, lostReason()); },
+    );
+  }
+  return {
+    query,
+    release: (destroy?: boolean) => { client.release(destroy); },
+  };
+}

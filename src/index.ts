@@ -1,0 +1,14 @@
+/**
+ * The package entry services import (`import { createDb } from 'voipdb'`): the typed client,
+ * its errors and the connection helpers. The generated table types import on their own:
+ * `import type { DB } from 'voipdb/types'`. No CLI code is reachable from here.
+ */
+export * from './client/index.js';
+export { computeDigestHashes, type DigestHashes, type DigestIdentity } from './voip/credentials.js';
+export { describeConnection, type ConnectionConfig } from './config/connection.js';
+export {
+  VoipdbError, isVoipdbError, ExitCode,
+  StandbyWriteError, RecoveryConflictError, CdrPartitionMissingError,
+  ConnectionFailedError, ConfigInvalidError, NoConnectionConfiguredError, UsageError,
+} from './errors.js';
+export type { DB } from './generated/db.js';

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ConnectionConfig } from '../../src/config/connection.js';
+import type { DB } from '../../src/generated/db.js';
+import {
+  CdrPartitionMissingError, type CdrRow, computeDigestHashes, createDb, ingestCdr, ingestCdrs, lookupDirectoryUser,
+  nodeRole, setExtensionPassword,
+} from '../../src/index.js';
+import { createExtension } from '../../src/voip/extensions.js';
+import { configUrl } from '../support/database.js';
+import { migratedDatabase } from '../support/migrate.js';
+
+const cdr = (start: string, uuid = randomUUID()): CdrRow => ({
+  uuid, startStamp: new Date(start), endStamp: new Date(new Date(start).getTime() + 90_000),
+  duration: 90, billsec: 80, leg: 'a', direction: 'outbound', callerIdNumber: '1001', destinationNumber: '+4930123456',
+  networkAddr: '192.0.2.10', switchname: 'node1',
+});
+
+describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serverName) => {
+  let config: ConnectionConfig;
+  let db: Kysely<DB>;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    config = await migratedDatabase(serverName);
+    db = createDb(config, { applicationName: 'client-test' });
+    admin = new pg.Client(config);
+    await admin.connect();
+    await admin.query(`INSERT INTO voip.domains (name, params, variables)
+      VALUES ('pbx.example.net', '{"dial-string": "{presence_id=\${dialed_user}@\${dialed_domain}}\${sofia_contact(\${dialed_user}@\${dialed_domain})}"}', '{"record_stereo": "true"}')`);
+    await createExtension(admin, {
+      domain: 'pbx.example.net', extension: '1001', password: 'first secret', voicemailPin: '4321', displayName: 'Alice',
+      userContext: 'internal', effectiveCallerIdName: 'Alice', effectiveCallerIdNumber: '1001', accountcode: 'acme',
+      tollAllow: ['local', 'domestic'], callGroup: 'sales', vmMailto: 'alice@example.net',
+    });
+    await admin.query("UPDATE voip.extensions SET number_alias = '2001', max_registrations = 3 WHERE extension = '1001'");
+    await createExtension(admin, { domain: 'pbx.example.net', extension: '1002', password: 'other', enabled: false });
+    // Enough rows for the planner to prefer indexes over scanning, as on a real platform.
+    await admin.query(`INSERT INTO voip.domains (name) SELECT 'tenant' || g || '.example.net' FROM generate_series(1, 2000) g`);
+    await admin.query(`INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b)
+      SELECT d.id, (100 + e)::text, md5(d.name || e), md5(e || d.name)
+        FROM voip.domains d, generate_series(1, 3) e WHERE d.name LIKE 'tenant%'`);
+    await admin.query('ANALYZE voip.domains, voip.extensions');
+    await admin.query("SELECT voip.cdr_create_partition('2025-06-01Z'), voip.cdr_create_partition('2025-07-01Z')");
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await admin?.end();
+  });
+
+  test('createDb accepts a URL and sets application_name; nodeRole says primary', async () => {
+    const viaUrl = createDb(configUrl(config), { applicationName: 'client-test-url' });
+    try {
+      expect(await nodeRole(viaUrl)).toBe('primary');
+      const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'client-test-url'");
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await viaUrl.destroy();
+    }
+  });
+
+  test('the directory lookup returns what a mod_xml_curl answer needs', async () => {
+    const user = await lookupDirectoryUser(db, { domain: 'PBX.example.net', user: '1001' });
+    expect(user).toMatchObject({
+      domain: 'pbx.example.net', extension: '1001', numberAlias: '2001',
+      a1Hash: computeDigestHashes({ username: '1001', domain: 'pbx.example.net', password: 'first secret' }).ha1,
+      displayName: 'Alice', userContext: 'internal', effectiveCallerIdName: 'Alice', effectiveCallerIdNumber: '1001',
+      tollAllow: 'local,domestic', accountcode: 'acme', callGroup: 'sales', maxRegistrations: 3,
+      voicemail: {
+        enabled: true, mailto: 'alice@example.net', attachFile: true, keepLocalAfterEmail: true,
+        a1Hash: computeDigestHashes({ username: '1001', domain: 'pbx.example.net', password: '4321' }).ha1,
+      },
+      domainVariables: { record_stereo: 'true' },
+      params: {}, variables: {},
+    });
+    expect(user!.domainParams['dial-string']).toMatch(/sofia_contact/);
+    expect(typeof user!.extensionId).toBe('number');
+    expect(await lookupDirectoryUser(db, { domain: 'pbx.example.net', user: '2001', key: 'number-alias' }))
+      .toMatchObject({ extension: '1001' });
+  });
+
+  test('disabled, unknown and wrong-domain users are not found', async () => {
+    expect(await lookupDirectoryUser(db, { domain: 'pbx.example.net', user: '1002' })).toBeUndefined();
+    expect(await lookupDirectoryUser(db, { domain: 'pbx.example.net', user: '9999' })).toBeUndefined();
+    expect(await lookupDirectoryUser(db, { domain: 'tenant1.example.net', user: '1001' })).toBeUndefined();
+    expect(await lookupDirectoryUser(db, { domain: 'pbx.example.net', user: '1001', key: 'number-alias' })).toBeUndefined();
+  });
+
+  test('the directory lookup is one statement answered through the unique indexes', async () => {
+    const statements: { sql: string; parameters: readonly unknown[] }[] = [];
+    const logged = createDb(config, { log: (event) => { if (event.level === 'query') statements.push(event.query); } });
+    try {
+      const found = await lookupDirectoryUser(logged, { domain: 'tenant7.example.net', user: '102' });
+      expect(found?.a1Hash).toMatch(/^[0-9a-f]{32}$/);
+    } finally {
+      await logged.destroy();
+    }
+    expect(statements).toHaveLength(1);
+    const { rows } = await admin.query(`EXPLAIN (FORMAT JSON) ${statements[0]!.sql}`, [...statements[0]!.parameters]);
+    const plan = JSON.stringify(rows[0]['QUERY PLAN']);
+    expect(plan).not.toMatch(/Seq Scan/);
+    expect(plan).toMatch(/"Index Name":"extensions_domain_extension_key"/);
+    expect(plan).toMatch(/"Index Name":"domains_name_key"/);
+  });
+
+  test('a password change is stored as hashes and reaches kamailio.subscriber', async () => {
+    expect(await setExtensionPassword(db, { domain: 'pbx.example.net', extension: '1001', password: 'new secret' })).toBe(true);
+    const expected = computeDigestHashes({ username: '1001', domain: 'pbx.example.net', password: 'new secret' });
+    const subscriber = await db.selectFrom('kamailio.subscriber').select(['ha1', 'ha1b', 'password'])
+      .where('username', '=', '1001').where('domain', '=', 'pbx.example.net').executeTakeFirstOrThrow();
+    expect(subscriber).toEqual({ ha1: expected.ha1, ha1b: expected.ha1b, password: '' });
+    expect((await lookupDirectoryUser(db, { domain: 'pbx.example.net', user: '1001' }))?.a1Hash).toBe(expected.ha1);
+    expect(await setExtensionPassword(db, { domain: 'pbx.example.net', extension: '4711', password: 'x' })).toBe(false);
+  });
+
+  test('CDR ingest is idempotent: the same batch twice stores nothing the second time', async () => {
+    const batch = [cdr('2025-06-03T10:00:00.250Z'), cdr('2025-06-30T23:59:59Z'), cdr('2025-07-01T00:00:00Z')];
+    expect(await ingestCdrs(db, batch)).toEqual({ inserted: 3, duplicates: 0 });
+    expect(await ingestCdrs(db, batch)).toEqual({ inserted: 0, duplicates: 3 });
+    // A batch holding a repeat of itself and an old CDR, across chunks of 2 statements.
+    const fresh = cdr('2025-07-02T08:00:00Z');
+    expect(await ingestCdrs(db, [fresh, batch[0]!, fresh, cdr('2025-07-03T08:00:00Z')], { chunkSize: 2 }))
+      .toEqual({ inserted: 2, duplicates: 2 });
+    expect(await ingestCdr(db, fresh)).toEqual({ inserted: 0, duplicates: 1 });
+    const stored = await db.selectFrom('voip.cdr').select(['uuid', 'network_addr', 'leg'])
+      .where('uuid', 'in', [...batch.map((c) => c.uuid), fresh.uuid]).execute();
+    expect(stored).toHaveLength(4);
+    expect(stored[0]).toMatchObject({ network_addr: '192.0.2.10', leg: 'a' });
+  });
+
+  test('a CDR outside every partition gives CdrPartitionMissingError naming its month; nothing of the batch is stored', async () => {
+    const one = await ingestCdr(db, cdr('2024-02-10T08:00:00Z')).catch((e: unknown) => e);
+    expect(one).toBeInstanceOf(CdrPartitionMissingError);
+    expect((one as Error).message).toMatch(/cdr_202402 is missing/);
+
+    const ok = cdr('2025-06-05T08:00:00Z');
+    const batch = [ok, cdr('2025-06-06T08:00:00Z'), cdr('2031-01-15T12:30:00Z')];
+    const error = await ingestCdrs(db, batch, { chunkSize: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CdrPartitionMissingError);
+    expect((error as Error).message).toMatch(/cdr_203101 is missing/);
+    expect(((error as Error).cause as { code: string }).code).toBe('23514');
+    const { rows } = await admin.query('SELECT count(*)::int AS n FROM voip.cdr WHERE uuid = $1', [ok.uuid]);
+    expect(rows[0].n).toBe(0);
+    // The typed error comes from createDb itself, also for the service's own queries.
+    const own = await db.insertInto('voip.cdr').values({
+      uuid: randomUUID(), start_stamp: new Date('2020-01-01Z'), end_stamp: new Date('2020-01-01Z'), leg: 'a', direction: 'inbound',
+    }).execute().catch((e: unknown) => e);
+    expect(own).toBeInstanceOf(CdrPartitionMissingError);
+  });
+
+  test('an idle pooled connection killed by the server neither crashes the process nor breaks the next query', async () => {
+    const seen: unknown[] = [];
+    const killed = createDb(config, { applicationName: 'client-test-kill', onIdleConnectionError: (e) => seen.push(e) });
+    try {
+      expect(await nodeRole(killed)).toBe('primary');
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'client-test-kill'");
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect((seen[0] as { code?: string }).code).toBe('57P01');
+      expect(await nodeRole(killed)).toBe('primary');
+    } finally {
+      await killed.destroy();
+    }
+  });
+
+  test('a connection that cannot be made is a ConnectionFailedError without the password', async () => {
+    const wrong = createDb({ ...config, password: 'not-the-password-xyz' });
+    try {
+      const error = await nodeRole(wrong).catch((e: unknown) => e);
+      expect((error as { code?: string }).code).toBe('AUTH_FAILED');
+      expect(String((error as Error).message)).not.toContain('not-the-password-xyz');
+    } finally {
+      await wrong.destroy();
+    }
+  });
+});
