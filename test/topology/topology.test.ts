@@ -1,0 +1,217 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerConfigRender } from '../../src/cli/commands/config-render.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { TopologyInvalidError, TopologyNodeUnknownError } from '../../src/errors.js';
+import { parseTopology, renderNodeConfig, SERVICES } from '../../src/topology/index.js';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+const EXAMPLE = path.join(REPO, 'examples/topology.yaml');
+const GOLDEN = path.join(import.meta.dirname, 'golden');
+
+const MINIMAL = `
+vip: { address: 172.16.91.100 }
+nodes:
+  - { name: node1, address: 172.16.91.101, role: primary }
+  - { name: node2, address: 172.16.91.102, role: standby }
+`;
+
+function problemsOf(text: string): string[] {
+  try {
+    parseTopology(text, 'test.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(TopologyInvalidError);
+    expect((error as TopologyInvalidError).exitCode).toBe(2);
+    return (error as TopologyInvalidError).problems;
+  }
+  throw new Error('expected the topology to be refused');
+}
+
+describe('parseTopology', () => {
+  it('reads the example: VIP, node1 primary, node2 standby, defaults filled in', async () => {
+    const t = parseTopology(await fs.readFile(EXAMPLE, 'utf8'));
+    expect(t.vip.address).toBe('172.16.91.100');
+    expect(t.nodes).toEqual([
+      { name: 'node1', address: '172.16.91.101', role: 'primary' },
+      { name: 'node2', address: '172.16.91.102', role: 'standby' },
+    ]);
+    expect(parseTopology(MINIMAL)).toEqual(t);
+  });
+
+  it('refuses two primaries', () => {
+    expect(problemsOf(MINIMAL.replace('role: standby', 'role: primary'))).toEqual(['2 nodes have role primary (node1, node2): exactly one may']);
+  });
+
+  it('refuses a topology without a primary', () => {
+    expect(problemsOf(MINIMAL.replace('role: primary', 'role: standby'))).toEqual(['no node has role primary: exactly one must']);
+  });
+
+  it('refuses malformed addresses, naming the node', () => {
+    expect(problemsOf(MINIMAL.replace('172.16.91.102', '172.16.91.300'))).toEqual([
+      'node node2 address must be an IPv4 or IPv6 address such as 172.16.91.101, got "172.16.91.300"',
+    ]);
+    expect(problemsOf(MINIMAL.replace('address: 172.16.91.100', 'address: vip.example'))[0]).toContain('vip.address must be an IPv4 or IPv6 address');
+  });
+
+  it('refuses duplicate addresses, also between the VIP and a node', () => {
+    expect(problemsOf(MINIMAL.replace('172.16.91.102', '172.16.91.101'))).toEqual(['address 172.16.91.101 is used by node node1 and node node2: each needs its own']);
+    expect(problemsOf(MINIMAL.replace('172.16.91.102', '172.16.91.100'))).toEqual(['address 172.16.91.100 is used by vip and node node2: each needs its own']);
+  });
+
+  it('lists every problem at once: bad role, bad name, duplicate name, unknown keys, bad port', () => {
+    const problems = problemsOf(`
+vip: { address: 172.16.91.100, httpPort: 70000 }
+databse: { name: voipdb }
+nodes:
+  - { name: node1, address: 172.16.91.101, role: master }
+  - { name: Node-2, address: 172.16.91.102, role: standby, zone: a }
+  - { name: node1, address: 172.16.91.103, role: standby }
+`);
+    expect(problems).toEqual(expect.arrayContaining([
+      'unknown key databse (known: vip, database, roles, secrets, freeswitch, nodes)',
+      'vip.httpPort must be a port number from 1 to 65535, got 70000',
+      'node node1: role must be primary or standby, got "master"',
+      'nodes[1].name must be lower case letters, digits or _ (it names the slot <name>_slot), got "Node-2"',
+      'nodes[1]: unknown key zone (known: name, address, role)',
+      'node name node1 is used 2 times',
+      'no node has role primary: exactly one must',
+    ]));
+    expect(problems).toHaveLength(7);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const [problem] = problemsOf('vip:\n  address: [172.16.91.100\nnodes: []\n');
+    expect(problem).toMatch(/^YAML: .* at line 3, column 1$/);
+  });
+
+  it('refuses a missing vip and nodes', () => {
+    expect(problemsOf('{}')).toEqual([
+      'vip is missing (vip: { address: 172.16.91.100 })',
+      'vip.address must be an IPv4 or IPv6 address such as 172.16.91.101, got null',
+      'nodes is missing (a list of { name, address, role })',
+    ]);
+  });
+});
+
+describe('renderNodeConfig against golden files', () => {
+  const topology = async () => parseTopology(await fs.readFile(EXAMPLE, 'utf8'));
+
+  for (const node of ['node1', 'node2']) {
+    for (const service of [...SERVICES, undefined]) {
+      it(`${node} ${service ?? '(all services)'}`, async () => {
+        const golden = await fs.readFile(path.join(GOLDEN, `${node}.${service ?? 'all'}.txt`), 'utf8');
+        expect(renderNodeConfig(await topology(), node, service)).toBe(golden);
+      });
+    }
+  }
+
+  it('points Kamailio and VoIP Admin at the node\'s own database and FreeSWITCH at the VIP', async () => {
+    const t = await topology();
+    for (const node of ['node1', 'node2']) {
+      expect(renderNodeConfig(t, node, 'kamailio')).toContain('#!define DBURL "postgres://kamailio:${KAMAILIO_DB_PASSWORD}@127.0.0.1:5432/voipdb"');
+      expect(renderNodeConfig(t, node, 'voip-admin')).toMatch(/host: 127\.0\.0\.1\n {2}port: 5432\n {2}name: voipdb\n {2}user: voipadmin/);
+      const fsConf = renderNodeConfig(t, node, 'freeswitch');
+      expect(fsConf).toContain('value="http://172.16.91.100:8080/freeswitch/directory"');
+      expect(fsConf).toContain('value="http://172.16.91.100:8080/freeswitch/cdr"');
+    }
+  });
+
+  it('gives only the standby primary_conninfo and primary_slot_name; pg_hba on both lists both nodes', async () => {
+    const t = await topology();
+    const node2 = renderNodeConfig(t, 'node2', 'postgres');
+    expect(node2).toContain("primary_conninfo = 'host=172.16.91.101 port=5432 user=replicator passfile=/etc/voipdb/secrets/replicator.pgpass application_name=node2'");
+    expect(node2).toContain("primary_slot_name = 'node2_slot'");
+    const node1 = renderNodeConfig(t, 'node1', 'postgres');
+    expect(node1).not.toContain('primary_conninfo');
+    for (const text of [node1, node2]) {
+      expect(text).toContain('host  replication  replicator  172.16.91.101/32  scram-sha-256');
+      expect(text).toContain('host  replication  replicator  172.16.91.102/32  scram-sha-256');
+    }
+  });
+
+  it('renders no secret: passwords are placeholders or file references', async () => {
+    const t = await topology();
+    for (const node of ['node1', 'node2']) {
+      const all = renderNodeConfig(t, node);
+      expect(all).not.toMatch(/password\s*=/i);
+      expect(all).not.toMatch(/postgres:\/\/[^:]+:(?!\$\{KAMAILIO_DB_PASSWORD\})[^@]*@/);
+      expect(all).toContain('passwordFile: /etc/voipdb/secrets/voipadmin.password');
+    }
+  });
+
+  it('names the known nodes when asked for an unknown one', async () => {
+    const t = await topology();
+    expect(() => renderNodeConfig(t, 'node3')).toThrow(TopologyNodeUnknownError);
+    expect(() => renderNodeConfig(t, 'node3')).toThrow(/no node "node3"/);
+  });
+});
+
+/** `db config render` through its commander command, as main.ts runs it. */
+async function render(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd: REPO, color: false, verbose: false };
+  let code = -1;
+  const program = new Command('db').exitOverride().configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
+  registerConfigRender(program, io, async (fn) => {
+    try {
+      code = await fn();
+    } catch (error) {
+      const { renderError } = await import('../../src/cli/render-error.js');
+      code = renderError(error, io);
+    }
+  });
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
+  try {
+    await program.parseAsync(['config', 'render', ...args], { from: 'user' });
+  } catch (error) {
+    if (code === -1) code = 2;
+    err.push(String(error));
+  }
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('db config render', () => {
+  it('prints the node\'s settings from --topology', async () => {
+    const r = await render(['--node', 'node2', '--service', 'postgres', '--topology', 'examples/topology.yaml']);
+    expect(r.code).toBe(0);
+    expect(`${r.out}\n`).toBe(await fs.readFile(path.join(GOLDEN, 'node2.postgres.txt'), 'utf8'));
+  });
+
+  it('reads VOIPDB_TOPOLOGY when --topology is absent', async () => {
+    const r = await render(['--node', 'node1'], { VOIPDB_TOPOLOGY: EXAMPLE });
+    expect(r.code).toBe(0);
+    expect(`${r.out}\n`).toBe(await fs.readFile(path.join(GOLDEN, 'node1.all.txt'), 'utf8'));
+  });
+
+  it('exits 2 naming every problem of a bad topology', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-topology-'));
+    try {
+      const file = path.join(dir, 'bad.yaml');
+      await fs.writeFile(file, MINIMAL.replace('role: standby', 'role: primary').replace('172.16.91.102', '172.16.91.1O2'));
+      const r = await render(['--node', 'node1', '--topology', file]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('error[TOPOLOGY_INVALID]');
+      expect(r.err).toContain('- node node2 address must be an IPv4 or IPv6 address such as 172.16.91.101, got "172.16.91.1O2"');
+      expect(r.err).toContain('- 2 nodes have role primary (node1, node2): exactly one may');
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 for an unknown node, a missing file, and an unknown service', async () => {
+    const unknown = await render(['--node', 'node9', '--topology', EXAMPLE]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('error[TOPOLOGY_NODE_UNKNOWN]');
+    expect(unknown.err).toContain('use one of: node1, node2');
+    const missing = await render(['--node', 'node1', '--topology', '/nonexistent/topology.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('file not found');
+    const service = await render(['--node', 'node1', '--service', 'asterisk', '--topology', EXAMPLE]);
+    expect(service.code).toBe(2);
+    expect(service.err).toMatch(/asterisk.*is invalid/);
+  });
+});
