@@ -4,11 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { withConnection } from '../../src/database/connect.js';
-import { syncRolePasswords } from '../../src/roles/sync-passwords.js';
-import { configUrl, query } from '../support/database.js';
+import { migrate } from '../../src/engine/migrate.js';
+import { configUrl, freshDatabase, query } from '../support/database.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
-import { migratedDatabase } from '../support/migrate.js';
+import { MIGRATIONS_DIR } from '../support/migrate.js';
 import { acquireRolePasswordLock } from '../support/role-passwords.js';
 import { kamailioConfig } from './kamailio-cfg.js';
 import { freeUdpPort, registerScenario, runSipp, startKamailio, type RunningKamailio } from './sip-runtime.js';
@@ -40,10 +39,10 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
     install = await ensureKamailio();
     const env = { VOIPDB_KAMAILIO_PASSWORD: kamailioPassword };
     releaseLock = await acquireRolePasswordLock('pg18');
-    db = await migratedDatabase('pg18', env);
-    // What `db migrate` runs at its end; explicit here so that this test does not depend on the
-    // engine's wiring (a second run only reports 'unchanged').
-    await withConnection(db, (client) => syncRolePasswords(client, env));
+    db = await freshDatabase('pg18');
+    // `db migrate` applies the password from the environment after the migrations.
+    const migrated = await migrate(db, { migrationsDir: MIGRATIONS_DIR, env });
+    expect(migrated.postMigrate.passwords).toContainEqual({ role: 'kamailio', action: 'set' });
     await query(db, `INSERT INTO kamailio.subscriber (username, domain, ha1) VALUES ('alice', 'example.test', $1), ('bob', 'example.test', $2)`,
       [ha1('alice', 'example.test', alicePassword), ha1('bob', 'example.test', bobPassword)]);
     await query(db, `INSERT INTO kamailio.domain (domain) VALUES ('example.test')`);

@@ -1,0 +1,46 @@
+import { Command } from 'commander';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerRoles } from '../../src/cli/commands/roles.js';
+import type { CliIO } from '../../src/cli/io.js';
+import type { ConnectionConfig } from '../../src/config/connection.js';
+import type { RoleDescription } from '../../src/roles/describe-roles.js';
+import { configUrl } from '../support/database.js';
+import { migratedDatabase } from '../support/migrate.js';
+
+/** `db roles` through its commander registration, against a migrated PG18 database. */
+async function runRoles(args: string[]): Promise<{ code: number; out: string[] }> {
+  const out: string[] = [];
+  const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(l), env: {}, cwd: process.cwd(), color: false, verbose: false };
+  let code = -1;
+  const program = new Command('db').exitOverride();
+  registerRoles(program, io, async (fn) => { code = await fn(); });
+  await program.parseAsync(['roles', ...args], { from: 'user' });
+  return { code, out };
+}
+
+describe('db roles', () => {
+  let db: ConnectionConfig;
+  beforeAll(async () => { db = await migratedDatabase('pg18'); });
+
+  it('--json lists the three roles with login, password, search_path and privileges', async () => {
+    const { out } = await runRoles(['--json', '--url', configUrl(db)]);
+    const roles = JSON.parse(out.join('\n')) as RoleDescription[];
+    expect(roles.map((r) => r.role)).toEqual(['kamailio', 'voipadmin', 'replicator']);
+    const kamailio = roles.find((r) => r.role === 'kamailio')!;
+    expect(kamailio).toMatchObject({ exists: true, loginAttribute: true, superuser: false, searchPath: 'kamailio' });
+    expect(kamailio.password === 'set' || kamailio.password === 'none').toBe(true);
+    expect(kamailio.privileges).toContain('CONNECT on the database');
+    expect(kamailio.privileges).toContain('USAGE on schema kamailio');
+    expect(kamailio.privileges.some((p) => / in voip$/.test(p))).toBe(false);
+    expect(roles.find((r) => r.role === 'replicator')).toMatchObject({ replication: true, privileges: [] });
+  });
+
+  it('prints a readable summary without the connection password', async () => {
+    const { out } = await runRoles(['--url', configUrl(db)]);
+    const text = out.join('\n');
+    expect(text).toMatch(/^kamailio: /m);
+    expect(text).toContain('search_path: kamailio');
+    expect(text).toMatch(/replicator: .*\n  attributes:  LOGIN REPLICATION/);
+    expect(text).not.toContain(db.password!);
+  });
+});
