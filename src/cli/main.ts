@@ -11,6 +11,7 @@ import { registerStatus } from './commands/status.js';
 import { registerSeed } from './commands/seed.js';
 import { registerPartitions } from './commands/partitions.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerRoles } from './commands/roles.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   registerSeed(program, io, run);
   registerPartitions(program, io, run);
   registerDoctor(program, io, run);
+  registerRoles(program, io, run);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   return program;
 }
