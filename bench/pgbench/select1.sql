@@ -1,0 +1,2 @@
+-- Reference: the cheapest round trip pgbench can make.
+SELECT 1;
