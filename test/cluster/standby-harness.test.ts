@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDoctor } from '../../src/cluster/doctor.js';
+import { withConnection } from '../../src/database/connect.js';
 import { query } from '../support/database.js';
 import { type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
 
@@ -47,5 +49,18 @@ describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
   it('a write on the standby fails with SQLSTATE 25006', async () => {
     await expect(query(nodeConfig(pair.standby), "INSERT INTO harness_probe VALUES (2, 'from node2')"))
       .rejects.toMatchObject({ code: '25006' });
+  });
+
+  it('db doctor reads every replication check on both nodes of this server version', async () => {
+    await waitForCatchUp(pair);
+    for (const [node, role] of [[pair.primary, 'primary'], [pair.standby, 'standby']] as const) {
+      const report = await withConnection(nodeConfig(node), (c) => runDoctor(c));
+      expect(report.node.role).toBe(role);
+      // The bare cluster has no platform roles (warnings); everything about replication must be readable and ok.
+      const replication = report.checks.filter((c) => /^(setting|slot|standby)\b/.test(c.id));
+      expect(replication.length).toBeGreaterThanOrEqual(7);
+      expect(replication.filter((c) => c.severity !== 'ok').map((c) => `${c.id}: ${c.summary}`)).toEqual([]);
+      expect(report.checks.filter((c) => c.severity === 'unknown')).toEqual([]);
+    }
   });
 });
