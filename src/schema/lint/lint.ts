@@ -1,4 +1,5 @@
 import { loadModule } from 'libpg-query';
+import { NO_TRANSACTION_MARKER } from '../../engine/files.js';
 import { KAMAILIO_TABLE_NAMES } from './kamailio-tables.js';
 import { DOWN_FILE_EXEMPT, isRuleName, RULES, type RuleName } from './rules.js';
 import { LintSyntaxError, splitStatements, type ParsedStatement } from './statements.js';
@@ -6,7 +7,7 @@ import { LintSyntaxError, splitStatements, type ParsedStatement } from './statem
 export { RULES, type RuleName } from './rules.js';
 
 /** The engine's marker for a migration that runs outside a transaction (first line of the file). */
-export const NO_TRANSACTION_MARKER = '-- voipdb:no-transaction';
+export { NO_TRANSACTION_MARKER };
 
 export interface MigrationText {
   /** File name, e.g. 0008_extension_index.sql or 0008_extension_index.down.sql. */
