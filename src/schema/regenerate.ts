@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { type ConnectionConfig, type Env, withDatabase } from '../config/connection.js';
+import { withConnection } from '../database/connect.js';
+import { migrate } from '../engine/migrate.js';
+import { GENERATED_TYPES_FILE, writeTypesFile } from './codegen.js';
+import { writeSchemaFile } from './dump.js';
+
+/**
+ * Runs `fn` on a scratch database built from the migrations on `server` (CREATEDB needed),
+ * and drops it afterwards whatever happens. `db dump` and `db codegen` write from such a database,
+ * never from a live one, so that what is committed is what the migrations build.
+ */
+export async function withMigratedScratch<T>(
+  server: ConnectionConfig, options: { migrationsDir: string; env?: Env }, fn: (db: ConnectionConfig) => Promise<T>,
+): Promise<T> {
+  const name = `voipdb_scratch_${randomBytes(6).toString('hex')}`;
+  await withConnection(server, (c) => c.query(`CREATE DATABASE "${name}"`));
+  const db = withDatabase(server, name);
+  try {
+    await migrate(db, { migrationsDir: options.migrationsDir, env: options.env ?? {} });
+    return await fn(db);
+  } finally {
+    await withConnection(server, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => undefined);
+  }
+}
+
+/** `db dump`: schema.sql of the migrations, written to `file` (default <projectDir>/schema.sql). */
+export async function dumpMigrations(server: ConnectionConfig, options: { projectDir: string; migrationsDir?: string; file?: string; env?: Env }): Promise<string> {
+  const file = options.file ?? path.join(options.projectDir, 'schema.sql');
+  await withMigratedScratch(server, { migrationsDir: options.migrationsDir ?? path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) },
+    (db) => writeSchemaFile(db, file));
+  return file;
+}
+
+/** `db codegen`: the Kysely types of the migrations, written to `file` (default <projectDir>/src/generated/db.ts). */
+export async function codegenMigrations(server: ConnectionConfig, options: { projectDir: string; migrationsDir?: string; file?: string; env?: Env }): Promise<string> {
+  const file = options.file ?? path.join(options.projectDir, GENERATED_TYPES_FILE);
+  await withMigratedScratch(server, { migrationsDir: options.migrationsDir ?? path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) },
+    (db) => writeTypesFile(db, file));
+  return file;
+}
+
+/** Both at once, from one scratch database: what the lead runs after changing a migration. */
+export async function regenerateSchemaArtifacts(server: ConnectionConfig, options: { projectDir: string; env?: Env }): Promise<{ schemaFile: string; typesFile: string }> {
+  const schemaFile = path.join(options.projectDir, 'schema.sql');
+  const typesFile = path.join(options.projectDir, GENERATED_TYPES_FILE);
+  await withMigratedScratch(server, { migrationsDir: path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) }, async (db) => {
+    await writeSchemaFile(db, schemaFile);
+    await writeTypesFile(db, typesFile);
+  });
+  return { schemaFile, typesFile };
+}
