@@ -17,6 +17,11 @@ export interface EngineOptions extends Partial<MigrationLimits> {
   lockWaitMs?: number;
   /** Environment for role passwords (VOIPDB_*_PASSWORD[_FILE]); never process.env implicitly. */
   env?: Env;
+  /**
+   * After migrating, create the CDR partitions of this month and this many following months
+   * (default 3). -1 skips the step: the bare schema, as schema.sql shows it.
+   */
+  cdrPartitionsAhead?: number;
   onEvent?: (event: MigrationEvent) => void;
 }
 
@@ -93,7 +98,7 @@ export async function migrate(config: ConnectionConfig, options: EngineOptions &
         if (event.type === 'done') applied.push({ version: event.migration.version, name: event.migration.name, durationMs: event.durationMs });
         options.onEvent?.(event);
       });
-      const postMigrate = await runPostMigrateSteps(client, options.env ?? {});
+      const postMigrate = await runPostMigrateSteps(client, options.env ?? {}, options.cdrPartitionsAhead !== undefined ? { cdrPartitionsAhead: options.cdrPartitionsAhead } : {});
       return { node, applied, upToDate: history.length, postMigrate, totalMs: performance.now() - started };
     } finally {
       await releaseMigrationLock(client).catch(() => undefined);

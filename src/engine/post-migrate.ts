@@ -25,10 +25,14 @@ export function validatePostMigrateInputs(env: Env): void {
  * ones (date-dependent, so schema.sql stays the same whatever day it is built). Both write
  * nothing when there is nothing to change.
  */
-export async function runPostMigrateSteps(client: pg.Client, env: Env): Promise<PostMigrateReport> {
+export async function runPostMigrateSteps(
+  client: pg.Client, env: Env, options: { cdrPartitionsAhead?: number } = {},
+): Promise<PostMigrateReport> {
   const passwords = await syncRolePasswords(client, env);
+  const ahead = options.cdrPartitionsAhead ?? DEFAULT_PARTITIONS_AHEAD;
+  if (ahead < 0) return { passwords, cdrPartitionsCreated: [] };
   const { rows } = await client.query<{ exists: boolean }>(
     "SELECT to_regprocedure('voip.cdr_ensure_partitions(integer, timestamp with time zone)') IS NOT NULL AS exists");
-  const cdrPartitionsCreated = rows[0]!.exists ? await ensureCdrPartitions(client, DEFAULT_PARTITIONS_AHEAD) : [];
+  const cdrPartitionsCreated = rows[0]!.exists ? await ensureCdrPartitions(client, ahead) : [];
   return { passwords, cdrPartitionsCreated };
 }

@@ -6,9 +6,12 @@ import { freshDatabase, type ServerName } from './database.js';
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations');
 
-/** Applies every migration of the repository with the engine, as `db migrate` does. */
+/**
+ * Applies every migration of the repository with the engine, as `db migrate` does, but without
+ * its date-dependent CDR partitions step: tests start from the schema exactly as schema.sql has it.
+ */
 export async function applyAllMigrations(config: ConnectionConfig, env: Record<string, string | undefined> = {}): Promise<void> {
-  await migrate(config, { migrationsDir: MIGRATIONS_DIR, env });
+  await migrate(config, { migrationsDir: MIGRATIONS_DIR, env, cdrPartitionsAhead: -1 });
 }
 
 /** A fresh database on the named server with every migration applied. */
