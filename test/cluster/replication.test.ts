@@ -208,6 +208,8 @@ describe('db doctor on the pair', () => {
   it('reports the inactive slot on the primary while the standby is stopped', async () => {
     await pair.stopStandby();
     try {
+      // The primary learns of it when the walsender sees the connection drop.
+      await waitUntil(async () => (await query<{ active: boolean }>(primaryDb, "SELECT active FROM pg_replication_slots WHERE slot_name = 'node2_slot'"))[0]!.active === false);
       const r = await doctor(primaryDb);
       expect(r.code).toBe(2);
       const slot = r.report.checks.find((c) => c.id === 'slot.node2_slot')!;
