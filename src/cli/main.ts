@@ -12,6 +12,8 @@ import { registerSeed } from './commands/seed.js';
 import { registerPartitions } from './commands/partitions.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerRoles } from './commands/roles.js';
+import { registerDump } from './commands/dump.js';
+import { registerCheck } from './commands/check.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -52,6 +54,8 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   registerPartitions(program, io, run);
   registerDoctor(program, io, run);
   registerRoles(program, io, run);
+  registerDump(program, io, run);
+  registerCheck(program, io, run);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   return program;
 }

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { resolveConnection, assertNoProblems } from '../../config/connection.js';
+import { ExitCode } from '../../errors.js';
+import { runSchemaChecks, type CheckReport } from '../../schema/check.js';
+import { paint, type CliIO } from '../io.js';
+import { scratchServer } from '../scratch-server.js';
+
+export function registerCheck(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+  program.command('check')
+    .description('the CI schema checks: migrations apply, schema.sql and types are fresh, down/up round trip, lint, privileges; exit 1 if any fails')
+    .option('--url <url>', 'also compare this live database with the migrations (checksums, drift); scratch databases go on its server')
+    .option('--scratch-url <url>', 'server for the scratch databases (default: --url\'s server, else the local embedded PostgreSQL 18)')
+    .option('--json', 'print the report as one JSON object')
+    .action((opts: { url?: string; scratchUrl?: string; json?: boolean }) => run(async () => {
+      let live;
+      if (opts.url !== undefined) {
+        const problems: string[] = [];
+        live = resolveConnection({ url: opts.url, env: io.env }, problems);
+        assertNoProblems(problems);
+      }
+      const { server } = opts.scratchUrl === undefined && live ? { server: live } : await scratchServer(io, opts.scratchUrl);
+      const report = await runSchemaChecks({ server, projectDir: io.cwd, env: io.env, ...(live ? { live } : {}) });
+      if (opts.json) io.out(JSON.stringify(report));
+      else printReport(io, report);
+      return report.ok ? ExitCode.ok : ExitCode.notOk;
+    }));
+}
+
+function printReport(io: CliIO, report: CheckReport): void {
+  for (const check of report.checks) {
+    io.out(`${check.ok ? paint(io, 'green', 'ok  ') : paint(io, 'red', 'FAIL')} ${check.name}: ${check.summary}`);
+    if (!check.ok) {
+      for (const line of check.details) io.out(`     ${line}`);
+      if (check.diff) for (const line of check.diff.split('\n')) io.out(`     ${line}`);
+    }
+  }
+  const failed = report.checks.filter((c) => !c.ok).length;
+  io.out(failed === 0 ? `all ${report.checks.length} checks passed` : `${failed} of ${report.checks.length} checks failed`);
+}
