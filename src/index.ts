@@ -12,3 +12,5 @@ export {
   ConnectionFailedError, ConfigInvalidError, NoConnectionConfiguredError, UsageError,
 } from './errors.js';
 export type { DB } from './generated/db.js';
+// Kysely's types for the service's own signatures, so a service needs no direct kysely dependency.
+export type { Kysely, Transaction, Selectable, Insertable, Updateable } from 'kysely';
