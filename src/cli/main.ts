@@ -14,6 +14,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerRoles } from './commands/roles.js';
 import { registerDump } from './commands/dump.js';
 import { registerCheck } from './commands/check.js';
+import { registerConfigRender } from './commands/config-render.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -56,6 +57,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   registerRoles(program, io, run);
   registerDump(program, io, run);
   registerCheck(program, io, run);
+  registerConfigRender(program, io, run);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   return program;
 }
