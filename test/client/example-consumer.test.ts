@@ -3,7 +3,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { configUrl } from '../support/database.js';
+import { migratedDatabase } from '../support/migrate.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -11,8 +14,9 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 /**
  * examples/consumer against voipdb as another service installs it: build the package into a
  * staging folder (never the repository's dist/, which the CLI tests run from), `npm pack` it,
- * `npm install` the tarball into a copy of the example, then `tsc --strict --noEmit` there
- * (skipLibCheck off, so the package's declarations are checked too) and import it in Node.
+ * `npm install` the tarball into a copy of the example, then `tsc --strict` there (skipLibCheck
+ * off, so the package's declarations are checked too) and run the compiled example against a
+ * migrated PostgreSQL 18 database.
  * Needs the npm registry or a warm npm cache for the package's dependencies.
  */
 describe('examples/consumer against the packed package', () => {
@@ -56,7 +60,9 @@ describe('examples/consumer against the packed package', () => {
   });
 
   test('the example compiles with tsc --strict against the installed package', async () => {
-    const result = await sh(process.execPath, [path.join(consumer(), 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], consumer())
+    // One compile both checks and emits the JavaScript the next test runs.
+    const result = await sh(process.execPath, [path.join(consumer(), 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json',
+      '--noEmit', 'false', '--outDir', 'out'], consumer())
       .catch((error: { stdout?: string; stderr?: string }) => `FAILED\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     expect(result).toBe('');
   }, 180_000);
@@ -68,11 +74,37 @@ describe('examples/consumer against the packed package', () => {
     consumer());
     expect(out.trim()).toBe('function function function function function StandbyWriteError');
   });
+
+  test('the compiled example answers a directory request and stores a CDR on a real database', async () => {
+    await fs.access(path.join(consumer(), 'out/main.js')).catch(() => {
+      throw new Error('out/main.js is missing: the compile test above failed or did not run');
+    });
+    const config = await migratedDatabase('pg18');
+    const admin = new pg.Client(config);
+    await admin.connect();
+    try {
+      await admin.query("INSERT INTO voip.domains (name) VALUES ('pbx.example.net')");
+      await admin.query(`INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b)
+        SELECT id, '1001', md5('1001:pbx.example.net:pw'), md5('1001@pbx.example.net:pbx.example.net:pw') FROM voip.domains`);
+      await admin.query("SELECT voip.cdr_create_partition('2025-06-01Z')");
+    } finally {
+      await admin.end();
+    }
+    const out = await shWithEnv(process.execPath, ['out/main.js'], consumer(), { DATABASE_URL: configUrl(config) });
+    expect(out).toContain("this node's database is the primary");
+    expect(out).toMatch(/<user id="1001"><params><param name="a1-hash" value="[0-9a-f]{32}"\/>/);
+    expect(out).toContain('CDR post answered 200');
+  });
 });
 
 /** Runs a command, resolves with its stdout; npm's own environment from an outer `npm test` is left out. */
 async function sh(command: string, args: string[], cwd: string): Promise<string> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')));
-  const { stdout } = await run(command, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+  return shWithEnv(command, args, cwd, {});
+}
+
+async function shWithEnv(command: string, args: string[], cwd: string, extra: Record<string, string>): Promise<string> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')
+    && !/^(PG[A-Z]+|DATABASE_URL)$/.test(name)));
+  const { stdout } = await run(command, args, { cwd, env: { ...env, ...extra }, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
