@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { migrate } from '../../src/engine/migrate.js';
+import { computeDigestHashes } from '../../src/voip/credentials.js';
 import { configUrl, freshDatabase, query } from '../support/database.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
 import { MIGRATIONS_DIR } from '../support/migrate.js';
@@ -30,6 +31,9 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
   const kamailioPassword = randomBytes(18).toString('base64url');
   const alicePassword = randomBytes(9).toString('hex');
   const bobPassword = randomBytes(9).toString('hex');
+  // Extension 2001 exists only in voip.extensions: the triggers put its credentials into
+  // kamailio.subscriber, which is what Kamailio authenticates against.
+  const voipPassword = randomBytes(9).toString('hex');
   let exitCode: number | null | undefined;
   let log = '';
   // Held from setting the kamailio password until Kamailio has stopped (roles are server-wide).
@@ -45,7 +49,11 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
     expect(migrated.postMigrate.passwords).toContainEqual({ role: 'kamailio', action: 'set' });
     await query(db, `INSERT INTO kamailio.subscriber (username, domain, ha1) VALUES ('alice', 'example.test', $1), ('bob', 'example.test', $2)`,
       [ha1('alice', 'example.test', alicePassword), ha1('bob', 'example.test', bobPassword)]);
-    await query(db, `INSERT INTO kamailio.domain (domain) VALUES ('example.test')`);
+    await query(db, `INSERT INTO voip.domains (name) VALUES ('example.test')`);
+    const hashes = computeDigestHashes({ username: '2001', domain: 'example.test', password: voipPassword });
+    await query(db, `INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b)
+                     SELECT id, '2001', $1, $2 FROM voip.domains WHERE name = 'example.test'`, [hashes.ha1, hashes.ha1b]);
+    await query(db, `INSERT INTO kamailio.domain (domain) VALUES ('example.test') ON CONFLICT DO NOTHING`);
     await query(db, `INSERT INTO kamailio.address (grp, ip_addr, mask, port) VALUES (1, '127.0.0.1', 32, 0)`);
     await query(db, `INSERT INTO kamailio.dispatcher (setid, destination) VALUES (1, 'sip:127.0.0.1:5999')`);
     await query(db, `INSERT INTO kamailio.htable (key_name, key_value) VALUES ('greeting', 'hello')`);
@@ -80,7 +88,9 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
     expect(result.code, result.output).toBe(0);
   });
 
-  it('accepts the right password: 401 then 200', async () => {
+  it('accepts the right password: 401 then 200, also for an extension created only through voip', async () => {
+    const viaVoip = await sipp('register-ok.xml', '2001', voipPassword);
+    expect(viaVoip.code, viaVoip.output).toBe(0);
     const result = await sipp('register-ok.xml', 'alice', alicePassword);
     expect(result.code, result.output).toBe(0);
     // Stop now: with db_mode 2 usrloc writes its cache back on shutdown, so the row is there
@@ -88,7 +98,10 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
     exitCode = await kamailio!.stop();
     log = await kamailio!.readLog();
     const rows = await query<{ username: string; contact: string }>(db, 'SELECT username, contact FROM kamailio.location ORDER BY username');
-    expect(rows).toEqual([{ username: 'alice', contact: `sip:alice@127.0.0.1:${result.localPort}` }]);
+    expect(rows).toEqual([
+      { username: '2001', contact: `sip:2001@127.0.0.1:${viaVoip.localPort}` },
+      { username: 'alice', contact: `sip:alice@127.0.0.1:${result.localPort}` },
+    ]);
   });
 
   it('wrote no location row for the rejected subscriber', async () => {
