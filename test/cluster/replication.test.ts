@@ -191,6 +191,29 @@ describe('db doctor on the pair', () => {
     expect(resumed.code).toBe(0);
   });
 
+  it('counts time lag only while received WAL waits: an idle pair is not late, a paused one is', async () => {
+    await waitForCatchUp(pair);
+    // Caught up: however long ago the last commit was, nothing waits, so no time lag even at a 1 ms limit.
+    const idle = await doctor(standbyDb, '--max-lag-seconds', '1ms');
+    expect(idle.report.checks.find((c) => c.id === 'standby.lag_seconds')).toMatchObject({ severity: 'ok', data: { lagSeconds: 0 } });
+    await query(standbyDb, 'SELECT pg_wal_replay_pause()');
+    try {
+      await query(primaryDb, 'CREATE TABLE voip.time_lag_probe (id int)');
+      const [target] = await query<{ lsn: string }>(primaryDb, 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
+      await query(primaryDb, 'SELECT pg_switch_wal()');
+      await waitUntil(async () => (await query<{ ok: boolean }>(standbyDb, 'SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok', [target!.lsn]))[0]!.ok);
+      const late = await doctor(standbyDb, '--max-lag-seconds', '1ms', '--max-lag-bytes', '1GB');
+      expect(late.code).toBe(2);
+      expect(late.report.checks.find((c) => c.id === 'standby.lag_bytes')?.severity).toBe('ok');
+      const seconds = late.report.checks.find((c) => c.id === 'standby.lag_seconds')!;
+      expect(seconds.severity).toBe('critical');
+      expect(seconds.data!.lagSeconds as number).toBeGreaterThan(0.001);
+    } finally {
+      await query(standbyDb, 'SELECT pg_wal_replay_resume()');
+    }
+    await waitForCatchUp(pair);
+  });
+
   it('honours --max-lag-bytes / --max-lag-seconds and refuses a malformed size with UNKNOWN', async () => {
     const ok = await doctor(standbyDb, '--max-lag-bytes', '512kB', '--max-lag-seconds', '2');
     expect(ok.report).toMatchObject({ thresholds: { maxLagBytes: 512 * 1024, maxLagSeconds: 2 } });
