@@ -52,6 +52,18 @@ export async function ensureCdrPartitions(client: pg.ClientBase, ahead: number, 
   return rows.map((r) => r.name);
 }
 
+/**
+ * For `db migrate`'s post-step: premakes the partitions when migration 0006 is applied, and
+ * returns null (doing nothing) when it is not (e.g. `db migrate --to 3`). Runs in the caller's
+ * transaction, if any; the caller has already refused a standby.
+ */
+export async function ensureCdrPartitionsIfInstalled(client: pg.ClientBase, ahead = DEFAULT_PARTITIONS_AHEAD): Promise<string[] | null> {
+  const { rows } = await client.query<{ installed: boolean }>(
+    "SELECT to_regprocedure('voip.cdr_ensure_partitions(integer,timestamp with time zone)') IS NOT NULL AS installed");
+  if (!rows[0]?.installed) return null;
+  return ensureCdrPartitions(client, ahead);
+}
+
 /** Detaches and drops partitions older than `retain` months before the current one; returns their names. */
 export async function dropCdrPartitions(client: pg.ClientBase, retain: number, at?: Date): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(

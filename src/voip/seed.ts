@@ -177,12 +177,20 @@ export async function seedScale(client: pg.ClientBase, options: ScaleOptions): P
 
 /** CDR number g (1..count) of the scale set: a call from extension g mod n, one every 90d/count. */
 async function generateCdrs(client: pg.ClientBase, count: number): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM voip.extensions e JOIN voip.domains d ON d.id = e.domain_id WHERE d.name = $1', [SCALE_DOMAIN]);
+  const callers = rows[0]?.n ?? 0;
+  if (callers === 0) {
+    throw new UsageError('--cdrs needs extensions to place the calls, and the scale domain has none', 'add --extensions <n> (e.g. 1000)');
+  }
+  // The caller count is a parameter, not a column: `k = g % $3` is then an equality the planner
+  // can hash-join on (with a per-row modulus it falls back to a nested loop, n x m comparisons).
   const result = await client.query(
     `WITH anchor AS (
        SELECT (date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS t
      ), callers AS (
        SELECT e.id, e.extension, d.id AS domain_id, d.name AS domain_name,
-              (row_number() OVER (ORDER BY e.id) - 1)::integer AS k, count(*) OVER ()::integer AS n
+              (row_number() OVER (ORDER BY e.id) - 1)::integer AS k
          FROM voip.extensions e JOIN voip.domains d ON d.id = e.domain_id
         WHERE d.name = $1
      ), legs AS (
@@ -212,15 +220,8 @@ async function generateCdrs(client: pg.ClientBase, count: number): Promise<numbe
             md5('voipdb-scale-sip-' || l.g) || '@' || c.domain_name,
             'PCMA', 'PCMA',
             CASE WHEN l.g % 2 = 0 THEN 'freeswitch-node1' ELSE 'freeswitch-node2' END
-       FROM legs l JOIN callers c ON c.k = l.g % c.n
+       FROM legs l JOIN callers c ON c.k = l.g % $3::integer
      ON CONFLICT (uuid, start_stamp) DO NOTHING`,
-    [SCALE_DOMAIN, count]);
-  if ((result.rowCount ?? 0) === 0) {
-    const { rows } = await client.query<{ n: string }>(
-      'SELECT count(*) AS n FROM voip.extensions e JOIN voip.domains d ON d.id = e.domain_id WHERE d.name = $1', [SCALE_DOMAIN]);
-    if (rows[0]?.n === '0') {
-      throw new UsageError('--cdrs needs extensions to place the calls, and the scale domain has none', 'add --extensions <n> (e.g. 1000)');
-    }
-  }
+    [SCALE_DOMAIN, count, callers]);
   return result.rowCount ?? 0;
 }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { CdrPartitionMissingError, UsageError } from '../../src/errors.js';
 import { type CdrRow, insertCdr } from '../../src/voip/cdr.js';
-import { listCdrPartitions, maintainCdrPartitions } from '../../src/voip/partitions.js';
+import { ensureCdrPartitionsIfInstalled, listCdrPartitions, maintainCdrPartitions } from '../../src/voip/partitions.js';
+import { freshDatabase } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
 
 const cdr = (uuid: string, start: string): CdrRow => ({
@@ -102,6 +103,19 @@ describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)
     expect(rows[0].t).toBeNull();
     // retain 0 keeps the current month only.
     expect((await maintainCdrPartitions(client, { ahead: 0, retain: 0, at: new Date('2025-12-05T00:00:00Z') })).dropped).toEqual(['cdr_202511']);
+  });
+
+  test('the migrate post-step helper premakes partitions once 0006 is applied, and is a no-op before', async () => {
+    const empty = new pg.Client(await freshDatabase(serverName));
+    await empty.connect();
+    try {
+      expect(await ensureCdrPartitionsIfInstalled(empty)).toBeNull();
+    } finally {
+      await empty.end();
+    }
+    const created = await ensureCdrPartitionsIfInstalled(client, 1);
+    expect(created).not.toBeNull();
+    expect(await ensureCdrPartitionsIfInstalled(client, 1)).toEqual([]);
   });
 
   test('bad arguments are refused before anything runs', async () => {
