@@ -124,8 +124,9 @@ export function evaluateSlots(rows: SlotRow[], expected: string[]): Check[] {
 
 export interface ReplicationRow {
   application_name: string;
-  state: string;
-  sync_state: string;
+  /** NULL (with every position) when the checking role lacks pg_read_all_stats / pg_monitor. */
+  state: string | null;
+  sync_state: string | null;
   client_addr: string | null;
   sent_lsn: string | null;
   write_lsn: string | null;
@@ -165,6 +166,9 @@ export function evaluateReplication(rows: ReplicationRow[], thresholds: LagThres
     };
     const lagText = `replay ${lagBytes === null ? '?' : formatBytes(lagBytes)} behind${lagSeconds === null ? '' : `, ${lagSeconds.toFixed(1)} s`}`;
     const id = `standby.${r.application_name || r.client_addr || 'unnamed'}`;
+    if (r.state === null) {
+      return { id, severity: 'unknown', summary: `standby ${r.application_name} is connected, but this role may not see its state or positions: run doctor as a member of pg_monitor`, data };
+    }
     if ((lagBytes !== null && lagBytes > thresholds.maxLagBytes) || (lagSeconds !== null && lagSeconds > thresholds.maxLagSeconds)) {
       return { id, severity: 'critical', summary: `standby ${r.application_name} ${r.state}, ${lagText} (limits ${formatBytes(thresholds.maxLagBytes)}, ${thresholds.maxLagSeconds} s): is replay paused or the standby overloaded?`, data };
     }

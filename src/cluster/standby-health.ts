@@ -20,7 +20,8 @@ export interface StandbyState {
   lagSeconds: number | null;
   lastReplayAt: string | null;
   receiver: null | {
-    status: string;
+    /** NULL when the checking role lacks pg_read_all_stats / pg_monitor (only the pid is shown). */
+    status: string | null;
     slotName: string | null;
     senderHost: string | null;
     senderPort: number | null;
@@ -53,7 +54,7 @@ export async function readStandbyState(client: pg.ClientBase): Promise<StandbySt
   }>(STANDBY_SQL);
   const r = rows[0]!;
   const receiver = (await client.query<{
-    status: string; slot_name: string | null; sender_host: string | null; sender_port: number | null; received_tli: number | null; flushed_lsn: string | null;
+    status: string | null; slot_name: string | null; sender_host: string | null; sender_port: number | null; received_tli: number | null; flushed_lsn: string | null;
   }>(RECEIVER_SQL)).rows[0];
   return {
     hotStandby: r.hot_standby,
@@ -92,6 +93,8 @@ export function evaluateStandby(s: StandbyState, thresholds: LagThresholds, expe
   const rx = s.receiver;
   if (rx === null) {
     checks.push({ id: 'standby.wal_receiver', severity: 'critical', summary: 'no WAL receiver: this standby is not connected to the primary; check primary_conninfo, the primary and pg_hba (see the server log)', data: { status: null } });
+  } else if (rx.status === null) {
+    checks.push({ id: 'standby.wal_receiver', severity: 'unknown', summary: 'a WAL receiver runs, but this role may not see its status: run doctor as a member of pg_monitor', data: { ...rx } });
   } else if (rx.status !== 'streaming') {
     checks.push({ id: 'standby.wal_receiver', severity: 'critical', summary: `WAL receiver is ${rx.status}, not streaming from ${rx.senderHost ?? '?'}:${rx.senderPort ?? '?'}`, data: { ...rx } });
   } else {

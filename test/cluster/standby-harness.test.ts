@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/cluster/doctor.js';
 import { withConnection } from '../../src/database/connect.js';
 import { query } from '../support/database.js';
-import { type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
+import { buildScramVerifier } from '../../src/roles/index.js';
+import { type PairNode, type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
 
 // The harness every replication test builds on: proven here for both server kinds.
 describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
@@ -44,6 +45,28 @@ describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
     await waitForCatchUp(pair);
     const rows = await query<{ note: string }>(nodeConfig(pair.standby), 'SELECT note FROM harness_probe WHERE id = 1');
     expect(rows).toEqual([{ note: 'from node1' }]);
+  });
+
+  it('db doctor as a monitoring role: full replication view with pg_monitor, UNKNOWN (not a false alarm) without', async () => {
+    for (const [role, extra] of [['doctor_monitor', ' IN ROLE pg_monitor'], ['doctor_plain', '']] as const) {
+      await query(nodeConfig(pair.primary), `CREATE ROLE ${role} LOGIN PASSWORD '${buildScramVerifier(`${role}-pw`)}'${extra}`);
+    }
+    await waitForCatchUp(pair);
+    const as = (node: PairNode, user: string) => ({ ...nodeConfig(node), user, password: `${user}-pw` });
+    const replicationChecks = async (node: PairNode, user: string) => {
+      const report = await withConnection(as(node, user), (c) => runDoctor(c));
+      return Object.fromEntries(report.checks.filter((c) => /^(setting|slot|standby)\b/.test(c.id)).map((c) => [c.id, c.severity]));
+    };
+    for (const node of [pair.primary, pair.standby]) {
+      const monitored = await replicationChecks(node, 'doctor_monitor');
+      expect(Object.entries(monitored).filter(([, sev]) => sev !== 'ok')).toEqual([]);
+    }
+    const primaryPlain = await replicationChecks(pair.primary, 'doctor_plain');
+    expect(primaryPlain['standby.node2']).toBe('unknown');
+    expect(primaryPlain['slot.node2_slot']).toBe('ok');
+    const standbyPlain = await replicationChecks(pair.standby, 'doctor_plain');
+    expect(standbyPlain['standby.wal_receiver']).toBe('unknown');
+    expect(Object.values({ ...primaryPlain, ...standbyPlain })).not.toContain('critical');
   });
 
   it('a write on the standby fails with SQLSTATE 25006', async () => {
