@@ -1,12 +1,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO, startBench, type BenchContext } from './lib/context.js';
+import { CLI, REPO, startBench, type BenchContext } from './lib/context.js';
 import type { Figure } from './lib/figure.js';
 import { describeMachine } from './lib/machine.js';
 import { runProcess } from './lib/processes.js';
 import { renderTable } from './lib/table.js';
+import { benchCheck, benchTests, hasCheckCommand } from './sections/check.js';
+import { benchClient } from './sections/client.js';
 import { benchKamailio } from './sections/kamailio.js';
+import { benchSeed } from './sections/seed.js';
 import { benchMigrate, prepareTemplate } from './sections/migrate.js';
 
 const USAGE = `npm run bench [-- --pg15] [--with-tests] [--runs <n>] [--only 1,2,3,4,5,6] [--no-write]
@@ -71,6 +74,30 @@ async function main(): Promise<void> {
       const result = await benchKamailio(ctx, template, pgbenchRuns, { seconds: pgbenchSeconds, clients: 4, threads: 2 });
       figures.push(...result.figures);
       kamailioDb = result.voipdb;
+    }
+    if (wanted('4')) {
+      console.log('[bench] 4: client: directory lookup, CDR ingest');
+      if (!kamailioDb) {
+        kamailioDb = await ctx.createDatabase('bench_client', template);
+        await runProcess(process.execPath, [CLI, 'seed', '--scale', '--extensions', '100000', '--url', ctx.url(kamailioDb)], { env: ctx.env, cwd: REPO });
+      }
+      figures.push(...await benchClient(ctx, kamailioDb, runs));
+    }
+    if (wanted('5')) {
+      console.log('[bench] 5: db seed --scale');
+      figures.push(...await benchSeed(ctx, template, Math.min(runs, 3)));
+    }
+    if (wanted('6')) {
+      if (await hasCheckCommand()) {
+        console.log('[bench] 6: db check');
+        figures.push(...await benchCheck(ctx, template, runs));
+      } else {
+        console.log('[bench] 6: the built CLI has no `db check` yet: not measured');
+      }
+      if (values['with-tests']) {
+        console.log('[bench] 6: npm test (minutes)');
+        figures.push(...await benchTests());
+      }
     }
 
     const table = renderTable(machine, SERVER_SETTINGS, figures);

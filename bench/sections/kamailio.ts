@@ -37,7 +37,7 @@ export interface KamailioTarget {
 }
 
 /** One pgbench run; returns its TPS (without the initial connection time). */
-export async function pgbench(ctx: BenchContext, target: KamailioTarget, script: string, users: number, opts: PgbenchOptions, transactions?: number): Promise<number> {
+export async function pgbench(ctx: Pick<BenchContext, 'env'>, target: KamailioTarget, script: string, users: number, opts: PgbenchOptions, transactions?: number): Promise<number> {
   const args = [
     '-n', '-M', 'simple', '-c', String(opts.clients), '-j', String(opts.threads),
     ...(transactions === undefined ? ['-T', String(opts.seconds)] : ['-t', String(transactions)]),
@@ -58,7 +58,7 @@ export async function pgbench(ctx: BenchContext, target: KamailioTarget, script:
  * `db seed --scale`'s code, so through the voip.extensions triggers) and in a database built by
  * Kamailio 5.6.3's own scripts (rows copied over).
  */
-export async function prepareKamailioData(ctx: BenchContext, template: string, users: number): Promise<{ voipdb: KamailioTarget; stock: KamailioTarget }> {
+export async function prepareKamailioData(ctx: Pick<BenchContext, 'env' | 'config' | 'createDatabase'>, template: string, users: number): Promise<{ voipdb: KamailioTarget; stock: KamailioTarget }> {
   const voipdb = await ctx.createDatabase('bench_kam_voipdb', template);
   const stock = await ctx.createDatabase('bench_kam_stock');
 

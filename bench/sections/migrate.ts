@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { dumpDatabase } from '../../dist/schema/dump.js';
 import { CLI, REPO, type BenchContext } from '../lib/context.js';
@@ -26,8 +26,12 @@ export async function prepareTemplate(ctx: BenchContext): Promise<string> {
 }
 
 export async function benchMigrate(ctx: BenchContext, template: string, runs: number): Promise<Figure[]> {
-  const schemaFile = path.join(ctx.workDir, 'schema.sql');
-  await fs.writeFile(schemaFile, await dumpDatabase(ctx.config(template)));
+  // The committed schema.sql (`db dump`), else the same dump of the template made here.
+  let schemaFile = path.join(REPO, 'schema.sql');
+  if (!existsSync(schemaFile)) {
+    schemaFile = path.join(ctx.workDir, 'schema.sql');
+    await fs.writeFile(schemaFile, await dumpDatabase(ctx.config(template)));
+  }
 
   const empty = await interleave(runs,
     async () => cliMigrate(ctx, await ctx.createDatabase('bench_mig')),
