@@ -7,6 +7,7 @@ import { registerConfigRender } from '../../src/cli/commands/config-render.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { TopologyInvalidError, TopologyNodeUnknownError } from '../../src/errors.js';
 import { parseTopology, renderNodeConfig, SERVICES } from '../../src/topology/index.js';
+import { runCli } from '../support/cli.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const EXAMPLE = path.join(REPO, 'examples/topology.yaml');
@@ -213,5 +214,15 @@ describe('db config render', () => {
     const service = await render(['--node', 'node1', '--service', 'asterisk', '--topology', EXAMPLE]);
     expect(service.code).toBe(2);
     expect(service.err).toMatch(/asterisk.*is invalid/);
+  });
+
+  it('works through the built `db` command: node2 from the example topology, and exit 2 for node3', async () => {
+    const ok = await runCli(['config', 'render', '--node', 'node2', '--topology', 'examples/topology.yaml']);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(await fs.readFile(path.join(GOLDEN, 'node2.all.txt'), 'utf8'));
+    const bad = await runCli(['config', 'render', '--node', 'node3', '--topology', 'examples/topology.yaml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error[TOPOLOGY_NODE_UNKNOWN]');
   });
 });
