@@ -190,15 +190,16 @@ async function generateCdrs(client: pg.ClientBase, count: number): Promise<numbe
        SELECT (date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS t
      ), callers AS (
        SELECT e.id, e.extension, d.id AS domain_id, d.name AS domain_name,
-              (row_number() OVER (ORDER BY e.id) - 1)::integer AS k
+              row_number() OVER (ORDER BY e.id) - 1 AS k
          FROM voip.extensions e JOIN voip.domains d ON d.id = e.domain_id
         WHERE d.name = $1
      ), legs AS (
        SELECT g,
               a.t - make_interval(secs => g * (90.0 * 86400 / $2)) AS start_stamp,
-              (g * 37) % 900 AS duration,
+              ((g * 37) % 900)::integer AS duration,
               g % 5 <> 0 AS answered
-         FROM generate_series(1, $2::integer) AS g, anchor a
+         -- bigint: g * 7919 below passes 2^31 from about 271 000 CDRs on.
+         FROM generate_series(1, $2::bigint) AS g, anchor a
      )
      INSERT INTO voip.cdr (uuid, start_stamp, answer_stamp, end_stamp, duration, billsec, leg, direction,
                            call_uuid, domain_id, domain_name, extension_id, accountcode, caller_id_name, caller_id_number,
@@ -220,7 +221,7 @@ async function generateCdrs(client: pg.ClientBase, count: number): Promise<numbe
             md5('voipdb-scale-sip-' || l.g) || '@' || c.domain_name,
             'PCMA', 'PCMA',
             CASE WHEN l.g % 2 = 0 THEN 'freeswitch-node1' ELSE 'freeswitch-node2' END
-       FROM legs l JOIN callers c ON c.k = l.g % $3::integer
+       FROM legs l JOIN callers c ON c.k = l.g % $3::bigint
      ON CONFLICT (uuid, start_stamp) DO NOTHING`,
     [SCALE_DOMAIN, count, callers]);
   return result.rowCount ?? 0;
