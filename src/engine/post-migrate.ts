@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Env } from '../config/connection.js';
 import { PLATFORM_ROLES, readRolePassword, syncRolePasswords, type PasswordSyncResult } from '../roles/index.js';
-import { DEFAULT_PARTITIONS_AHEAD, ensureCdrPartitions } from '../voip/partitions.js';
+import { DEFAULT_PARTITIONS_AHEAD, ensureCdrPartitionsIfInstalled } from '../voip/partitions.js';
 
 /** What the steps after the migrations did, for the summary. */
 export interface PostMigrateReport {
@@ -31,8 +31,7 @@ export async function runPostMigrateSteps(
   const passwords = await syncRolePasswords(client, env);
   const ahead = options.cdrPartitionsAhead ?? DEFAULT_PARTITIONS_AHEAD;
   if (ahead < 0) return { passwords, cdrPartitionsCreated: [] };
-  const { rows } = await client.query<{ exists: boolean }>(
-    "SELECT to_regprocedure('voip.cdr_ensure_partitions(integer, timestamp with time zone)') IS NOT NULL AS exists");
-  const cdrPartitionsCreated = rows[0]!.exists ? await ensureCdrPartitions(client, ahead) : [];
+  // Nothing to do before migration 0006 has created the function (e.g. `db migrate --to 3`).
+  const cdrPartitionsCreated = (await ensureCdrPartitionsIfInstalled(client, ahead)) ?? [];
   return { passwords, cdrPartitionsCreated };
 }
