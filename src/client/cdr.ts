@@ -1,9 +1,9 @@
 import type { Insertable, Kysely } from 'kysely';
 import { CdrPartitionMissingError, UsageError } from '../errors.js';
 import type { DB } from '../generated/db.js';
-import type { CdrRow } from './cdr-row.js';
+import type { CdrRow } from '../voip/cdr-row.js';
 
-export type { CdrRow } from './cdr-row.js';
+export type { CdrRow } from '../voip/cdr-row.js';
 
 export interface CdrIngestResult {
   /** CDRs stored by this call. */

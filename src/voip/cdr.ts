@@ -1,41 +1,8 @@
 import type pg from 'pg';
 import { CdrPartitionMissingError } from '../errors.js';
+import type { CdrRow } from './cdr-row.js';
 
-/** One call leg as VoIP Admin stores it from a mod_xml_cdr / mod_json_cdr post. */
-export interface CdrRow {
-  uuid: string;
-  /** From start_uepoch, so a retried post yields the same key. */
-  startStamp: Date;
-  answerStamp?: Date | null;
-  endStamp: Date;
-  duration: number;
-  billsec: number;
-  leg: 'a' | 'b';
-  direction: 'inbound' | 'outbound';
-  callUuid?: string | null;
-  bridgeUuid?: string | null;
-  originatingLegUuid?: string | null;
-  domainId?: number | null;
-  domainName?: string | null;
-  extensionId?: number | null;
-  accountcode?: string | null;
-  callerIdName?: string | null;
-  callerIdNumber?: string | null;
-  destinationNumber?: string | null;
-  context?: string | null;
-  hangupCause?: string | null;
-  hangupCauseQ850?: number | null;
-  sipHangupDisposition?: string | null;
-  sipCallId?: string | null;
-  readCodec?: string | null;
-  writeCodec?: string | null;
-  networkAddr?: string | null;
-  ccQueue?: string | null;
-  ccAgent?: string | null;
-  ccSide?: string | null;
-  switchname?: string | null;
-  coreUuid?: string | null;
-}
+export type { CdrRow } from './cdr-row.js';
 
 // Constant statement: the ON CONFLICT target is the primary key, so a replay is a no-op.
 const INSERT_CDR = `

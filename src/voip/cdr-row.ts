@@ -1,8 +1,7 @@
 /**
- * One call leg as a service hands it to ingestCdr/ingestCdrs (from a mod_xml_cdr / mod_json_cdr
- * post). The same shape as CdrRow of src/voip/cdr.ts (test/client/cdr-row-type.test.ts keeps
- * them equal), declared here because that module's declarations import pg's types, which a
- * service installing voipdb does not have (@types/pg is a devDependency).
+ * One call leg as VoIP Admin stores it from a mod_xml_cdr / mod_json_cdr post: what services
+ * hand to ingestCdr/ingestCdrs and what the seeds insert. In a module of its own, free of pg's
+ * types, because a service installing voipdb has no @types/pg (a devDependency here).
  */
 export interface CdrRow {
   uuid: string;
