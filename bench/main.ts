@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLI, REPO, startBench, type BenchContext } from './lib/context.js';
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stopOnSignal);
   const figures: Figure[] = [];
   const started = Date.now();
+  // Other work on the machine skews every figure; the load average says how much there was.
+  const loadBefore = os.loadavg()[0]!;
   try {
     const machine = describeMachine(await versions(ctx));
     console.log(`[bench] PostgreSQL ${machine.postgres} on 127.0.0.1:${ctx.server.port}`);
@@ -100,13 +103,15 @@ async function main(): Promise<void> {
       }
     }
 
-    const table = renderTable(machine, SERVER_SETTINGS, figures);
+    const load = { atStart: Math.round(loadBefore * 100) / 100, atEnd: Math.round(os.loadavg()[0]! * 100) / 100 };
+    const table = renderTable(machine, `${SERVER_SETTINGS}\nload average (1 min): ${load.atStart} at start, ${load.atEnd} at end`, figures);
     console.log(`\n${table}\n`);
     console.log(`[bench] done in ${Math.round((Date.now() - started) / 1000)} s`);
     if (!only && !values['no-write']) {
       const file = path.join(REPO, 'bench/results.json');
       await fs.writeFile(file, `${JSON.stringify({
-        date: new Date().toISOString(), server: serverName, serverSettings: SERVER_SETTINGS, runs, machine, figures,
+        date: new Date().toISOString(), server: serverName, serverSettings: SERVER_SETTINGS, runs, pgbenchSeconds,
+        loadAverage: load, durationSeconds: Math.round((Date.now() - started) / 1000), machine, figures,
       }, null, 2)}\n`);
       console.log(`[bench] wrote ${path.relative(process.cwd(), file)}`);
     }
