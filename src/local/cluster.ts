@@ -66,7 +66,8 @@ export async function makeServerDir(dir: string, osUser: OsUser | undefined, mod
   if (osUser) await fs.chown(dir, osUser.uid, osUser.gid);
 }
 
-function run(cmd: string, args: string[], osUser: OsUser | undefined, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+/** Runs a PostgreSQL program as the server's OS user (PostgreSQL refuses root), collecting its output. */
+export function runAsServerUser(cmd: string, args: string[], osUser: OsUser | undefined, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       ...(osUser ? { uid: osUser.uid, gid: osUser.gid } : {}),
@@ -93,7 +94,7 @@ export async function initCluster(spec: ClusterSpec, password: string, osUser: O
   await fs.writeFile(pwFile, `${password}\n`, { mode: 0o600 });
   if (osUser) await fs.chown(pwFile, osUser.uid, osUser.gid);
   try {
-    const result = await run(path.join(spec.binDir, 'initdb'), [
+    const result = await runAsServerUser(path.join(spec.binDir, 'initdb'), [
       '-D', spec.dataDir, '-U', spec.superuser, '--auth=scram-sha-256', `--pwfile=${pwFile}`,
       '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions',
     ], osUser);
@@ -121,7 +122,7 @@ export async function startCluster(spec: ClusterSpec, osUser: OsUser | undefined
     await fs.chown(spec.logFile, osUser.uid, osUser.gid);
   }
   // -w waits until the server accepts connections (for a standby: read-only connections).
-  const result = await run(path.join(spec.binDir, 'pg_ctl'), ['-D', spec.dataDir, '-l', spec.logFile, '-o', options, '-w', '-t', '60', 'start'], osUser);
+  const result = await runAsServerUser(path.join(spec.binDir, 'pg_ctl'), ['-D', spec.dataDir, '-l', spec.logFile, '-o', options, '-w', '-t', '60', 'start'], osUser);
   if (result.code !== 0) {
     let log = '';
     try { log = await fs.readFile(spec.logFile, 'utf8'); } catch { /* no log yet */ }

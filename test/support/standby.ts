@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { ConnectionConfig } from '../../src/config/connection.js';
+import { withConnection } from '../../src/database/connect.js';
 import { buildScramVerifier } from '../../src/roles/index.js';
 import {
-  type ClusterSpec, type OsUser, freePort, makeServerDir, runningPid, serverOsUser, startCluster, stopCluster,
+  type ClusterSpec, type OsUser, freePort, makeServerDir, runAsServerUser, runningPid, serverOsUser, startCluster, stopCluster,
 } from '../../src/local/cluster.js';
 import { type LocalServer, makeRunDir, startLocalServer } from './servers.js';
 
@@ -138,7 +138,7 @@ export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOpti
  * segment from the backup's start on is kept for the standby.
  */
 async function prepareReplicationSource(config: ConnectionConfig, password: string): Promise<void> {
-  await withClient(config, async (client) => {
+  await withConnection(config, async (client) => {
     const verifier = buildScramVerifier(password);
     const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [REPLICATOR_ROLE])).rowCount! > 0;
     // Utility statements take no bind parameters: the verifier goes through format(%L).
@@ -163,7 +163,7 @@ function skipFile(name: string): boolean {
 
 /** PG 18: online copy between pg_backup_start and pg_backup_stop on ONE dedicated session. */
 async function cloneByLowLevelBackup(config: ConnectionConfig, sourceDir: string, targetDir: string, osUser: OsUser | undefined): Promise<void> {
-  await withClient(config, async (client) => {
+  await withConnection(config, async (client) => {
     await client.query("SELECT pg_backup_start(label => 'node2-clone', fast => true)");
     await copyDataDir(sourceDir, targetDir, osUser, true);
     const { rows } = await client.query<{ labelfile: string; spcmapfile: string | null }>(
@@ -204,7 +204,7 @@ async function copyDataDir(source: string, target: string, osUser: OsUser | unde
 async function cloneByBaseBackup(primary: PairNode, spec: ClusterSpec, passfile: string, osUser: OsUser | undefined): Promise<void> {
   const args = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', REPLICATOR_ROLE, '-D', spec.dataDir,
     '-X', 'stream', '-S', SLOT_NAME, '--checkpoint=fast', '--no-sync', '-w'];
-  const result = await runAs(path.join(spec.binDir, 'pg_basebackup'), args, osUser, { PGPASSFILE: passfile });
+  const result = await runAsServerUser(path.join(spec.binDir, 'pg_basebackup'), args, osUser, { PGPASSFILE: passfile });
   if (result.code !== 0) throw new Error(`pg_basebackup failed (exit ${result.code}): ${result.output.trim()}`);
 }
 
@@ -221,55 +221,34 @@ async function writeOwned(file: string, text: string, osUser: OsUser | undefined
   if (osUser) await fs.chown(file, osUser.uid, osUser.gid);
 }
 
-function runAs(cmd: string, args: string[], osUser: OsUser | undefined, env: Record<string, string>): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      ...(osUser ? { uid: osUser.uid, gid: osUser.gid } : {}),
-      env: { ...process.env, LC_ALL: 'C.UTF-8', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: '/',
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
-}
 
-async function withClient<T>(config: ConnectionConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...config, application_name: config.applicationName });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 /**
  * Waits until the standby has replayed everything the primary had written when this was
  * called (replay LSN ≥ the primary's current LSN). Fails naming both positions.
  */
 export async function waitForCatchUp(pair: ReplicationPair, timeoutMs = 30_000): Promise<void> {
-  const target = await withClient(nodeConfig(pair.primary), async (c) => {
-    // The test servers run synchronous_commit=off, so recent commits may still sit in WAL
-    // buffers the walsender cannot send yet. A synchronous commit with an xid flushes all of it.
+  // Caught up means: a row committed on the primary after everything the test wrote is visible
+  // on the standby. WAL is one stream for all databases, so a marker in `postgres` covers them
+  // all. (Comparing replay and flush LSNs alone was seen to pass while the newest commit was not
+  // yet visible on the standby.) The test servers run synchronous_commit=off: the marker's
+  // commit is synchronous, which also flushes every earlier commit out of the WAL buffers.
+  const token = randomBytes(8).toString('hex');
+  await withConnection(nodeConfig(pair.primary), async (c) => {
+    await c.query('CREATE TABLE IF NOT EXISTS voipdb_test_catchup (token text PRIMARY KEY)');
     await c.query('BEGIN');
     await c.query('SET LOCAL synchronous_commit = on');
-    await c.query('SELECT pg_current_xact_id()');
+    await c.query('INSERT INTO voipdb_test_catchup VALUES ($1)', [token]);
     await c.query('COMMIT');
-    return (await c.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn')).rows[0]!.lsn;
   });
-  await withClient(nodeConfig(pair.standby), async (c) => {
+  await withConnection(nodeConfig(pair.standby), async (c) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { rows } = await c.query<{ done: boolean; replay: string | null }>(
-        'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done, pg_last_wal_replay_lsn()::text AS replay', [target]);
-      if (rows[0]!.done) return;
+      const seen = await c.query('SELECT 1 FROM voipdb_test_catchup WHERE token = $1', [token]).then((r) => r.rowCount === 1, () => false);
+      if (seen) return;
       if (Date.now() > deadline) {
-        throw new Error(`standby did not catch up within ${timeoutMs} ms: replayed ${rows[0]!.replay ?? 'nothing'}, primary at ${target}`);
+        const { rows } = await c.query<{ replay: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS replay');
+        throw new Error(`standby did not catch up within ${timeoutMs} ms (replayed up to ${rows[0]!.replay ?? 'nothing'})`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
