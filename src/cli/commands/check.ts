@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolveConnection, assertNoProblems } from '../../config/connection.js';
 import { ExitCode } from '../../errors.js';
-import { runSchemaChecks, type CheckReport } from '../../schema/check.js';
+import type { CheckReport } from '../../schema/check.js';
 import { paint, type CliIO } from '../io.js';
 import { scratchServer } from '../scratch-server.js';
 
@@ -19,6 +19,8 @@ export function registerCheck(program: Command, io: CliIO, run: (fn: () => Promi
         assertNoProblems(problems);
       }
       const { server } = opts.scratchUrl === undefined && live ? { server: live } : await scratchServer(io, opts.scratchUrl);
+      // Loaded here, not at startup: the checks pull in kysely-codegen and TypeScript.
+      const { runSchemaChecks } = await import('../../schema/check.js');
       const report = await runSchemaChecks({ server, projectDir: io.cwd, env: io.env, ...(live ? { live } : {}) });
       if (opts.json) io.out(JSON.stringify(report));
       else printReport(io, report);

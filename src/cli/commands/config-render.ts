@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../../errors.js';
-import { loadTopology, renderNodeConfig, SERVICES, type Service } from '../../topology/index.js';
+import { SERVICES, type Service } from '../../topology/types.js';
 import type { CliIO } from '../io.js';
 
 /**
@@ -18,6 +18,7 @@ export function registerConfigRender(program: Command, io: CliIO, run: (fn: () =
     .option('--topology <file>', 'topology YAML (else VOIPDB_TOPOLOGY, else ./topology.yaml)')
     .action((opts: { node: string; service?: Service; topology?: string }) => run(async () => {
       const file = path.resolve(io.cwd, opts.topology ?? io.env.VOIPDB_TOPOLOGY ?? 'topology.yaml');
+      const { loadTopology, renderNodeConfig } = await import('../../topology/index.js');
       const topology = await loadTopology(file);
       io.out(renderNodeConfig(topology, opts.node, opts.service).trimEnd());
       return ExitCode.ok;

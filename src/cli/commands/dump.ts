@@ -1,15 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
-import { codegenMigrations, dumpMigrations } from '../../schema/regenerate.js';
 import type { CliIO } from '../io.js';
 import { scratchServer } from '../scratch-server.js';
 
 /** `db dump` and `db codegen`: the two generated files, each from a scratch database built from the migrations. */
 export function registerDump(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  for (const [name, what, write, fallback] of [
-    ['dump', 'write schema.sql: the whole schema after the last migration, from a scratch database', dumpMigrations, 'schema.sql'],
-    ['codegen', 'write src/generated/db.ts: the Kysely types of all three schemas, from a scratch database', codegenMigrations, 'src/generated/db.ts'],
+  for (const [name, what, fallback] of [
+    ['dump', 'write schema.sql: the whole schema after the last migration, from a scratch database', 'schema.sql'],
+    ['codegen', 'write src/generated/db.ts: the Kysely types of all three schemas, from a scratch database', 'src/generated/db.ts'],
   ] as const) {
     program.command(name)
       .description(what)
@@ -18,6 +17,9 @@ export function registerDump(program: Command, io: CliIO, run: (fn: () => Promis
       .option('--out <file>', `file to write (default ${fallback})`)
       .action((opts: { scratchUrl?: string; migrationsDir: string; out?: string }) => run(async () => {
         const { server, label } = await scratchServer(io, opts.scratchUrl);
+        // Loaded here, not at startup: codegen pulls in kysely-codegen and TypeScript.
+        const { codegenMigrations, dumpMigrations } = await import('../../schema/regenerate.js');
+        const write = name === 'dump' ? dumpMigrations : codegenMigrations;
         const file = await write(server, {
           projectDir: io.cwd, migrationsDir: path.resolve(io.cwd, opts.migrationsDir), ...(opts.out ? { file: path.resolve(io.cwd, opts.out) } : {}),
         });
