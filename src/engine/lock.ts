@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { MigrationLockBusyError } from '../errors.js';
 
 /**
- * One migration run at a time, per server: a session-level advisory lock on the migration
+ * One migration run at a time, per database (advisory locks are scoped to the database): a session-level advisory lock on the migration
  * connection. Session level, so that it spans every migration's own transaction and is
  * released by the server if this process dies. A fixed key (hashtext() may change across majors).
  */
@@ -30,6 +30,7 @@ async function describeLockHolder(client: pg.Client): Promise<string> {
     `SELECT a.pid, a.application_name, a.usename, a.backend_start, a.client_addr::text AS client_addr
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint AND l.objsubid = 1`,
     [MIGRATION_LOCK_KEY],
   );

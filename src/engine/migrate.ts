@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { RunnableMigration } from 'umzug';
 import type { ConnectionConfig, Env } from '../config/connection.js';
 import { describeConnection } from '../config/connection.js';
 import { connect, readNodeRole } from '../database/connect.js';
@@ -94,7 +93,7 @@ export async function migrate(config: ConnectionConfig, options: EngineOptions &
       verifyHistory(files, history);
       const plan = planUp(files, history, options.to);
       const applied: MigrateResult['applied'] = [];
-      await runWithUmzug(client, plan, 'up', limitsOf(options), (event) => {
+      await runPlan(client, plan, 'up', limitsOf(options), (event) => {
         if (event.type === 'done') applied.push({ version: event.migration.version, name: event.migration.name, durationMs: event.durationMs });
         options.onEvent?.(event);
       });
@@ -150,7 +149,7 @@ export async function down(config: ConnectionConfig, options: EngineOptions & { 
       verifyHistory(files, history);
       const plan = planDown(files, history, target);
       const reverted: DownResult['reverted'] = [];
-      await runWithUmzug(client, plan, 'down', limitsOf(options), (event) => {
+      await runPlan(client, plan, 'down', limitsOf(options), (event) => {
         if (event.type === 'done') reverted.push({ version: event.migration.version, name: event.migration.name, durationMs: event.durationMs });
         options.onEvent?.(event);
       });
@@ -163,40 +162,11 @@ export async function down(config: ConnectionConfig, options: EngineOptions & { 
   }
 }
 
-/**
- * umzug sequences the planned migrations and emits their events; our history table is its
- * storage (rows are written inside each migration's transaction, so its log calls are no-ops).
- */
-async function runWithUmzug(
+/** Runs the planned migrations in the planner's order (up: oldest first; down: newest first). */
+async function runPlan(
   client: pg.Client, plan: MigrationFile[], direction: 'up' | 'down', limits: MigrationLimits, onEvent: (e: MigrationEvent) => void,
 ): Promise<void> {
-  if (plan.length === 0) return;
-  // Loaded only when there is work: an up-to-date `db migrate` should start as fast as `SELECT 1`.
-  const { Umzug, MigrationError } = await import('umzug');
-  const ordered = [...plan].sort((a, b) => a.version - b.version);
-  const migrations: Array<RunnableMigration<object>> = ordered.map((m) => ({
-    name: m.file,
-    up: async () => { await runMigration(client, m, 'up', limits, onEvent); },
-    down: async () => { await runMigration(client, m, 'down', limits, onEvent); },
-  }));
-  const executed = direction === 'up' ? [] : ordered.map((m) => m.file);
-  const umzug = new Umzug<object>({
-    migrations,
-    context: {},
-    logger: undefined,
-    storage: {
-      executed: async () => executed,
-      logMigration: async () => undefined,
-      unlogMigration: async () => undefined,
-    },
-  });
-  try {
-    if (direction === 'up') await umzug.up();
-    else await umzug.down({ to: 0 });
-  } catch (error) {
-    // umzug wraps the failure; the cause is already one of our typed errors.
-    throw error instanceof MigrationError ? (error.cause ?? error) : error;
-  }
+  for (const migration of plan) await runMigration(client, migration, direction, limits, onEvent);
 }
 
 export interface StatusResult {

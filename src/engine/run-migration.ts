@@ -83,7 +83,9 @@ async function runInTransaction(
   try {
     await applyLimits(client, limits, 'LOCAL');
     if (step) {
-      await runSql(client, step.file, step.sql);
+      // The whole file in one simple-protocol round trip; the server parses it with its own
+      // grammar, so nothing here needs the SQL parser unless something fails.
+      await client.query(step.sql);
     } else {
       await runModule(client, m, direction);
     }
@@ -92,8 +94,40 @@ async function runInTransaction(
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
+    if (step && isServerError(error) && !isLockTimeout(error)) throw await locateFailure(client, step, error, limits);
     throw error;
   }
+}
+
+function isServerError(error: unknown): boolean {
+  return typeof (error as { code?: unknown }).code === 'string' && !(error instanceof MigrationFailedError);
+}
+
+/**
+ * Names the file, line and column of a failed transactional migration. With a server position
+ * (an offset into the whole file, which was sent as one query) that is immediate. Without one,
+ * the file is split with PostgreSQL's grammar and re-run statement by statement in a transaction
+ * that is always rolled back, to find the statement that fails; if the failure does not repeat,
+ * the file alone is named.
+ */
+async function locateFailure(client: pg.Client, step: Step, error: unknown, limits: MigrationLimits): Promise<unknown> {
+  if ((error as { position?: string }).position) return toMigrationError(error, step.file, 0, step.sql);
+  const statements = await statementsOf(step.file, step.sql);
+  const code = (error as { code?: string }).code;
+  await client.query('BEGIN');
+  try {
+    await applyLimits(client, limits, 'LOCAL');
+    for (const statement of statements) {
+      try {
+        await client.query(statement.text);
+      } catch (again) {
+        return (again as { code?: string }).code === code ? toMigrationError(again, step.file, statement.start, step.sql) : toMigrationError(error, step.file, 0, '');
+      }
+    }
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
+  return toMigrationError(error, step.file, 0, '');
 }
 
 /**
@@ -136,15 +170,6 @@ async function invalidIndexes(client: pg.Client): Promise<string[]> {
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE NOT i.indisvalid ORDER BY 1`);
   return rows.map((r) => r.name);
-}
-
-/**
- * Runs a file's SQL statement by statement (split by PostgreSQL's grammar, as psql does), so a
- * failure is located even when the server gives no position: the file, line and column of the
- * failing statement, or of the exact token when the server reports one.
- */
-async function runSql(client: pg.Client, file: string, fileText: string): Promise<void> {
-  for (const statement of await statementsOf(file, fileText)) await runStatement(client, file, statement.text, statement.start, fileText);
 }
 
 /** The file's statements; a syntax error is reported with its line and column before anything runs. */

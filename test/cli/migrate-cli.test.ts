@@ -34,7 +34,7 @@ describe('db migrate as a process (PostgreSQL 18)', () => {
     const child = spawnCli(['migrate', '--migrations-dir', dir], { DATABASE_URL: configUrl(db) });
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const sleeping = await query(db, "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND datname = current_database()");
+      const sleeping = await query(db, "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'CREATE TABLE app.half%' AND state = 'active' AND datname = current_database()");
       if (sleeping.length > 0) break;
       if (Date.now() > deadline) throw new Error('the slow migration never started');
       await new Promise((r) => setTimeout(r, 50));
