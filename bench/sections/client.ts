@@ -117,7 +117,7 @@ export async function benchClient(ctx: BenchContext, database: string, runs: num
         target: { op: '>=', ratio: 0.8 },
       }),
       figure({
-        id: '4 cdr-batched', what: `ingestCdrs, ${BATCH} new CDRs (chunks of 500)`, unit: 'rows/s',
+        id: '4 cdr-batched', what: `ingestCdrs, ${BATCH} new CDRs (default chunks)`, unit: 'rows/s',
         value: median(batch.measured), samples: batch.measured,
         floorWhat: `COPY ${BATCH} CDRs into voip.cdr`, floor: copyMedian, floorSamples: batch.floor,
         target: { op: '>=', ratio: 0.5 },

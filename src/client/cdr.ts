@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { CdrPartitionMissingError, UsageError } from '../errors.js';
 import type { DB } from '../generated/db.js';
 import type { CdrRow } from '../voip/cdr-row.js';
@@ -13,13 +13,28 @@ export interface CdrIngestResult {
 }
 
 export interface CdrIngestOptions {
-  /** Rows per INSERT statement (default 500; at most 2000, below PostgreSQL's 65535 bind parameters). */
+  /** Rows per INSERT statement (default 5000, at most 10000). */
   chunkSize?: number;
 }
 
-const DEFAULT_CHUNK_SIZE = 500;
-// 31 columns per row; 2000 rows = 62 000 parameters, under the protocol's 65 535.
-const MAX_CHUNK_SIZE = 2_000;
+const DEFAULT_CHUNK_SIZE = 5_000;
+const MAX_CHUNK_SIZE = 10_000;
+
+/**
+ * Every inserted column with its PostgreSQL type. A chunk is sent as one array per column and
+ * unnested on the server (31 parameters per statement, whatever the row count): parsing and
+ * binding a VALUES list of 31 parameters per row cost more than the insert itself.
+ */
+const CDR_COLUMNS = [
+  ['uuid', 'uuid'], ['start_stamp', 'timestamptz'], ['answer_stamp', 'timestamptz'], ['end_stamp', 'timestamptz'],
+  ['duration', 'integer'], ['billsec', 'integer'], ['leg', 'char(1)'], ['direction', 'text'],
+  ['call_uuid', 'uuid'], ['bridge_uuid', 'uuid'], ['originating_leg_uuid', 'uuid'], ['domain_id', 'bigint'],
+  ['domain_name', 'text'], ['extension_id', 'bigint'], ['accountcode', 'text'], ['caller_id_name', 'text'],
+  ['caller_id_number', 'text'], ['destination_number', 'text'], ['context', 'text'], ['hangup_cause', 'text'],
+  ['hangup_cause_q850', 'integer'], ['sip_hangup_disposition', 'text'], ['sip_call_id', 'text'], ['read_codec', 'text'],
+  ['write_codec', 'text'], ['network_addr', 'inet'], ['cc_queue', 'text'], ['cc_agent', 'text'],
+  ['cc_side', 'text'], ['switchname', 'text'], ['core_uuid', 'uuid'],
+] as const satisfies ReadonlyArray<readonly [keyof CdrInsert, string]>;
 
 /** Stores one CDR idempotently; `inserted` is 0 when it was already there. */
 export async function ingestCdr(db: Kysely<DB>, cdr: CdrRow): Promise<CdrIngestResult> {
@@ -47,9 +62,11 @@ export async function ingestCdrs(db: Kysely<DB>, cdrs: readonly CdrRow[], option
   const run = async (executor: Kysely<DB>): Promise<number> => {
     let inserted = 0;
     for (const chunk of chunks) {
+      const arrays = CDR_COLUMNS.map(([column, type]) => sql`${sql.val(chunk.map((row) => row[column] ?? null))}::${sql.raw(type)}[]`);
       const result = await executor
         .insertInto('voip.cdr')
-        .values(chunk)
+        .columns(CDR_COLUMNS.map(([column]) => column))
+        .expression(sql`SELECT * FROM unnest(${sql.join(arrays)})`)
         .onConflict((oc) => oc.columns(['uuid', 'start_stamp']).doNothing())
         .executeTakeFirst();
       inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
@@ -68,7 +85,7 @@ export async function ingestCdrs(db: Kysely<DB>, cdrs: readonly CdrRow[], option
 type CdrInsert = Insertable<DB['voip.cdr']>;
 
 function toRow(c: CdrRow): CdrInsert & { uuid: string; start_stamp: Date } {
-  // Every row names every column, so a chunk is one VALUES list of one shape.
+  // Every row names every column, so each column becomes one array of the chunk's length.
   return {
     uuid: c.uuid.toLowerCase(),
     start_stamp: c.startStamp,
