@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { DB } from '../generated/db.js';
+import { prepareText } from './prepared.js';
 
 export interface DirectoryLookup {
   /** The SIP domain (FreeSWITCH's `domain` field); compared in lower case, as stored. */
@@ -60,14 +61,21 @@ export interface DirectoryUser {
  * and is answered through the unique indexes domains (name) and extensions (domain_id,
  * extension) (or (domain_id, number_alias)). Undefined = answer FreeSWITCH "not found".
  */
+const compiledLookups = new Map<'extension' | 'number_alias', string>();
+
 export async function lookupDirectoryUser(db: Kysely<DB>, lookup: DirectoryLookup): Promise<DirectoryUser | undefined> {
   const keyColumn = lookup.key === 'number-alias' ? 'number_alias' : 'extension';
-  const row = await db
-    .selectFrom('voip.directory_users')
-    .selectAll()
-    .where('domain_name', '=', lookup.domain.toLowerCase())
-    .where(keyColumn, '=', lookup.user)
-    .executeTakeFirst();
+  // The hot path of every REGISTER/INVITE: the SQL text is built once per key column and sent
+  // as a prepared statement, so neither Kysely nor the server re-plans it on every call.
+  let sqlText = compiledLookups.get(keyColumn);
+  if (sqlText === undefined) {
+    sqlText = db.selectFrom('voip.directory_users').selectAll()
+      .where('domain_name', '=', '$domain').where(keyColumn, '=', '$user').compile().sql;
+    compiledLookups.set(keyColumn, sqlText);
+    prepareText(sqlText, `directory_by_${keyColumn}`);
+  }
+  const row = (await db.executeQuery<Selectable<DB['voip.directory_users']>>(
+    CompiledQuery.raw(sqlText, [lookup.domain.toLowerCase(), lookup.user]))).rows[0];
   if (!row) return undefined;
   // The view's columns are all nullable to the type generator; its WHERE and the tables'
   // NOT NULL constraints guarantee the ones asserted here.

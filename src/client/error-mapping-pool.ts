@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { ConnectionConfig } from '../config/connection.js';
 import { connectionError } from '../database/connect.js';
 import { toClientError } from './error-mapping.js';
+import { forgetPrepared, isStalePreparedPlan, preparedName } from './prepared.js';
 
 /**
  * The pool Kysely's PostgresDialect talks to: a pg.Pool whose clients map every failing query
@@ -52,7 +53,18 @@ function wrapClient(client: pg.PoolClient, lostReason: () => unknown): PostgresP
       // Streaming needs a cursor class in the dialect config, which createDb does not set.
       return client.query(sqlOrCursor as never) as unknown as PostgresCursor<R>;
     }
-    return client.query(sqlOrCursor, [...(parameters ?? [])]).then(
+    const text = sqlOrCursor;
+    const values = [...(parameters ?? [])];
+    const name = preparedName(text);
+    const run = (prepared: string | undefined): Promise<pg.QueryResult> =>
+      prepared ? client.query({ name: prepared, text, values }) : client.query(text, values);
+    return run(name).catch((error: unknown) => {
+      if (name && isStalePreparedPlan(error)) {
+        forgetPrepared(text);
+        return run(undefined);
+      }
+      throw error;
+    }).then(
       (result) => result as unknown as PostgresQueryResult<R>,
       (error: unknown) => { throw toClientError(error, lostReason()); },
     );
