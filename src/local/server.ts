@@ -81,12 +81,6 @@ export async function stopLocalServer(projectDir: string): Promise<boolean> {
   return stopCluster(paths(projectDir).dataDir);
 }
 
-/** The local server's connection if it is running (for `db check` without --url). */
-export async function localServerStatus(projectDir: string): Promise<{ running: boolean; pid?: number }> {
-  const pid = await runningPid(paths(projectDir).dataDir);
-  return pid === undefined ? { running: false } : { running: true, pid };
-}
-
 async function ensureDatabase(config: ConnectionConfig): Promise<void> {
   const client = new pg.Client({ host: config.host, port: config.port, user: config.user, password: config.password, database: 'postgres' });
   await client.connect();

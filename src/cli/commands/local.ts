@@ -1,17 +1,21 @@
 import type { Command } from 'commander';
-import { describeConnection } from '../../config/connection.js';
+import { assertNoProblems, describeConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
-import { assertNoProblems } from '../../config/connection.js';
 import { withConnection } from '../../database/connect.js';
 import { migrate, migrationStatus } from '../../engine/migrate.js';
-import { ExitCode } from '../../errors.js';
-import { localServerStatus, startLocalServer, stopLocalServer } from '../../local/server.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { startLocalServer, stopLocalServer } from '../../local/server.js';
 import { paint, type CliIO } from '../io.js';
 import { printMigrateSummary, progressPrinter } from './migrate.js';
 import { printStatus } from './status.js';
 
 function parsePort(raw: string | undefined): number | undefined {
-  return raw === undefined ? undefined : Number(raw);
+  if (raw === undefined) return undefined;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
+    throw new UsageError(`--port must be a number from 1 to 65535, got "${raw}"`, 'e.g. `npx db start --port 54318`');
+  }
+  return port;
 }
 
 export function registerLocal(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
@@ -52,6 +56,4 @@ export function registerLocal(program: Command, io: CliIO, run: (fn: () => Promi
       io.out('stop it with: npx db stop');
       return ExitCode.ok;
     }));
-
-  void localServerStatus;
 }
