@@ -4,7 +4,7 @@ import { describeConnection } from '../config/connection.js';
 import { connect, readNodeRole } from '../database/connect.js';
 import { StandbyRefusedError } from '../errors.js';
 import { readMigrationFiles, type MigrationFile } from './files.js';
-import { ensureHistoryTable, readHistory } from './history.js';
+import { ensureHistoryTable, readHistory, type AppliedMigration } from './history.js';
 import { acquireMigrationLock, releaseMigrationLock } from './lock.js';
 import { planDown, planUp, verifyHistory } from './plan.js';
 import { runMigration, type MigrationEvent, type MigrationLimits } from './run-migration.js';
@@ -69,42 +69,66 @@ async function watchForDeadClient(client: pg.Client): Promise<void> {
 }
 
 /**
- * `db migrate`: applies pending migrations up to `to` (all when absent), one transaction each,
- * under the migration lock; then the post-migrate steps (role passwords from the environment).
+ * The session every writing run shares: refuse on a standby, watch for our own death, check the
+ * history and the plan before locking, then lock, re-read the history (another run may have
+ * applied migrations meanwhile), re-plan, and run `work` with that plan. Unlocks and disconnects
+ * whatever happens.
  */
-export async function migrate(config: ConnectionConfig, options: EngineOptions & { to?: number }): Promise<MigrateResult> {
-  const started = performance.now();
+async function withMigrationSession<T>(
+  config: ConnectionConfig, options: EngineOptions, action: string,
+  plan: (files: MigrationFile[], history: AppliedMigration[]) => MigrationFile[],
+  work: (client: pg.Client, node: NodeInfo, plan: MigrationFile[], history: AppliedMigration[]) => Promise<T>,
+  prepare: (client: pg.Client) => Promise<void> = async () => undefined,
+): Promise<T> {
   const files = await readMigrationFiles(options.migrationsDir);
-  validatePostMigrateInputs(options.env ?? {});
   const client = await connect(config);
   try {
-    const node = await requirePrimary(client, config, 'migrate');
+    const node = await requirePrimary(client, config, action);
     await watchForDeadClient(client);
-    // Refuse on a bad history before locking or writing anything.
     const before = await readHistory(client);
     verifyHistory(files, before);
-    planUp(files, before, options.to);
-
+    plan(files, before);
     await acquireMigrationLock(client, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
     try {
-      await ensureHistoryTable(client);
-      // Re-read under the lock: another run may have applied migrations meanwhile.
+      await prepare(client);
       const history = await readHistory(client);
       verifyHistory(files, history);
-      const plan = planUp(files, history, options.to);
-      const applied: MigrateResult['applied'] = [];
-      await runPlan(client, plan, 'up', limitsOf(options), (event) => {
-        if (event.type === 'done') applied.push({ version: event.migration.version, name: event.migration.name, durationMs: event.durationMs });
-        options.onEvent?.(event);
-      });
-      const postMigrate = await runPostMigrateSteps(client, options.env ?? {}, options.cdrPartitionsAhead !== undefined ? { cdrPartitionsAhead: options.cdrPartitionsAhead } : {});
-      return { node, applied, upToDate: history.length, postMigrate, totalMs: performance.now() - started };
+      return await work(client, node, plan(files, history), history);
     } finally {
       await releaseMigrationLock(client).catch(() => undefined);
     }
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Runs a plan, collecting what was done and passing each event on. */
+async function runCollecting(
+  client: pg.Client, plan: MigrationFile[], direction: 'up' | 'down', options: EngineOptions,
+): Promise<Array<{ version: number; name: string; durationMs: number }>> {
+  const done: Array<{ version: number; name: string; durationMs: number }> = [];
+  await runPlan(client, plan, direction, limitsOf(options), (event) => {
+    if (event.type === 'done') done.push({ version: event.migration.version, name: event.migration.name, durationMs: event.durationMs });
+    options.onEvent?.(event);
+  });
+  return done;
+}
+
+/**
+ * `db migrate`: applies pending migrations up to `to` (all when absent), one transaction each,
+ * under the migration lock; then the post-migrate steps (role passwords, CDR partitions).
+ */
+export async function migrate(config: ConnectionConfig, options: EngineOptions & { to?: number }): Promise<MigrateResult> {
+  const started = performance.now();
+  validatePostMigrateInputs(options.env ?? {});
+  return withMigrationSession(config, options, 'migrate', (files, history) => planUp(files, history, options.to),
+    async (client, node, plan, history) => {
+      const applied = await runCollecting(client, plan, 'up', options);
+      const postMigrate = await runPostMigrateSteps(client, options.env ?? {},
+        options.cdrPartitionsAhead !== undefined ? { cdrPartitionsAhead: options.cdrPartitionsAhead } : {});
+      return { node, applied, upToDate: history.length, postMigrate, totalMs: performance.now() - started };
+    },
+    ensureHistoryTable);
 }
 
 /** `db migrate --dry-run`: what would run, with its SQL. Reads only; takes no lock. */
@@ -134,32 +158,9 @@ export interface DownResult {
 /** `db down --to <version> | --step <n>`: reverts newest first with the down files. */
 export async function down(config: ConnectionConfig, options: EngineOptions & { to?: number; step?: number }): Promise<DownResult> {
   const started = performance.now();
-  const files = await readMigrationFiles(options.migrationsDir);
   const target = { ...(options.to !== undefined ? { to: options.to } : {}), ...(options.step !== undefined ? { step: options.step } : {}) };
-  const client = await connect(config);
-  try {
-    const node = await requirePrimary(client, config, 'revert migrations');
-    await watchForDeadClient(client);
-    const before = await readHistory(client);
-    verifyHistory(files, before);
-    planDown(files, before, target);
-    await acquireMigrationLock(client, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
-    try {
-      const history = await readHistory(client);
-      verifyHistory(files, history);
-      const plan = planDown(files, history, target);
-      const reverted: DownResult['reverted'] = [];
-      await runPlan(client, plan, 'down', limitsOf(options), (event) => {
-        if (event.type === 'done') reverted.push({ version: event.migration.version, name: event.migration.name, durationMs: event.durationMs });
-        options.onEvent?.(event);
-      });
-      return { node, reverted, totalMs: performance.now() - started };
-    } finally {
-      await releaseMigrationLock(client).catch(() => undefined);
-    }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return withMigrationSession(config, options, 'revert migrations', (files, history) => planDown(files, history, target),
+    async (client, node, plan) => ({ node, reverted: await runCollecting(client, plan, 'down', options), totalMs: performance.now() - started }));
 }
 
 /** Runs the planned migrations in the planner's order (up: oldest first; down: newest first). */
