@@ -43,7 +43,8 @@ if (!Number.isInteger(pgbenchSeconds) || pgbenchSeconds < 1) throw new Error(`--
 const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined;
 const wanted = (section: string): boolean => !only || only.has(section);
 
-const SERVER_SETTINGS = 'throwaway cluster as the test harness starts it: fsync=off, synchronous_commit=off, full_page_writes=off, max_connections=200, loopback TCP, SCRAM';
+const SERVER_SETTINGS =
+  'throwaway cluster as the test harness starts it: fsync=off, synchronous_commit=off, full_page_writes=off, max_connections=200, loopback TCP, SCRAM';
 
 async function versions(ctx: BenchContext): Promise<{ postgres: string; psql: string; pgbench: string }> {
   const [row] = await ctx.query<{ server_version: string }>('postgres', 'SHOW server_version');
@@ -56,7 +57,9 @@ async function main(): Promise<void> {
   const serverName = values.pg15 ? 'pg15' : 'pg18';
   console.log(`[bench] starting a throwaway PostgreSQL (${serverName === 'pg18' ? 'embedded 18' : "Debian's 15"})`);
   const ctx = await startBench(serverName);
-  const stopOnSignal = (): void => { void ctx.stop().finally(() => process.exit(130)); };
+  const stopOnSignal = (): void => {
+    void ctx.stop().finally(() => process.exit(130));
+  };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   const figures: Figure[] = [];
@@ -82,24 +85,27 @@ async function main(): Promise<void> {
       console.log('[bench] 4: client: directory lookup, CDR ingest');
       if (!kamailioDb) {
         kamailioDb = await ctx.createDatabase('bench_client', template);
-        await runProcess(process.execPath, [CLI, 'seed', '--scale', '--extensions', '100000', '--url', ctx.url(kamailioDb)], { env: ctx.env, cwd: REPO });
+        await runProcess(process.execPath, [CLI, 'seed', '--scale', '--extensions', '100000', '--url', ctx.url(kamailioDb)], {
+          env: ctx.env,
+          cwd: REPO,
+        });
       }
-      figures.push(...await benchClient(ctx, kamailioDb, runs));
+      figures.push(...(await benchClient(ctx, kamailioDb, runs)));
     }
     if (wanted('5')) {
       console.log('[bench] 5: db seed --scale');
-      figures.push(...await benchSeed(ctx, template, Math.min(runs, 3)));
+      figures.push(...(await benchSeed(ctx, template, Math.min(runs, 3))));
     }
     if (wanted('6')) {
       if (await hasCheckCommand()) {
         console.log('[bench] 6: db check');
-        figures.push(...await benchCheck(ctx, template, runs));
+        figures.push(...(await benchCheck(ctx, template, runs)));
       } else {
         console.log('[bench] 6: the built CLI has no `db check` yet: not measured');
       }
       if (values['with-tests']) {
         console.log('[bench] 6: npm test (minutes)');
-        figures.push(...await benchTests());
+        figures.push(...(await benchTests()));
       }
     }
 
@@ -109,10 +115,24 @@ async function main(): Promise<void> {
     console.log(`[bench] done in ${Math.round((Date.now() - started) / 1000)} s`);
     if (!only && !values['no-write']) {
       const file = path.join(REPO, 'bench/results.json');
-      await fs.writeFile(file, `${JSON.stringify({
-        date: new Date().toISOString(), server: serverName, serverSettings: SERVER_SETTINGS, runs, pgbenchSeconds,
-        loadAverage: load, durationSeconds: Math.round((Date.now() - started) / 1000), machine, figures,
-      }, null, 2)}\n`);
+      await fs.writeFile(
+        file,
+        `${JSON.stringify(
+          {
+            date: new Date().toISOString(),
+            server: serverName,
+            serverSettings: SERVER_SETTINGS,
+            runs,
+            pgbenchSeconds,
+            loadAverage: load,
+            durationSeconds: Math.round((Date.now() - started) / 1000),
+            machine,
+            figures,
+          },
+          null,
+          2,
+        )}\n`,
+      );
       console.log(`[bench] wrote ${path.relative(process.cwd(), file)}`);
     }
   } finally {

@@ -77,7 +77,10 @@ export class SecretFileError extends VoipdbError {
 export class TopologyInvalidError extends VoipdbError {
   readonly code = 'TOPOLOGY_INVALID';
   readonly exitCode = ExitCode.usage;
-  constructor(readonly source: string, readonly problems: string[]) {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
     super(
       problems.length === 1 ? `${source}: ${problems[0]}` : `${source}: ${problems.length} problems in the topology`,
       'fix the topology file (see examples/topology.yaml): exactly one primary, distinct names and IPv4/IPv6 addresses',
@@ -92,7 +95,10 @@ export class TopologyInvalidError extends VoipdbError {
 export class TopologyNodeUnknownError extends VoipdbError {
   readonly code = 'TOPOLOGY_NODE_UNKNOWN';
   readonly exitCode = ExitCode.usage;
-  constructor(readonly node: string, known: string[]) {
+  constructor(
+    readonly node: string,
+    known: string[],
+  ) {
     super(`the topology has no node ${JSON.stringify(node)}`, `use one of: ${known.join(', ')}`);
   }
 }
@@ -102,8 +108,12 @@ export class TopologyNodeUnknownError extends VoipdbError {
 export class ConnectionFailedError extends VoipdbError {
   readonly code: string;
   readonly exitCode = ExitCode.database;
-  constructor(code: 'HOST_NOT_FOUND' | 'CONNECTION_REFUSED' | 'CONNECTION_TIMEOUT' | 'AUTH_FAILED' | 'DATABASE_NOT_FOUND' | 'CONNECTION_FAILED',
-    message: string, hint: string, cause?: unknown) {
+  constructor(
+    code: 'HOST_NOT_FOUND' | 'CONNECTION_REFUSED' | 'CONNECTION_TIMEOUT' | 'AUTH_FAILED' | 'DATABASE_NOT_FOUND' | 'CONNECTION_FAILED',
+    message: string,
+    hint: string,
+    cause?: unknown,
+  ) {
     super(message, hint, { cause });
     this.code = code;
   }
@@ -127,7 +137,12 @@ export class StandbyRefusedError extends VoipdbError {
 export class MigrationChecksumMismatchError extends VoipdbError {
   readonly code = 'MIGRATION_CHECKSUM_MISMATCH';
   readonly exitCode = ExitCode.database;
-  constructor(readonly version: number, readonly file: string, applied: string, current: string) {
+  constructor(
+    readonly version: number,
+    readonly file: string,
+    applied: string,
+    current: string,
+  ) {
     super(
       `applied migration ${file} was changed after it ran (recorded sha256 ${applied.slice(0, 12)}…, file now ${current.slice(0, 12)}…)`,
       'restore the file as it was applied (git checkout) and put the change in a new migration (`db new <name>`)',
@@ -138,7 +153,10 @@ export class MigrationChecksumMismatchError extends VoipdbError {
 export class MigrationFileMissingError extends VoipdbError {
   readonly code = 'MIGRATION_FILE_MISSING';
   readonly exitCode = ExitCode.database;
-  constructor(readonly version: number, name: string) {
+  constructor(
+    readonly version: number,
+    name: string,
+  ) {
     super(
       `applied migration ${String(version).padStart(4, '0')}_${name} has no file in the migrations folder`,
       'restore the file from version control; applied history must stay in the repository',
@@ -149,7 +167,10 @@ export class MigrationFileMissingError extends VoipdbError {
 export class MigrationOutOfOrderError extends VoipdbError {
   readonly code = 'MIGRATION_OUT_OF_ORDER';
   readonly exitCode = ExitCode.database;
-  constructor(readonly file: string, lastApplied: number) {
+  constructor(
+    readonly file: string,
+    lastApplied: number,
+  ) {
     super(
       `new migration ${file} sorts before the last applied version ${String(lastApplied).padStart(4, '0')}`,
       'renumber it after the last applied migration (`db new` picks the next number)',
@@ -160,9 +181,14 @@ export class MigrationOutOfOrderError extends VoipdbError {
 export class DuplicateMigrationVersionError extends VoipdbError {
   readonly code = 'MIGRATION_VERSION_DUPLICATE';
   readonly exitCode = ExitCode.database;
-  constructor(readonly version: number, files: string[]) {
-    super(`${files.length} migration files share version ${String(version).padStart(4, '0')}: ${files.join(', ')}`,
-      'give each migration its own number (`db new` picks the next free one)');
+  constructor(
+    readonly version: number,
+    files: string[],
+  ) {
+    super(
+      `${files.length} migration files share version ${String(version).padStart(4, '0')}: ${files.join(', ')}`,
+      'give each migration its own number (`db new` picks the next free one)',
+    );
   }
 }
 
@@ -178,8 +204,10 @@ export class DownMigrationMissingError extends VoipdbError {
   readonly code = 'MIGRATION_DOWN_MISSING';
   readonly exitCode = ExitCode.database;
   constructor(readonly file: string) {
-    super(`cannot revert ${file}: it has no down file; nothing was reverted`,
-      `write ${file.replace(/\.(sql|ts|js)$/, '.down.sql')} or stop the rollback at a later version with --to`);
+    super(
+      `cannot revert ${file}: it has no down file; nothing was reverted`,
+      `write ${file.replace(/\.(sql|ts|js)$/, '.down.sql')} or stop the rollback at a later version with --to`,
+    );
   }
 }
 
@@ -220,17 +248,26 @@ export class MigrationLockBusyError extends VoipdbError {
   readonly code = 'MIGRATION_LOCK_BUSY';
   readonly exitCode = ExitCode.database;
   constructor(waitedMs: number, holder: string) {
-    super(`another migration run holds the migration lock (waited ${Math.round(waitedMs / 1000)} s): ${holder}`,
-      'wait for that run to finish, or raise --lock-wait; if the holder is stuck, pg_terminate_backend(pid) releases the lock');
+    super(
+      `another migration run holds the migration lock (waited ${Math.round(waitedMs / 1000)} s): ${holder}`,
+      'wait for that run to finish, or raise --lock-wait; if the holder is stuck, pg_terminate_backend(pid) releases the lock',
+    );
   }
 }
 
 export class DdlLockTimeoutError extends VoipdbError {
   readonly code = 'MIGRATION_LOCK_TIMEOUT';
   readonly exitCode = ExitCode.database;
-  constructor(readonly file: string, attempts: number, lockTimeoutMs: number, blockers: string) {
-    super(`${file}: could not take its table locks within lock_timeout ${lockTimeoutMs} ms after ${attempts} attempts; it was rolled back${blockers ? `; blocked by ${blockers}` : ''}`,
-      'find the long transaction (pg_stat_activity) and let it finish, or raise --lock-timeout / --lock-retries');
+  constructor(
+    readonly file: string,
+    attempts: number,
+    lockTimeoutMs: number,
+    blockers: string,
+  ) {
+    super(
+      `${file}: could not take its table locks within lock_timeout ${lockTimeoutMs} ms after ${attempts} attempts; it was rolled back${blockers ? `; blocked by ${blockers}` : ''}`,
+      'find the long transaction (pg_stat_activity) and let it finish, or raise --lock-timeout / --lock-retries',
+    );
   }
 }
 
@@ -243,8 +280,10 @@ export class PlatformRoleMissingError extends VoipdbError {
   readonly code = 'ROLE_MISSING';
   readonly exitCode = ExitCode.database;
   constructor(readonly role: string) {
-    super(`role ${role} does not exist on this server, so its password cannot be set`,
-      'run `db migrate` (migration 0002 creates the platform roles) before setting passwords');
+    super(
+      `role ${role} does not exist on this server, so its password cannot be set`,
+      'run `db migrate` (migration 0002 creates the platform roles) before setting passwords',
+    );
   }
 }
 
@@ -262,8 +301,11 @@ export class StandbyWriteError extends VoipdbError {
   readonly code = 'STANDBY_WRITE';
   readonly exitCode = ExitCode.standby;
   constructor(cause: unknown) {
-    super('write refused: this node\'s database is a read-only hot standby (SQLSTATE 25006)',
-      'send writes to the primary, or wait until this node is promoted', { cause });
+    super(
+      "write refused: this node's database is a read-only hot standby (SQLSTATE 25006)",
+      'send writes to the primary, or wait until this node is promoted',
+      { cause },
+    );
   }
 }
 
@@ -273,8 +315,11 @@ export class RecoveryConflictError extends VoipdbError {
   readonly exitCode = ExitCode.database;
   readonly retryable = true;
   constructor(cause: unknown) {
-    super('query cancelled by a conflict with recovery on the standby (SQLSTATE 40001)',
-      'retry the query (withRetry does); raise max_standby_streaming_delay or enable hot_standby_feedback if frequent', { cause });
+    super(
+      'query cancelled by a conflict with recovery on the standby (SQLSTATE 40001)',
+      'retry the query (withRetry does); raise max_standby_streaming_delay or enable hot_standby_feedback if frequent',
+      { cause },
+    );
   }
 }
 
@@ -286,11 +331,15 @@ export class RecoveryConflictError extends VoipdbError {
 export class CdrPartitionMissingError extends VoipdbError {
   readonly code = 'CDR_PARTITION_MISSING';
   readonly exitCode = ExitCode.database;
-  constructor(readonly startStamp: Date | undefined, cause: unknown) {
+  constructor(
+    readonly startStamp: Date | undefined,
+    cause: unknown,
+  ) {
     super(
       `no partition of voip.cdr holds this CDR${startStamp ? ` (start ${startStamp.toISOString()}, partition cdr_${startStamp.toISOString().slice(0, 7).replace('-', '')} is missing)` : ''}; it was not stored`,
       'create the partitions (`db partitions --ahead <months>`, or SELECT voip.cdr_create_partition(<start>) for an old month) and post it again',
-      { cause });
+      { cause },
+    );
   }
 }
 
@@ -299,7 +348,10 @@ export class VoipDomainNotFoundError extends VoipdbError {
   readonly code = 'VOIP_DOMAIN_NOT_FOUND';
   readonly exitCode = ExitCode.usage;
   constructor(readonly domain: string) {
-    super(`no domain ${JSON.stringify(domain)} in voip.domains`, 'create the domain first, or check its spelling (domains are stored in lower case)');
+    super(
+      `no domain ${JSON.stringify(domain)} in voip.domains`,
+      'create the domain first, or check its spelling (domains are stored in lower case)',
+    );
   }
 }
 

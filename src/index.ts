@@ -7,9 +7,16 @@ export * from './client/index.js';
 export { computeDigestHashes, type DigestHashes, type DigestIdentity } from './voip/credentials.js';
 export { describeConnection, type ConnectionConfig } from './config/connection.js';
 export {
-  VoipdbError, isVoipdbError, ExitCode,
-  StandbyWriteError, RecoveryConflictError, CdrPartitionMissingError,
-  ConnectionFailedError, ConfigInvalidError, NoConnectionConfiguredError, UsageError,
+  VoipdbError,
+  isVoipdbError,
+  ExitCode,
+  StandbyWriteError,
+  RecoveryConflictError,
+  CdrPartitionMissingError,
+  ConnectionFailedError,
+  ConfigInvalidError,
+  NoConnectionConfiguredError,
+  UsageError,
 } from './errors.js';
 export type { DB } from './generated/db.js';
 // Kysely's types for the service's own signatures, so a service needs no direct kysely dependency.

@@ -31,7 +31,12 @@ export async function startBench(name: 'pg18' | 'pg15'): Promise<BenchContext> {
   await fs.mkdir(workDir, { recursive: true, mode: 0o755 });
   await fs.chmod(workDir, 0o755);
   const config = (database: string): ConnectionConfig => ({
-    host: server.host, port: server.port, user: server.user, password: server.password, database, applicationName: 'voipdb-bench',
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database,
+    applicationName: 'voipdb-bench',
   });
   const query = async <T extends pg.QueryResultRow>(database: string, sql: string, params: unknown[] = []): Promise<T[]> => {
     const client = new pg.Client({ ...config(database), application_name: 'voipdb-bench' });

@@ -8,7 +8,11 @@ import type pg from 'pg';
 class CopyIn {
   private rowCount = 0;
   private settled = false;
-  constructor(private readonly text: string, private readonly data: Buffer, private readonly done: (error: unknown, rows: number) => void) {}
+  constructor(
+    private readonly text: string,
+    private readonly data: Buffer,
+    private readonly done: (error: unknown, rows: number) => void,
+  ) {}
 
   submit(connection: { query(text: string): void }): void {
     connection.query(this.text);
@@ -42,7 +46,9 @@ class CopyIn {
 /** Runs `COPY <target> FROM STDIN` with `data` (text format); resolves to the rows copied. */
 export function copyFrom(client: pg.Client, target: string, data: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const submittable = new CopyIn(`COPY ${target} FROM STDIN`, Buffer.from(data, 'utf8'), (error, rows) => (error ? reject(error) : resolve(rows)));
+    const submittable = new CopyIn(`COPY ${target} FROM STDIN`, Buffer.from(data, 'utf8'), (error, rows) =>
+      error ? reject(error) : resolve(rows),
+    );
     void client.query(submittable as unknown as pg.QueryConfig);
   });
 }

@@ -19,8 +19,8 @@ export interface Figure {
 
 export function figure(input: Omit<Figure, 'ratio' | 'met' | 'value' | 'floor'> & { value: number; floor: number | null }): Figure {
   const ratio = input.floor === null || input.floor === 0 ? null : input.value / input.floor;
-  const met = ratio === null || input.target === null ? null
-    : input.target.op === '<=' ? ratio <= input.target.ratio : ratio >= input.target.ratio;
+  const met =
+    ratio === null || input.target === null ? null : input.target.op === '<=' ? ratio <= input.target.ratio : ratio >= input.target.ratio;
   return { ...input, ratio, met };
 }
 

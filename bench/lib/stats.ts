@@ -17,7 +17,11 @@ export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
  * Runs `measured` and `floor` alternately `runs` times after one unmeasured warm-up of each,
  * so that drift of the machine (caches, other load) hits both sides alike.
  */
-export async function interleave(runs: number, measured: () => Promise<number>, floor: () => Promise<number>): Promise<{ measured: number[]; floor: number[] }> {
+export async function interleave(
+  runs: number,
+  measured: () => Promise<number>,
+  floor: () => Promise<number>,
+): Promise<{ measured: number[]; floor: number[] }> {
   await measured();
   await floor();
   const out = { measured: [] as number[], floor: [] as number[] };

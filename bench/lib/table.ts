@@ -15,9 +15,22 @@ function verdict(f: Figure): string {
 /** The results as a plain-text table (for the terminal and the README). */
 export function renderTable(machine: Machine, settings: string, figures: readonly Figure[]): string {
   const head = ['#', 'measured', 'median', 'unit', 'floor', 'floor median', 'ratio', 'target'];
-  const rows = figures.map((f) => [f.id, f.what, num(f.value, f.unit), f.unit, f.floorWhat, num(f.floor, f.unit), f.ratio === null ? '-' : f.ratio.toFixed(2), verdict(f)]);
+  const rows = figures.map((f) => [
+    f.id,
+    f.what,
+    num(f.value, f.unit),
+    f.unit,
+    f.floorWhat,
+    num(f.floor, f.unit),
+    f.ratio === null ? '-' : f.ratio.toFixed(2),
+    verdict(f),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 2 || i === 5 || i === 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === 2 || i === 5 || i === 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join(' | ')
+      .trimEnd();
   const notes = figures.filter((f) => f.note).map((f) => `  ${f.id}: ${f.note}`);
   return [
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}`,

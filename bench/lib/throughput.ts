@@ -3,11 +3,13 @@ export async function opsPerSecond(concurrency: number, ms: number, op: (i: numb
   const deadline = performance.now() + ms;
   const start = performance.now();
   let done = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline) {
-      await op(done);
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await op(done);
+        done++;
+      }
+    }),
+  );
   return (done * 1000) / (performance.now() - start);
 }

@@ -16,9 +16,28 @@ const SINGLES = 1000;
 
 /** The columns COPY fills, in the order of copyRow; the same values ingestCdrs stores. */
 const CDR_COLUMNS = [
-  'uuid', 'start_stamp', 'answer_stamp', 'end_stamp', 'duration', 'billsec', 'leg', 'direction', 'call_uuid',
-  'domain_name', 'accountcode', 'caller_id_name', 'caller_id_number', 'destination_number', 'context',
-  'hangup_cause', 'hangup_cause_q850', 'sip_hangup_disposition', 'sip_call_id', 'read_codec', 'write_codec', 'switchname',
+  'uuid',
+  'start_stamp',
+  'answer_stamp',
+  'end_stamp',
+  'duration',
+  'billsec',
+  'leg',
+  'direction',
+  'call_uuid',
+  'domain_name',
+  'accountcode',
+  'caller_id_name',
+  'caller_id_number',
+  'destination_number',
+  'context',
+  'hangup_cause',
+  'hangup_cause_q850',
+  'sip_hangup_disposition',
+  'sip_call_id',
+  'read_codec',
+  'write_codec',
+  'switchname',
 ] as const;
 
 /** CDRs of this UTC month (its partition exists after `db migrate`), each with a new uuid. */
@@ -29,20 +48,57 @@ function makeCdrs(count: number): CdrRow[] {
     const start = new Date(monthStart + Math.floor(Math.random() * Math.max(1, now - monthStart - 600_000)));
     const extension = String(SCALE_FIRST_EXTENSION + (i % 1000));
     return {
-      uuid: randomUUID(), startStamp: start, answerStamp: new Date(start.getTime() + 4000), endStamp: new Date(start.getTime() + 94_000),
-      duration: 94, billsec: 90, leg: 'a', direction: 'inbound', callUuid: randomUUID(),
-      domainName: SCALE_DOMAIN, accountcode: 'bench', callerIdName: `Scale ${extension}`, callerIdNumber: extension,
-      destinationNumber: '4930123456', context: 'default', hangupCause: 'NORMAL_CLEARING', hangupCauseQ850: 16,
-      sipHangupDisposition: 'recv_bye', sipCallId: `${randomUUID()}@${SCALE_DOMAIN}`, readCodec: 'PCMA', writeCodec: 'PCMA',
+      uuid: randomUUID(),
+      startStamp: start,
+      answerStamp: new Date(start.getTime() + 4000),
+      endStamp: new Date(start.getTime() + 94_000),
+      duration: 94,
+      billsec: 90,
+      leg: 'a',
+      direction: 'inbound',
+      callUuid: randomUUID(),
+      domainName: SCALE_DOMAIN,
+      accountcode: 'bench',
+      callerIdName: `Scale ${extension}`,
+      callerIdNumber: extension,
+      destinationNumber: '4930123456',
+      context: 'default',
+      hangupCause: 'NORMAL_CLEARING',
+      hangupCauseQ850: 16,
+      sipHangupDisposition: 'recv_bye',
+      sipCallId: `${randomUUID()}@${SCALE_DOMAIN}`,
+      readCodec: 'PCMA',
+      writeCodec: 'PCMA',
       switchname: 'freeswitch-node1',
     };
   });
 }
 
 function copyRow(c: CdrRow): string {
-  return copyLine([c.uuid, c.startStamp, c.answerStamp, c.endStamp, c.duration, c.billsec, c.leg, c.direction, c.callUuid,
-    c.domainName, c.accountcode, c.callerIdName, c.callerIdNumber, c.destinationNumber, c.context, c.hangupCause,
-    c.hangupCauseQ850, c.sipHangupDisposition, c.sipCallId, c.readCodec, c.writeCodec, c.switchname]);
+  return copyLine([
+    c.uuid,
+    c.startStamp,
+    c.answerStamp,
+    c.endStamp,
+    c.duration,
+    c.billsec,
+    c.leg,
+    c.direction,
+    c.callUuid,
+    c.domainName,
+    c.accountcode,
+    c.callerIdName,
+    c.callerIdNumber,
+    c.destinationNumber,
+    c.context,
+    c.hangupCause,
+    c.hangupCauseQ850,
+    c.sipHangupDisposition,
+    c.sipCallId,
+    c.readCodec,
+    c.writeCodec,
+    c.switchname,
+  ]);
 }
 
 /**
@@ -60,7 +116,8 @@ export async function benchClient(ctx: BenchContext, database: string, runs: num
     if (!found) throw new Error(`lookupDirectoryUser found no ${pick(1)}@${SCALE_DOMAIN}: the bench database lacks the scale extensions`);
 
     const lookup = { measured: [] as number[], floor: [] as number[] };
-    const lookupOnce = (): Promise<number> => opsPerSecond(CONCURRENCY, WINDOW_MS, (i) => lookupDirectoryUser(db, { domain: SCALE_DOMAIN, user: pick(i) }));
+    const lookupOnce = (): Promise<number> =>
+      opsPerSecond(CONCURRENCY, WINDOW_MS, (i) => lookupDirectoryUser(db, { domain: SCALE_DOMAIN, user: pick(i) }));
     const select1Once = (): Promise<number> => opsPerSecond(CONCURRENCY, WINDOW_MS, () => sql`SELECT 1`.execute(db));
     await lookupOnce();
     await select1Once();
@@ -81,20 +138,38 @@ export async function benchClient(ctx: BenchContext, database: string, runs: num
     const batchOnce = async (): Promise<void> => {
       const cdrs = makeCdrs(BATCH);
       let result = { inserted: 0, duplicates: 0 };
-      batch.measured.push(perSecond(BATCH, await timeMs(async () => { result = await ingestCdrs(db, cdrs); })));
+      batch.measured.push(
+        perSecond(
+          BATCH,
+          await timeMs(async () => {
+            result = await ingestCdrs(db, cdrs);
+          }),
+        ),
+      );
       if (result.inserted !== BATCH) throw new Error(`ingestCdrs stored ${result.inserted} of ${BATCH} new CDRs`);
-      batch.replay.push(perSecond(BATCH, await timeMs(async () => { result = await ingestCdrs(db, cdrs); })));
+      batch.replay.push(
+        perSecond(
+          BATCH,
+          await timeMs(async () => {
+            result = await ingestCdrs(db, cdrs);
+          }),
+        ),
+      );
       if (result.duplicates !== BATCH) throw new Error(`a replayed batch stored ${result.inserted} CDRs again`);
     };
     const singleOnce = async (): Promise<void> => {
       const cdrs = makeCdrs(SINGLES);
       let next = 0;
-      const ms = await timeMs(() => Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (next < cdrs.length) {
-          const result = await ingestCdr(db, cdrs[next++]!);
-          if (result.inserted !== 1) throw new Error('ingestCdr did not store a new CDR');
-        }
-      })));
+      const ms = await timeMs(() =>
+        Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (next < cdrs.length) {
+              const result = await ingestCdr(db, cdrs[next++]!);
+              if (result.inserted !== 1) throw new Error('ingestCdr did not store a new CDR');
+            }
+          }),
+        ),
+      );
       batch.single.push(perSecond(SINGLES, ms));
     };
     await batchOnce();
@@ -111,26 +186,48 @@ export async function benchClient(ctx: BenchContext, database: string, runs: num
     const copyMedian = median(batch.floor);
     return [
       figure({
-        id: '4 directory-lookup', what: `lookupDirectoryUser (pool of ${CONCURRENCY}, ${CONCURRENCY} concurrent)`, unit: 'ops/s',
-        value: median(lookup.measured), samples: lookup.measured,
-        floorWhat: 'SELECT 1 through the same pool', floor: median(lookup.floor), floorSamples: lookup.floor,
+        id: '4 directory-lookup',
+        what: `lookupDirectoryUser (pool of ${CONCURRENCY}, ${CONCURRENCY} concurrent)`,
+        unit: 'ops/s',
+        value: median(lookup.measured),
+        samples: lookup.measured,
+        floorWhat: 'SELECT 1 through the same pool',
+        floor: median(lookup.floor),
+        floorSamples: lookup.floor,
         target: { op: '>=', ratio: 0.8 },
       }),
       figure({
-        id: '4 cdr-batched', what: `ingestCdrs, ${BATCH} new CDRs (default chunks)`, unit: 'rows/s',
-        value: median(batch.measured), samples: batch.measured,
-        floorWhat: `COPY ${BATCH} CDRs into voip.cdr`, floor: copyMedian, floorSamples: batch.floor,
+        id: '4 cdr-batched',
+        what: `ingestCdrs, ${BATCH} new CDRs (default chunks)`,
+        unit: 'rows/s',
+        value: median(batch.measured),
+        samples: batch.measured,
+        floorWhat: `COPY ${BATCH} CDRs into voip.cdr`,
+        floor: copyMedian,
+        floorSamples: batch.floor,
         target: { op: '>=', ratio: 0.5 },
       }),
       figure({
-        id: '4 cdr-replayed', what: `ingestCdrs, the same ${BATCH} again (all duplicates)`, unit: 'rows/s',
-        value: median(batch.replay), samples: batch.replay,
-        floorWhat: `COPY ${BATCH} CDRs into voip.cdr`, floor: copyMedian, floorSamples: batch.floor, target: null,
+        id: '4 cdr-replayed',
+        what: `ingestCdrs, the same ${BATCH} again (all duplicates)`,
+        unit: 'rows/s',
+        value: median(batch.replay),
+        samples: batch.replay,
+        floorWhat: `COPY ${BATCH} CDRs into voip.cdr`,
+        floor: copyMedian,
+        floorSamples: batch.floor,
+        target: null,
       }),
       figure({
-        id: '4 cdr-single', what: `ingestCdr, one per call, ${CONCURRENCY} concurrent`, unit: 'rows/s',
-        value: median(batch.single), samples: batch.single,
-        floorWhat: `COPY ${BATCH} CDRs into voip.cdr`, floor: copyMedian, floorSamples: batch.floor, target: null,
+        id: '4 cdr-single',
+        what: `ingestCdr, one per call, ${CONCURRENCY} concurrent`,
+        unit: 'rows/s',
+        value: median(batch.single),
+        samples: batch.single,
+        floorWhat: `COPY ${BATCH} CDRs into voip.cdr`,
+        floor: copyMedian,
+        floorSamples: batch.floor,
+        target: null,
       }),
     ];
   } finally {

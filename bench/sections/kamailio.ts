@@ -15,8 +15,25 @@ export const PGBENCH_DIR = path.join(REPO, 'bench/pgbench');
 
 /** kamdbctl's STANDARD module scripts (5.6), `standard` first: it creates the version table. */
 export const KAMAILIO_STANDARD_SCRIPTS = [
-  'standard', 'acc', 'lcr', 'domain', 'group', 'permissions', 'registrar', 'usrloc', 'msilo', 'alias_db', 'uri_db',
-  'speeddial', 'avpops', 'auth_db', 'pdt', 'dialog', 'dispatcher', 'dialplan', 'topos',
+  'standard',
+  'acc',
+  'lcr',
+  'domain',
+  'group',
+  'permissions',
+  'registrar',
+  'usrloc',
+  'msilo',
+  'alias_db',
+  'uri_db',
+  'speeddial',
+  'avpops',
+  'auth_db',
+  'pdt',
+  'dialog',
+  'dispatcher',
+  'dialplan',
+  'topos',
 ] as const;
 
 /** The hot queries, one pgbench script each, with what they stand for. */
@@ -28,7 +45,11 @@ export const KAMAILIO_SCRIPTS = [
   { file: 'usrloc-new-contact.sql', what: 'usrloc db_mode 2/3 new contact + delete by ruid' },
 ] as const;
 
-export interface PgbenchOptions { seconds: number; clients: number; threads: number }
+export interface PgbenchOptions {
+  seconds: number;
+  clients: number;
+  threads: number;
+}
 
 export interface KamailioTarget {
   database: string;
@@ -37,13 +58,33 @@ export interface KamailioTarget {
 }
 
 /** One pgbench run; returns its TPS (without the initial connection time). */
-export async function pgbench(ctx: Pick<BenchContext, 'env'>, target: KamailioTarget, script: string, users: number, opts: PgbenchOptions, transactions?: number): Promise<number> {
+export async function pgbench(
+  ctx: Pick<BenchContext, 'env'>,
+  target: KamailioTarget,
+  script: string,
+  users: number,
+  opts: PgbenchOptions,
+  transactions?: number,
+): Promise<number> {
   const args = [
-    '-n', '-M', 'simple', '-c', String(opts.clients), '-j', String(opts.threads),
+    '-n',
+    '-M',
+    'simple',
+    '-c',
+    String(opts.clients),
+    '-j',
+    String(opts.threads),
     ...(transactions === undefined ? ['-T', String(opts.seconds)] : ['-t', String(transactions)]),
-    '-f', path.join(PGBENCH_DIR, script),
-    '-D', `first=${SCALE_FIRST_EXTENSION}`, '-D', `users=${users}`, '-D', `domain=${SCALE_DOMAIN}`,
-    '-d', target.database,
+    '-f',
+    path.join(PGBENCH_DIR, script),
+    '-D',
+    `first=${SCALE_FIRST_EXTENSION}`,
+    '-D',
+    `users=${users}`,
+    '-D',
+    `domain=${SCALE_DOMAIN}`,
+    '-d',
+    target.database,
   ];
   const { stdout, stderr } = await runProcess(PGBENCH, args, { env: { ...ctx.env, PGOPTIONS: target.pgOptions } });
   const failed = /number of failed transactions: (\d+)/.exec(stdout);
@@ -58,7 +99,11 @@ export async function pgbench(ctx: Pick<BenchContext, 'env'>, target: KamailioTa
  * `db seed --scale`'s code, so through the voip.extensions triggers) and in a database built by
  * Kamailio 5.6.3's own scripts (rows copied over).
  */
-export async function prepareKamailioData(ctx: Pick<BenchContext, 'env' | 'config' | 'createDatabase'>, template: string, users: number): Promise<{ voipdb: KamailioTarget; stock: KamailioTarget }> {
+export async function prepareKamailioData(
+  ctx: Pick<BenchContext, 'env' | 'config' | 'createDatabase'>,
+  template: string,
+  users: number,
+): Promise<{ voipdb: KamailioTarget; stock: KamailioTarget }> {
   const voipdb = await ctx.createDatabase('bench_kam_voipdb', template);
   const stock = await ctx.createDatabase('bench_kam_stock');
 
@@ -73,14 +118,23 @@ export async function prepareKamailioData(ctx: Pick<BenchContext, 'env' | 'confi
   await sink.connect();
   try {
     const report = await seedScale(source, { extensions: users, cdrs: 0 });
-    if (report.extensionsInserted !== users) throw new Error(`seedScale inserted ${report.extensionsInserted} extensions, expected ${users}`);
+    if (report.extensionsInserted !== users)
+      throw new Error(`seedScale inserted ${report.extensionsInserted} extensions, expected ${users}`);
     const { rows } = await source.query<{ username: string; domain: string; password: string; ha1: string; ha1b: string }>(
-      'SELECT username, domain, password, ha1, ha1b FROM kamailio.subscriber ORDER BY id');
+      'SELECT username, domain, password, ha1, ha1b FROM kamailio.subscriber ORDER BY id',
+    );
     if (rows.length !== users) throw new Error(`kamailio.subscriber holds ${rows.length} rows after seeding ${users} extensions`);
     await sink.query(
       `INSERT INTO subscriber (username, domain, password, ha1, ha1b)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
-      [rows.map((r) => r.username), rows.map((r) => r.domain), rows.map((r) => r.password), rows.map((r) => r.ha1), rows.map((r) => r.ha1b)]);
+      [
+        rows.map((r) => r.username),
+        rows.map((r) => r.domain),
+        rows.map((r) => r.password),
+        rows.map((r) => r.ha1),
+        rows.map((r) => r.ha1b),
+      ],
+    );
     await source.query('SET search_path = kamailio');
     await source.query(contacts, [SCALE_FIRST_EXTENSION, users]);
     await sink.query(contacts, [SCALE_FIRST_EXTENSION, users]);
@@ -99,7 +153,13 @@ export async function prepareKamailioData(ctx: Pick<BenchContext, 'env' | 'confi
  * 3. Kamailio's hot queries with pgbench: TPS on voipdb's schema against the same queries and
  *    data on Kamailio's stock schema (target >= 0.95), and each against pgbench's SELECT 1.
  */
-export async function benchKamailio(ctx: BenchContext, template: string, runs: number, opts: PgbenchOptions, users = 100_000): Promise<{ figures: Figure[]; voipdb: string }> {
+export async function benchKamailio(
+  ctx: BenchContext,
+  template: string,
+  runs: number,
+  opts: PgbenchOptions,
+  users = 100_000,
+): Promise<{ figures: Figure[]; voipdb: string }> {
   console.log(`[bench] 3: loading ${users} subscribers and contacts into voipdb and into Kamailio 5.6.3's schema`);
   const { voipdb, stock } = await prepareKamailioData(ctx, template, users);
   const warmUp = { ...opts, seconds: Math.max(1, Math.round(opts.seconds / 2)) };
@@ -114,7 +174,10 @@ export async function benchKamailio(ctx: BenchContext, template: string, runs: n
     console.log(`[bench] 3: ${script.file}`);
     // The write scripts leave dead rows, more of them where more transactions ran: start every
     // script from the same state on both sides.
-    for (const target of [voipdb, stock]) await runProcess(PSQL, ['-X', '-q', '-c', 'VACUUM ANALYZE location', '-d', target.database], { env: { ...ctx.env, PGOPTIONS: target.pgOptions } });
+    for (const target of [voipdb, stock])
+      await runProcess(PSQL, ['-X', '-q', '-c', 'VACUUM ANALYZE location', '-d', target.database], {
+        env: { ...ctx.env, PGOPTIONS: target.pgOptions },
+      });
     await pgbench(ctx, voipdb, script.file, users, warmUp);
     await pgbench(ctx, stock, script.file, users, warmUp);
     const ours: number[] = [];
@@ -124,17 +187,33 @@ export async function benchKamailio(ctx: BenchContext, template: string, runs: n
       theirs.push(await pgbench(ctx, stock, script.file, users, opts));
     }
     const stockTps = median(theirs);
-    figures.push(figure({
-      id: `3 ${script.file.replace('.sql', '')}`, what: script.what, unit: 'tps',
-      value: median(ours), samples: ours,
-      floorWhat: 'same on Kamailio 5.6.3 schema', floor: stockTps, floorSamples: theirs,
-      target: { op: '>=', ratio: 0.95 },
-      note: `vs pgbench SELECT 1 (${Math.round(select1Tps)} tps): voipdb ${(median(ours) / select1Tps).toFixed(2)}, stock ${(stockTps / select1Tps).toFixed(2)}`,
-    }));
+    figures.push(
+      figure({
+        id: `3 ${script.file.replace('.sql', '')}`,
+        what: script.what,
+        unit: 'tps',
+        value: median(ours),
+        samples: ours,
+        floorWhat: 'same on Kamailio 5.6.3 schema',
+        floor: stockTps,
+        floorSamples: theirs,
+        target: { op: '>=', ratio: 0.95 },
+        note: `vs pgbench SELECT 1 (${Math.round(select1Tps)} tps): voipdb ${(median(ours) / select1Tps).toFixed(2)}, stock ${(stockTps / select1Tps).toFixed(2)}`,
+      }),
+    );
   }
-  figures.push(figure({
-    id: '3 select1', what: 'pgbench SELECT 1 (reference)', unit: 'tps', value: select1Tps, samples: select1,
-    floorWhat: '-', floor: null, floorSamples: [], target: null,
-  }));
+  figures.push(
+    figure({
+      id: '3 select1',
+      what: 'pgbench SELECT 1 (reference)',
+      unit: 'tps',
+      value: select1Tps,
+      samples: select1,
+      floorWhat: '-',
+      floor: null,
+      floorSamples: [],
+      target: null,
+    }),
+  );
   return { figures, voipdb: voipdb.database };
 }

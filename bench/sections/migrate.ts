@@ -35,31 +35,49 @@ export async function benchMigrate(ctx: BenchContext, template: string, runs: nu
     await fs.writeFile(schemaFile, await dumpDatabase(ctx.config(template)));
   }
 
-  const empty = await interleave(runs,
+  const empty = await interleave(
+    runs,
     async () => cliMigrate(ctx, await ctx.createDatabase('bench_mig')),
     async () => {
       const database = await ctx.createDatabase('bench_psql');
       // schema.sql holds no CDR partition (they depend on the date); db migrate creates this
       // month's and the next ones after the migrations, so the floor does the same work.
       const partitions = `SELECT voip.cdr_ensure_partitions(${DEFAULT_PARTITIONS_AHEAD})`;
-      return (await runProcess(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', schemaFile, '-c', partitions, '-d', database], { env: ctx.env })).ms;
-    });
-  const upToDate = await interleave(runs,
+      return (
+        await runProcess(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', schemaFile, '-c', partitions, '-d', database], {
+          env: ctx.env,
+        })
+      ).ms;
+    },
+  );
+  const upToDate = await interleave(
+    runs,
     () => cliMigrate(ctx, template),
-    async () => (await runProcess(process.execPath, [SELECT1_FLOOR], { env: { ...ctx.env, PGDATABASE: template }, cwd: REPO })).ms);
+    async () => (await runProcess(process.execPath, [SELECT1_FLOOR], { env: { ...ctx.env, PGDATABASE: template }, cwd: REPO })).ms,
+  );
 
   return [
-      figure({
-        id: '1 migrate-empty', what: 'db migrate, empty -> head (whole process)', unit: 'ms',
-        value: median(empty.measured), samples: empty.measured,
-        floorWhat: 'psql -1 -f schema.sql + partitions', floor: median(empty.floor), floorSamples: empty.floor,
-        target: { op: '<=', ratio: 1.5 },
-      }),
-      figure({
-        id: '2 migrate-noop', what: 'db migrate, nothing pending (whole process)', unit: 'ms',
-        value: median(upToDate.measured), samples: upToDate.measured,
-        floorWhat: 'node: pg connect + SELECT 1', floor: median(upToDate.floor), floorSamples: upToDate.floor,
-        target: { op: '<=', ratio: 2 },
-      }),
+    figure({
+      id: '1 migrate-empty',
+      what: 'db migrate, empty -> head (whole process)',
+      unit: 'ms',
+      value: median(empty.measured),
+      samples: empty.measured,
+      floorWhat: 'psql -1 -f schema.sql + partitions',
+      floor: median(empty.floor),
+      floorSamples: empty.floor,
+      target: { op: '<=', ratio: 1.5 },
+    }),
+    figure({
+      id: '2 migrate-noop',
+      what: 'db migrate, nothing pending (whole process)',
+      unit: 'ms',
+      value: median(upToDate.measured),
+      samples: upToDate.measured,
+      floorWhat: 'node: pg connect + SELECT 1',
+      floor: median(upToDate.floor),
+      floorSamples: upToDate.floor,
+      target: { op: '<=', ratio: 2 },
+    }),
   ];
 }

@@ -24,13 +24,20 @@ function extensionRows(domainId: number, count: number): string {
  *    triggers then write kamailio.subscriber in both). Figures in extensions per second.
  */
 export async function benchSeed(ctx: BenchContext, template: string, runs: number, extensions = 100_000): Promise<Figure[]> {
-  const count = async (database: string): Promise<number> => Number((await ctx.query<{ n: string }>(database, 'SELECT count(*) AS n FROM kamailio.subscriber'))[0]!.n);
+  const count = async (database: string): Promise<number> =>
+    Number((await ctx.query<{ n: string }>(database, 'SELECT count(*) AS n FROM kamailio.subscriber'))[0]!.n);
   let data: string | undefined;
-  const result = await interleave(runs,
+  const result = await interleave(
+    runs,
     async () => {
       const database = await ctx.createDatabase('bench_seed', template);
-      const { ms } = await runProcess(process.execPath, [CLI, 'seed', '--scale', '--extensions', String(extensions), '--url', ctx.url(database)], { env: ctx.env, cwd: REPO });
-      if (await count(database) !== extensions) throw new Error(`db seed --scale left ${await count(database)} subscribers, expected ${extensions}`);
+      const { ms } = await runProcess(
+        process.execPath,
+        [CLI, 'seed', '--scale', '--extensions', String(extensions), '--url', ctx.url(database)],
+        { env: ctx.env, cwd: REPO },
+      );
+      if ((await count(database)) !== extensions)
+        throw new Error(`db seed --scale left ${await count(database)} subscribers, expected ${extensions}`);
       return perSecond(extensions, ms);
     },
     async () => {
@@ -39,19 +46,36 @@ export async function benchSeed(ctx: BenchContext, template: string, runs: numbe
       await client.connect();
       try {
         const { rows } = await client.query<{ id: string }>(
-          `INSERT INTO voip.domains (name, description) VALUES ($1, 'bench: COPY floor') RETURNING id`, [SCALE_DOMAIN]);
+          `INSERT INTO voip.domains (name, description) VALUES ($1, 'bench: COPY floor') RETURNING id`,
+          [SCALE_DOMAIN],
+        );
         data ??= extensionRows(Number(rows[0]!.id), extensions);
-        const ms = await timeMs(() => copyFrom(client, 'voip.extensions (domain_id, extension, ha1, ha1b, effective_caller_id_name, effective_caller_id_number)', data!));
-        if (await count(database) !== extensions) throw new Error(`COPY left ${await count(database)} subscribers, expected ${extensions}`);
+        const ms = await timeMs(() =>
+          copyFrom(
+            client,
+            'voip.extensions (domain_id, extension, ha1, ha1b, effective_caller_id_name, effective_caller_id_number)',
+            data!,
+          ),
+        );
+        if ((await count(database)) !== extensions)
+          throw new Error(`COPY left ${await count(database)} subscribers, expected ${extensions}`);
         return perSecond(extensions, ms);
       } finally {
         await client.end();
       }
-    });
-  return [figure({
-    id: '5 seed-scale', what: `db seed --scale --extensions ${extensions} (whole process)`, unit: 'rows/s',
-    value: median(result.measured), samples: result.measured,
-    floorWhat: `COPY ${extensions} extensions (hashes ready)`, floor: median(result.floor), floorSamples: result.floor,
-    target: { op: '>=', ratio: 0.3 },
-  })];
+    },
+  );
+  return [
+    figure({
+      id: '5 seed-scale',
+      what: `db seed --scale --extensions ${extensions} (whole process)`,
+      unit: 'rows/s',
+      value: median(result.measured),
+      samples: result.measured,
+      floorWhat: `COPY ${extensions} extensions (hashes ready)`,
+      floor: median(result.floor),
+      floorSamples: result.floor,
+      target: { op: '>=', ratio: 0.3 },
+    }),
+  ];
 }

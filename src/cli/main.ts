@@ -37,7 +37,9 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-  program.hook('preAction', (root) => { io.verbose = Boolean(root.opts().verbose); });
+  program.hook('preAction', (root) => {
+    io.verbose = Boolean(root.opts().verbose);
+  });
 
   const run = async (fn: () => Promise<number>): Promise<void> => {
     try {
@@ -58,7 +60,8 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   registerDump(program, io, run);
   registerCheck(program, io, run);
   registerConfigRender(program, io, run);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  for (const cmd of program.commands)
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   return program;
 }
 
@@ -72,13 +75,18 @@ async function main(): Promise<void> {
     verbose: process.argv.includes('--verbose'),
   };
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram(io, (code) => { exitCode = code; });
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are not errors; everything else commander refuses is a usage error.
-      exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
+      exitCode =
+        error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
+          ? ExitCode.ok
+          : ExitCode.usage;
     } else {
       exitCode = renderError(error, io);
     }

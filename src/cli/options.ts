@@ -10,8 +10,8 @@ export function addConnectionOptions(cmd: Command): Command {
 /** Safety limits of a migration run. */
 export function addLimitOptions(cmd: Command): Command {
   return cmd
-    .option('--lock-wait <duration>', 'wait this long for another run\'s migration lock (default 60s)')
-    .option('--lock-timeout <duration>', 'lock_timeout for each migration\'s statements (default 5s)')
+    .option('--lock-wait <duration>', "wait this long for another run's migration lock (default 60s)")
+    .option('--lock-timeout <duration>', "lock_timeout for each migration's statements (default 5s)")
     .option('--lock-retries <n>', 'retries after a lock_timeout, with doubling backoff (default 3)')
     .option('--statement-timeout <duration>', 'statement_timeout for each migration (default 0 = off)');
 }

@@ -26,14 +26,37 @@ const MAX_CHUNK_SIZE = 10_000;
  * binding a VALUES list of 31 parameters per row cost more than the insert itself.
  */
 const CDR_COLUMNS = [
-  ['uuid', 'uuid'], ['start_stamp', 'timestamptz'], ['answer_stamp', 'timestamptz'], ['end_stamp', 'timestamptz'],
-  ['duration', 'integer'], ['billsec', 'integer'], ['leg', 'char(1)'], ['direction', 'text'],
-  ['call_uuid', 'uuid'], ['bridge_uuid', 'uuid'], ['originating_leg_uuid', 'uuid'], ['domain_id', 'bigint'],
-  ['domain_name', 'text'], ['extension_id', 'bigint'], ['accountcode', 'text'], ['caller_id_name', 'text'],
-  ['caller_id_number', 'text'], ['destination_number', 'text'], ['context', 'text'], ['hangup_cause', 'text'],
-  ['hangup_cause_q850', 'integer'], ['sip_hangup_disposition', 'text'], ['sip_call_id', 'text'], ['read_codec', 'text'],
-  ['write_codec', 'text'], ['network_addr', 'inet'], ['cc_queue', 'text'], ['cc_agent', 'text'],
-  ['cc_side', 'text'], ['switchname', 'text'], ['core_uuid', 'uuid'],
+  ['uuid', 'uuid'],
+  ['start_stamp', 'timestamptz'],
+  ['answer_stamp', 'timestamptz'],
+  ['end_stamp', 'timestamptz'],
+  ['duration', 'integer'],
+  ['billsec', 'integer'],
+  ['leg', 'char(1)'],
+  ['direction', 'text'],
+  ['call_uuid', 'uuid'],
+  ['bridge_uuid', 'uuid'],
+  ['originating_leg_uuid', 'uuid'],
+  ['domain_id', 'bigint'],
+  ['domain_name', 'text'],
+  ['extension_id', 'bigint'],
+  ['accountcode', 'text'],
+  ['caller_id_name', 'text'],
+  ['caller_id_number', 'text'],
+  ['destination_number', 'text'],
+  ['context', 'text'],
+  ['hangup_cause', 'text'],
+  ['hangup_cause_q850', 'integer'],
+  ['sip_hangup_disposition', 'text'],
+  ['sip_call_id', 'text'],
+  ['read_codec', 'text'],
+  ['write_codec', 'text'],
+  ['network_addr', 'inet'],
+  ['cc_queue', 'text'],
+  ['cc_agent', 'text'],
+  ['cc_side', 'text'],
+  ['switchname', 'text'],
+  ['core_uuid', 'uuid'],
 ] as const satisfies ReadonlyArray<readonly [keyof CdrInsert, string]>;
 
 /** Stores one CDR idempotently; `inserted` is 0 when it was already there. */
@@ -50,7 +73,10 @@ export async function ingestCdr(db: Kysely<DB>, cdr: CdrRow): Promise<CdrIngestR
 export async function ingestCdrs(db: Kysely<DB>, cdrs: readonly CdrRow[], options: CdrIngestOptions = {}): Promise<CdrIngestResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
-    throw new UsageError(`ingestCdrs: chunkSize must be a whole number from 1 to ${MAX_CHUNK_SIZE}, got ${chunkSize}`, 'leave it out for the default of 500');
+    throw new UsageError(
+      `ingestCdrs: chunkSize must be a whole number from 1 to ${MAX_CHUNK_SIZE}, got ${chunkSize}`,
+      'leave it out for the default of 500',
+    );
   }
   if (cdrs.length === 0) return { inserted: 0, duplicates: 0 };
   // Same key order in every batch: two concurrent posts of overlapping CDRs then wait for each
@@ -134,7 +160,8 @@ function compareKeys(a: { uuid: string; start_stamp: Date }, b: { uuid: string; 
 function failingStart(error: CdrPartitionMissingError, cdrs: readonly CdrRow[]): Date | undefined {
   if (cdrs.length === 1) return cdrs[0]!.startStamp;
   const detail = (error.cause as { detail?: unknown } | undefined)?.detail;
-  const match = typeof detail === 'string' ? /= \((\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)(?::?(\d\d))?\)/.exec(detail) : null;
+  const match =
+    typeof detail === 'string' ? /= \((\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)(?::?(\d\d))?\)/.exec(detail) : null;
   if (!match) return undefined;
   const at = new Date(`${match[1]}T${match[2]}${match[3]}:${match[4] ?? '00'}`).getTime();
   return cdrs.find((c) => c.startStamp.getTime() === at)?.startStamp;

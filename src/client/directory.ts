@@ -69,13 +69,18 @@ export async function lookupDirectoryUser(db: Kysely<DB>, lookup: DirectoryLooku
   // as a prepared statement, so neither Kysely nor the server re-plans it on every call.
   let sqlText = compiledLookups.get(keyColumn);
   if (sqlText === undefined) {
-    sqlText = db.selectFrom('voip.directory_users').selectAll()
-      .where('domain_name', '=', '$domain').where(keyColumn, '=', '$user').compile().sql;
+    sqlText = db
+      .selectFrom('voip.directory_users')
+      .selectAll()
+      .where('domain_name', '=', '$domain')
+      .where(keyColumn, '=', '$user')
+      .compile().sql;
     compiledLookups.set(keyColumn, sqlText);
     prepareText(sqlText, `directory_by_${keyColumn}`);
   }
-  const row = (await db.executeQuery<Selectable<DB['voip.directory_users']>>(
-    CompiledQuery.raw(sqlText, [lookup.domain.toLowerCase(), lookup.user]))).rows[0];
+  const row = (
+    await db.executeQuery<Selectable<DB['voip.directory_users']>>(CompiledQuery.raw(sqlText, [lookup.domain.toLowerCase(), lookup.user]))
+  ).rows[0];
   if (!row) return undefined;
   // The view's columns are all nullable to the type generator; its WHERE and the tables'
   // NOT NULL constraints guarantee the ones asserted here.

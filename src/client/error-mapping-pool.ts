@@ -48,7 +48,10 @@ export function errorMappingPool(pool: pg.Pool, config: ConnectionConfig): Postg
 function wrapClient(client: pg.PoolClient, lostReason: () => unknown): PostgresPoolClient {
   function query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
-  function query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+  function query<R>(
+    sqlOrCursor: string | PostgresCursor<R>,
+    parameters?: ReadonlyArray<unknown>,
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sqlOrCursor !== 'string') {
       // Streaming needs a cursor class in the dialect config, which createDb does not set.
       return client.query(sqlOrCursor as never) as unknown as PostgresCursor<R>;
@@ -58,19 +61,25 @@ function wrapClient(client: pg.PoolClient, lostReason: () => unknown): PostgresP
     const name = preparedName(text);
     const run = (prepared: string | undefined): Promise<pg.QueryResult> =>
       prepared ? client.query({ name: prepared, text, values }) : client.query(text, values);
-    return run(name).catch((error: unknown) => {
-      if (name && isStalePreparedPlan(error)) {
-        forgetPrepared(text);
-        return run(undefined);
-      }
-      throw error;
-    }).then(
-      (result) => result as unknown as PostgresQueryResult<R>,
-      (error: unknown) => { throw toClientError(error, lostReason()); },
-    );
+    return run(name)
+      .catch((error: unknown) => {
+        if (name && isStalePreparedPlan(error)) {
+          forgetPrepared(text);
+          return run(undefined);
+        }
+        throw error;
+      })
+      .then(
+        (result) => result as unknown as PostgresQueryResult<R>,
+        (error: unknown) => {
+          throw toClientError(error, lostReason());
+        },
+      );
   }
   return {
     query,
-    release: (destroy?: boolean) => { client.release(destroy); },
+    release: (destroy?: boolean) => {
+      client.release(destroy);
+    },
   };
 }

@@ -43,13 +43,15 @@ export function isStandbyWriteError(error: unknown): boolean {
  */
 export function isRecoveryConflictError(error: unknown): boolean {
   const e = error as ServerErrorFields | undefined;
-  return (e?.code === '40001' || e?.code === '40P01')
-    && typeof e.message === 'string' && /conflict with recovery/.test(e.message);
+  return (e?.code === '40001' || e?.code === '40P01') && typeof e.message === 'string' && /conflict with recovery/.test(e.message);
 }
 
 /** pg's own errors for a session that is gone (no SQLSTATE: raised by the driver, not the server). */
 export function isConnectionGoneError(error: unknown): boolean {
   const e = error as ServerErrorFields | undefined;
-  return e?.code === undefined && typeof e?.message === 'string'
-    && /^(Connection terminated|Client has encountered a connection error and is not queryable)/.test(e.message);
+  return (
+    e?.code === undefined &&
+    typeof e?.message === 'string' &&
+    /^(Connection terminated|Client has encountered a connection error and is not queryable)/.test(e.message)
+  );
 }

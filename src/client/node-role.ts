@@ -8,8 +8,6 @@ export type NodeRole = 'primary' | 'standby';
  * Asked each time, not cached: a standby becomes the primary on failover.
  */
 export async function nodeRole(db: Kysely<DB>): Promise<NodeRole> {
-  const row = await db
-    .selectNoFrom(sql<boolean>`pg_is_in_recovery()`.as('in_recovery'))
-    .executeTakeFirstOrThrow();
+  const row = await db.selectNoFrom(sql<boolean>`pg_is_in_recovery()`.as('in_recovery')).executeTakeFirstOrThrow();
   return row.in_recovery ? 'standby' : 'primary';
 }

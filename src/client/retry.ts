@@ -32,7 +32,10 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
   const backoffMs = options.backoffMs ?? 100;
   const maxBackoffMs = options.maxBackoffMs ?? 2_000;
   if (!Number.isInteger(attempts) || attempts < 1) {
-    throw new UsageError(`withRetry: attempts must be a whole number of at least 1, got ${attempts}`, 'pass { attempts: 3 } or leave it out');
+    throw new UsageError(
+      `withRetry: attempts must be a whole number of at least 1, got ${attempts}`,
+      'pass { attempts: 3 } or leave it out',
+    );
   }
   if (!(backoffMs >= 0) || !(maxBackoffMs >= 0)) {
     throw new UsageError('withRetry: backoffMs and maxBackoffMs must be 0 or more', 'pass { backoffMs: 100 } or leave it out');

@@ -6,7 +6,10 @@ import { DEFAULT_THRESHOLDS, type LagThresholds } from './thresholds.js';
  * `--max-lag-bytes 10MB` and `--max-lag-seconds 5` (also "500ms", "2min") into thresholds.
  * Every problem is collected so the caller can report them together.
  */
-export function resolveLagThresholds(raw: { maxLagBytes?: string | undefined; maxLagSeconds?: string | undefined }): { thresholds: LagThresholds; problems: string[] } {
+export function resolveLagThresholds(raw: { maxLagBytes?: string | undefined; maxLagSeconds?: string | undefined }): {
+  thresholds: LagThresholds;
+  problems: string[];
+} {
   const problems: string[] = [];
   let maxLagBytes = DEFAULT_THRESHOLDS.maxLagBytes;
   let maxLagSeconds = DEFAULT_THRESHOLDS.maxLagSeconds;

@@ -4,7 +4,13 @@ import { migrationStatus } from '../engine/migrate.js';
 import { describeRoles } from '../roles/index.js';
 import { evaluateMigrations } from './migration-health.js';
 import {
-  evaluateReplication, evaluateSettings, evaluateSlots, readArchiver, readReplication, readReplicationSettings, readSlots,
+  evaluateReplication,
+  evaluateSettings,
+  evaluateSlots,
+  readArchiver,
+  readReplication,
+  readReplicationSettings,
+  readSlots,
 } from './primary-health.js';
 import { evaluateRoles } from './role-health.js';
 import { NAGIOS_CODE, type Check, type Severity, worstSeverity } from './severity.js';
@@ -45,7 +51,12 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
     try {
       checks.push(...(await fn()));
     } catch (error) {
-      checks.push({ id, severity: 'unknown', summary: `could not check ${id}: ${(error as Error).message}`, data: { sqlState: (error as { code?: string }).code ?? null } });
+      checks.push({
+        id,
+        severity: 'unknown',
+        summary: `could not check ${id}: ${(error as Error).message}`,
+        data: { sqlState: (error as { code?: string }).code ?? null },
+      });
     }
   };
 
@@ -62,7 +73,9 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
     });
     await group('standbys', async () => evaluateReplication(await readReplication(client), thresholds, expectedSlots.length > 0));
   } else {
-    await group('standby', async () => evaluateStandby(await readStandbyStateSettled(client, thresholds), thresholds, expectedSlots[0] ?? PLATFORM_SLOT));
+    await group('standby', async () =>
+      evaluateStandby(await readStandbyStateSettled(client, thresholds), thresholds, expectedSlots[0] ?? PLATFORM_SLOT),
+    );
   }
   await group('roles', async () => evaluateRoles(await describeRoles(client)));
   if (options.migrationsDir !== undefined) {
@@ -102,5 +115,8 @@ function sortChecks(checks: Check[]): Check[] {
     const i = order.indexOf(c.id.split('.')[0]!);
     return i < 0 ? order.length : i;
   };
-  return checks.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
+  return checks
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map(({ c }) => c);
 }

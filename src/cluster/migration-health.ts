@@ -12,22 +12,40 @@ export function evaluateMigrations(status: StatusResult): Check[] {
   const changed = status.applied.filter((a) => a.fileChanged);
   const missing = status.applied.filter((a) => a.fileMissing);
   const checks: Check[] = [];
-  checks.push(status.pending.length === 0
-    ? { id: 'migrations.pending', severity: 'ok', summary: `${status.applied.length} migration(s) applied, none pending`, data: { applied: status.applied.length, pending: [] } }
-    : {
-      id: 'migrations.pending', severity: 'warning',
-      summary: `${status.pending.length} migration(s) pending: ${status.pending.map(label).join(', ')}; run \`db migrate\` on the primary${status.node.role === 'standby' ? ' (replication brings them here)' : ''}`,
-      data: { applied: status.applied.length, pending: status.pending.map(label) },
-    });
-  checks.push(changed.length === 0 && missing.length === 0
-    ? { id: 'migrations.checksums', severity: 'ok', summary: 'every applied migration matches its file', data: { changed: [], missing: [] } }
-    : {
-      id: 'migrations.checksums', severity: 'critical',
-      summary: [
-        changed.length > 0 ? `changed after they were applied: ${changed.map(label).join(', ')}` : '',
-        missing.length > 0 ? `applied but missing from the folder: ${missing.map(label).join(', ')}` : '',
-      ].filter(Boolean).join('; ') + '; restore the files from version control',
-      data: { changed: changed.map(label), missing: missing.map(label) },
-    });
+  checks.push(
+    status.pending.length === 0
+      ? {
+          id: 'migrations.pending',
+          severity: 'ok',
+          summary: `${status.applied.length} migration(s) applied, none pending`,
+          data: { applied: status.applied.length, pending: [] },
+        }
+      : {
+          id: 'migrations.pending',
+          severity: 'warning',
+          summary: `${status.pending.length} migration(s) pending: ${status.pending.map(label).join(', ')}; run \`db migrate\` on the primary${status.node.role === 'standby' ? ' (replication brings them here)' : ''}`,
+          data: { applied: status.applied.length, pending: status.pending.map(label) },
+        },
+  );
+  checks.push(
+    changed.length === 0 && missing.length === 0
+      ? {
+          id: 'migrations.checksums',
+          severity: 'ok',
+          summary: 'every applied migration matches its file',
+          data: { changed: [], missing: [] },
+        }
+      : {
+          id: 'migrations.checksums',
+          severity: 'critical',
+          summary: `${[
+            changed.length > 0 ? `changed after they were applied: ${changed.map(label).join(', ')}` : '',
+            missing.length > 0 ? `applied but missing from the folder: ${missing.map(label).join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; ')}; restore the files from version control`,
+          data: { changed: changed.map(label), missing: missing.map(label) },
+        },
+  );
   return checks;
 }

@@ -10,7 +10,11 @@ import type { LagThresholds } from './thresholds.js';
 
 // ------------------------------------------------------------------ settings
 
-export interface SettingRow { name: string; value: string; setting: string }
+export interface SettingRow {
+  name: string;
+  value: string;
+  setting: string;
+}
 
 export const REPLICATION_SETTINGS = ['wal_level', 'max_wal_senders', 'max_replication_slots', 'wal_keep_size', 'archive_mode'] as const;
 
@@ -22,11 +26,16 @@ export async function readReplicationSettings(client: pg.ClientBase): Promise<Se
   return rows;
 }
 
-export interface ArchiverRow { failed_count: string; last_failed_at: string | null; last_archived_at: string | null }
+export interface ArchiverRow {
+  failed_count: string;
+  last_failed_at: string | null;
+  last_archived_at: string | null;
+}
 
 export async function readArchiver(client: pg.ClientBase): Promise<ArchiverRow> {
   const { rows } = await client.query<ArchiverRow>(
-    'SELECT failed_count::text, last_failed_time::text AS last_failed_at, last_archived_time::text AS last_archived_at FROM pg_stat_archiver');
+    'SELECT failed_count::text, last_failed_time::text AS last_failed_at, last_archived_time::text AS last_archived_at FROM pg_stat_archiver',
+  );
   return rows[0]!;
 }
 
@@ -35,9 +44,16 @@ export function evaluateSettings(rows: SettingRow[], options: { slotExists: bool
   const get = (name: string): SettingRow | undefined => rows.find((r) => r.name === name);
   const checks: Check[] = [];
   const walLevel = get('wal_level')?.setting;
-  checks.push(walLevel === 'replica' || walLevel === 'logical'
-    ? { id: 'setting.wal_level', severity: 'ok', summary: `wal_level = ${walLevel}`, data: { value: walLevel } }
-    : { id: 'setting.wal_level', severity: 'critical', summary: `wal_level = ${walLevel ?? '?'}: a standby cannot stream; set wal_level = replica and restart`, data: { value: walLevel } });
+  checks.push(
+    walLevel === 'replica' || walLevel === 'logical'
+      ? { id: 'setting.wal_level', severity: 'ok', summary: `wal_level = ${walLevel}`, data: { value: walLevel } }
+      : {
+          id: 'setting.wal_level',
+          severity: 'critical',
+          summary: `wal_level = ${walLevel ?? '?'}: a standby cannot stream; set wal_level = replica and restart`,
+          data: { value: walLevel },
+        },
+  );
 
   const senders = Number(get('max_wal_senders')?.setting ?? 0);
   checks.push({
@@ -46,28 +62,65 @@ export function evaluateSettings(rows: SettingRow[], options: { slotExists: bool
     ...(senders === 0
       ? { severity: 'critical', summary: 'max_wal_senders = 0: no standby can connect; set it to 10 and restart' }
       : senders < 2
-        ? { severity: 'warning', summary: `max_wal_senders = ${senders}: no room to re-clone the standby while it streams; set it to 10 and restart` }
+        ? {
+            severity: 'warning',
+            summary: `max_wal_senders = ${senders}: no room to re-clone the standby while it streams; set it to 10 and restart`,
+          }
         : { severity: 'ok', summary: `max_wal_senders = ${senders}` }),
   });
 
   const slots = Number(get('max_replication_slots')?.setting ?? 0);
-  checks.push(slots === 0
-    ? { id: 'setting.max_replication_slots', severity: 'critical', summary: 'max_replication_slots = 0: node2_slot cannot exist; set it to 10 and restart', data: { value: slots } }
-    : { id: 'setting.max_replication_slots', severity: 'ok', summary: `max_replication_slots = ${slots}`, data: { value: slots } });
+  checks.push(
+    slots === 0
+      ? {
+          id: 'setting.max_replication_slots',
+          severity: 'critical',
+          summary: 'max_replication_slots = 0: node2_slot cannot exist; set it to 10 and restart',
+          data: { value: slots },
+        }
+      : { id: 'setting.max_replication_slots', severity: 'ok', summary: `max_replication_slots = ${slots}`, data: { value: slots } },
+  );
 
   const keep = get('wal_keep_size');
   const keepZero = keep === undefined || Number(keep.setting) === 0;
-  checks.push(keepZero && !options.slotExists
-    ? { id: 'setting.wal_keep_size', severity: 'warning', summary: 'wal_keep_size = 0 and no replication slot: a standby that falls behind may find its WAL removed', data: { value: keep?.value ?? null } }
-    : { id: 'setting.wal_keep_size', severity: 'ok', summary: `wal_keep_size = ${keep?.value ?? '0'}${keepZero ? ' (the slot holds WAL for the standby)' : ''}`, data: { value: keep?.value ?? null } });
+  checks.push(
+    keepZero && !options.slotExists
+      ? {
+          id: 'setting.wal_keep_size',
+          severity: 'warning',
+          summary: 'wal_keep_size = 0 and no replication slot: a standby that falls behind may find its WAL removed',
+          data: { value: keep?.value ?? null },
+        }
+      : {
+          id: 'setting.wal_keep_size',
+          severity: 'ok',
+          summary: `wal_keep_size = ${keep?.value ?? '0'}${keepZero ? ' (the slot holds WAL for the standby)' : ''}`,
+          data: { value: keep?.value ?? null },
+        },
+  );
 
   const archiveMode = get('archive_mode')?.setting ?? 'off';
   const archiver = options.archiver;
-  const failing = archiveMode !== 'off' && archiver !== undefined && archiver.last_failed_at !== null
-    && (archiver.last_archived_at === null || archiver.last_failed_at > archiver.last_archived_at);
-  checks.push(failing
-    ? { id: 'setting.archive_mode', severity: 'warning', summary: `archive_mode = ${archiveMode}, but archive_command is failing (last failure ${archiver!.last_failed_at}); WAL piles up in pg_wal`, data: { value: archiveMode, ...archiver } }
-    : { id: 'setting.archive_mode', severity: 'ok', summary: archiveMode === 'off' ? 'archive_mode = off (WAL for the standby is kept by its slot)' : `archive_mode = ${archiveMode}`, data: { value: archiveMode } });
+  const failing =
+    archiveMode !== 'off' &&
+    archiver !== undefined &&
+    archiver.last_failed_at !== null &&
+    (archiver.last_archived_at === null || archiver.last_failed_at > archiver.last_archived_at);
+  checks.push(
+    failing
+      ? {
+          id: 'setting.archive_mode',
+          severity: 'warning',
+          summary: `archive_mode = ${archiveMode}, but archive_command is failing (last failure ${archiver!.last_failed_at}); WAL piles up in pg_wal`,
+          data: { value: archiveMode, ...archiver },
+        }
+      : {
+          id: 'setting.archive_mode',
+          severity: 'ok',
+          summary: archiveMode === 'off' ? 'archive_mode = off (WAL for the standby is kept by its slot)' : `archive_mode = ${archiveMode}`,
+          data: { value: archiveMode },
+        },
+  );
   return checks;
 }
 
@@ -100,7 +153,12 @@ export function evaluateSlots(rows: SlotRow[], expected: string[]): Check[] {
   const checks: Check[] = [];
   for (const name of expected) {
     if (!rows.some((r) => r.slot_name === name)) {
-      checks.push({ id: `slot.${name}`, severity: 'critical', summary: `replication slot ${name} does not exist: create it with SELECT pg_create_physical_replication_slot('${name}', true), then re-clone the standby`, data: { exists: false } });
+      checks.push({
+        id: `slot.${name}`,
+        severity: 'critical',
+        summary: `replication slot ${name} does not exist: create it with SELECT pg_create_physical_replication_slot('${name}', true), then re-clone the standby`,
+        data: { exists: false },
+      });
     }
   }
   for (const r of rows) {
@@ -108,13 +166,33 @@ export function evaluateSlots(rows: SlotRow[], expected: string[]): Check[] {
     const data = { exists: true, type: r.slot_type, active: r.active, walStatus: r.wal_status, retainedBytes: retained, ...r.extra };
     const held = retained === null ? 'no WAL held' : `holds ${formatBytes(retained)} of WAL`;
     if (r.wal_status === 'lost') {
-      checks.push({ id: `slot.${r.slot_name}`, severity: 'critical', summary: `slot ${r.slot_name} lost its WAL${r.extra.invalidation_reason ? ` (${r.extra.invalidation_reason})` : ''}: the standby cannot resume; re-clone it and recreate the slot`, data });
+      checks.push({
+        id: `slot.${r.slot_name}`,
+        severity: 'critical',
+        summary: `slot ${r.slot_name} lost its WAL${r.extra.invalidation_reason ? ` (${r.extra.invalidation_reason})` : ''}: the standby cannot resume; re-clone it and recreate the slot`,
+        data,
+      });
     } else if (r.slot_type === 'physical' && !r.active) {
-      checks.push({ id: `slot.${r.slot_name}`, severity: 'critical', summary: `slot ${r.slot_name} is inactive and ${held}${r.extra.inactive_since ? ` (inactive since ${r.extra.inactive_since})` : ''}: start the standby, or drop the slot if that standby is gone for good`, data });
+      checks.push({
+        id: `slot.${r.slot_name}`,
+        severity: 'critical',
+        summary: `slot ${r.slot_name} is inactive and ${held}${r.extra.inactive_since ? ` (inactive since ${r.extra.inactive_since})` : ''}: start the standby, or drop the slot if that standby is gone for good`,
+        data,
+      });
     } else if (r.wal_status === 'unreserved') {
-      checks.push({ id: `slot.${r.slot_name}`, severity: 'warning', summary: `slot ${r.slot_name} ${held}, past max_slot_wal_keep_size: its WAL will be removed at the next checkpoint`, data });
+      checks.push({
+        id: `slot.${r.slot_name}`,
+        severity: 'warning',
+        summary: `slot ${r.slot_name} ${held}, past max_slot_wal_keep_size: its WAL will be removed at the next checkpoint`,
+        data,
+      });
     } else {
-      checks.push({ id: `slot.${r.slot_name}`, severity: 'ok', summary: `slot ${r.slot_name} ${r.active ? 'active' : 'inactive'}, wal_status ${r.wal_status ?? '-'}, ${held}`, data });
+      checks.push({
+        id: `slot.${r.slot_name}`,
+        severity: 'ok',
+        summary: `slot ${r.slot_name} ${r.active ? 'active' : 'inactive'}, wal_status ${r.wal_status ?? '-'}, ${held}`,
+        data,
+      });
     }
   }
   return checks;
@@ -151,29 +229,57 @@ export async function readReplication(client: pg.ClientBase): Promise<Replicatio
 
 export function evaluateReplication(rows: ReplicationRow[], thresholds: LagThresholds, expectStandby: boolean): Check[] {
   if (rows.length === 0) {
-    return [{
-      id: 'standbys', severity: expectStandby ? 'critical' : 'ok',
-      summary: expectStandby ? 'no standby is streaming from this primary: check node 2 (is it running? `db doctor` there)' : 'no standby is streaming from this primary',
-      data: { connected: 0 },
-    }];
+    return [
+      {
+        id: 'standbys',
+        severity: expectStandby ? 'critical' : 'ok',
+        summary: expectStandby
+          ? 'no standby is streaming from this primary: check node 2 (is it running? `db doctor` there)'
+          : 'no standby is streaming from this primary',
+        data: { connected: 0 },
+      },
+    ];
   }
   return rows.map((r): Check => {
     const lagBytes = r.replay_lag_bytes === null ? null : Math.max(0, Number(r.replay_lag_bytes));
     const lagSeconds = r.replay_lag_seconds;
     const data = {
-      applicationName: r.application_name, state: r.state, syncState: r.sync_state, clientAddr: r.client_addr,
-      sentLsn: r.sent_lsn, writeLsn: r.write_lsn, flushLsn: r.flush_lsn, replayLsn: r.replay_lsn, lagBytes, lagSeconds,
+      applicationName: r.application_name,
+      state: r.state,
+      syncState: r.sync_state,
+      clientAddr: r.client_addr,
+      sentLsn: r.sent_lsn,
+      writeLsn: r.write_lsn,
+      flushLsn: r.flush_lsn,
+      replayLsn: r.replay_lsn,
+      lagBytes,
+      lagSeconds,
     };
     const lagText = `replay ${lagBytes === null ? '?' : formatBytes(lagBytes)} behind${lagSeconds === null ? '' : `, ${lagSeconds.toFixed(1)} s`}`;
     const id = `standby.${r.application_name || r.client_addr || 'unnamed'}`;
     if (r.state === null) {
-      return { id, severity: 'unknown', summary: `standby ${r.application_name} is connected, but this role may not see its state or positions: run doctor as a member of pg_monitor`, data };
+      return {
+        id,
+        severity: 'unknown',
+        summary: `standby ${r.application_name} is connected, but this role may not see its state or positions: run doctor as a member of pg_monitor`,
+        data,
+      };
     }
     if ((lagBytes !== null && lagBytes > thresholds.maxLagBytes) || (lagSeconds !== null && lagSeconds > thresholds.maxLagSeconds)) {
-      return { id, severity: 'critical', summary: `standby ${r.application_name} ${r.state}, ${lagText} (limits ${formatBytes(thresholds.maxLagBytes)}, ${thresholds.maxLagSeconds} s): is replay paused or the standby overloaded?`, data };
+      return {
+        id,
+        severity: 'critical',
+        summary: `standby ${r.application_name} ${r.state}, ${lagText} (limits ${formatBytes(thresholds.maxLagBytes)}, ${thresholds.maxLagSeconds} s): is replay paused or the standby overloaded?`,
+        data,
+      };
     }
     if (r.state !== 'streaming') {
-      return { id, severity: 'warning', summary: `standby ${r.application_name} is in state ${r.state}, not streaming yet (${lagText})`, data };
+      return {
+        id,
+        severity: 'warning',
+        summary: `standby ${r.application_name} is in state ${r.state}, not streaming yet (${lagText})`,
+        data,
+      };
     }
     return { id, severity: 'ok', summary: `standby ${r.application_name} streaming (${r.sync_state}), ${lagText}`, data };
   });

@@ -49,13 +49,27 @@ SELECT status, slot_name, sender_host, sender_port, received_tli, flushed_lsn::t
 
 export async function readStandbyState(client: pg.ClientBase): Promise<StandbyState> {
   const { rows } = await client.query<{
-    hot_standby: string; hot_standby_feedback: string; primary_slot_name: string; replay_paused: boolean;
-    receive_lsn: string | null; replay_lsn: string | null; lag_bytes: string | null; lag_seconds: number | null; last_replay_at: string | null;
+    hot_standby: string;
+    hot_standby_feedback: string;
+    primary_slot_name: string;
+    replay_paused: boolean;
+    receive_lsn: string | null;
+    replay_lsn: string | null;
+    lag_bytes: string | null;
+    lag_seconds: number | null;
+    last_replay_at: string | null;
   }>(STANDBY_SQL);
   const r = rows[0]!;
-  const receiver = (await client.query<{
-    status: string | null; slot_name: string | null; sender_host: string | null; sender_port: number | null; received_tli: number | null; flushed_lsn: string | null;
-  }>(RECEIVER_SQL)).rows[0];
+  const receiver = (
+    await client.query<{
+      status: string | null;
+      slot_name: string | null;
+      sender_host: string | null;
+      sender_port: number | null;
+      received_tli: number | null;
+      flushed_lsn: string | null;
+    }>(RECEIVER_SQL)
+  ).rows[0];
   return {
     hotStandby: r.hot_standby,
     hotStandbyFeedback: r.hot_standby_feedback,
@@ -66,53 +80,151 @@ export async function readStandbyState(client: pg.ClientBase): Promise<StandbySt
     lagBytes: r.lag_bytes === null ? null : Math.max(0, Number(r.lag_bytes)),
     lagSeconds: r.lag_seconds,
     lastReplayAt: r.last_replay_at,
-    receiver: receiver === undefined ? null : {
-      status: receiver.status, slotName: receiver.slot_name, senderHost: receiver.sender_host, senderPort: receiver.sender_port,
-      receivedTli: receiver.received_tli, flushedLsn: receiver.flushed_lsn,
-    },
+    receiver:
+      receiver === undefined
+        ? null
+        : {
+            status: receiver.status,
+            slotName: receiver.slot_name,
+            senderHost: receiver.sender_host,
+            senderPort: receiver.sender_port,
+            receivedTli: receiver.received_tli,
+            flushedLsn: receiver.flushed_lsn,
+          },
   };
 }
 
 export function evaluateStandby(s: StandbyState, thresholds: LagThresholds, expectedSlot: string): Check[] {
   const checks: Check[] = [];
-  checks.push({ id: 'standby.recovery', severity: 'ok', summary: 'in recovery: this node is a hot standby (read-only)', data: { inRecovery: true } });
-  checks.push(s.hotStandby === 'on'
-    ? { id: 'setting.hot_standby', severity: 'ok', summary: 'hot_standby = on', data: { value: s.hotStandby } }
-    : { id: 'setting.hot_standby', severity: 'critical', summary: `hot_standby = ${s.hotStandby}: the services on this node cannot read; set it on and restart`, data: { value: s.hotStandby } });
-  checks.push(s.hotStandbyFeedback === 'on'
-    ? { id: 'setting.hot_standby_feedback', severity: 'ok', summary: 'hot_standby_feedback = on', data: { value: s.hotStandbyFeedback } }
-    : { id: 'setting.hot_standby_feedback', severity: 'warning', summary: `hot_standby_feedback = ${s.hotStandbyFeedback}: VACUUM on the primary can cancel reads here (SQLSTATE 40001); set it on (reload)`, data: { value: s.hotStandbyFeedback } });
+  checks.push({
+    id: 'standby.recovery',
+    severity: 'ok',
+    summary: 'in recovery: this node is a hot standby (read-only)',
+    data: { inRecovery: true },
+  });
+  checks.push(
+    s.hotStandby === 'on'
+      ? { id: 'setting.hot_standby', severity: 'ok', summary: 'hot_standby = on', data: { value: s.hotStandby } }
+      : {
+          id: 'setting.hot_standby',
+          severity: 'critical',
+          summary: `hot_standby = ${s.hotStandby}: the services on this node cannot read; set it on and restart`,
+          data: { value: s.hotStandby },
+        },
+  );
+  checks.push(
+    s.hotStandbyFeedback === 'on'
+      ? { id: 'setting.hot_standby_feedback', severity: 'ok', summary: 'hot_standby_feedback = on', data: { value: s.hotStandbyFeedback } }
+      : {
+          id: 'setting.hot_standby_feedback',
+          severity: 'warning',
+          summary: `hot_standby_feedback = ${s.hotStandbyFeedback}: VACUUM on the primary can cancel reads here (SQLSTATE 40001); set it on (reload)`,
+          data: { value: s.hotStandbyFeedback },
+        },
+  );
   if (s.primarySlotName === '') {
-    checks.push({ id: 'setting.primary_slot_name', severity: 'warning', summary: `primary_slot_name is empty: the primary may remove WAL this standby still needs; set it to '${expectedSlot}' (reload)`, data: { value: '' } });
+    checks.push({
+      id: 'setting.primary_slot_name',
+      severity: 'warning',
+      summary: `primary_slot_name is empty: the primary may remove WAL this standby still needs; set it to '${expectedSlot}' (reload)`,
+      data: { value: '' },
+    });
   } else if (s.primarySlotName !== expectedSlot) {
-    checks.push({ id: 'setting.primary_slot_name', severity: 'warning', summary: `primary_slot_name = ${s.primarySlotName}, the platform expects ${expectedSlot}`, data: { value: s.primarySlotName } });
+    checks.push({
+      id: 'setting.primary_slot_name',
+      severity: 'warning',
+      summary: `primary_slot_name = ${s.primarySlotName}, the platform expects ${expectedSlot}`,
+      data: { value: s.primarySlotName },
+    });
   } else {
-    checks.push({ id: 'setting.primary_slot_name', severity: 'ok', summary: `primary_slot_name = ${s.primarySlotName}`, data: { value: s.primarySlotName } });
+    checks.push({
+      id: 'setting.primary_slot_name',
+      severity: 'ok',
+      summary: `primary_slot_name = ${s.primarySlotName}`,
+      data: { value: s.primarySlotName },
+    });
   }
 
   const rx = s.receiver;
   if (rx === null) {
-    checks.push({ id: 'standby.wal_receiver', severity: 'critical', summary: 'no WAL receiver: this standby is not connected to the primary; check primary_conninfo, the primary and pg_hba (see the server log)', data: { status: null } });
+    checks.push({
+      id: 'standby.wal_receiver',
+      severity: 'critical',
+      summary:
+        'no WAL receiver: this standby is not connected to the primary; check primary_conninfo, the primary and pg_hba (see the server log)',
+      data: { status: null },
+    });
   } else if (rx.status === null) {
-    checks.push({ id: 'standby.wal_receiver', severity: 'unknown', summary: 'a WAL receiver runs, but this role may not see its status: run doctor as a member of pg_monitor', data: { ...rx } });
+    checks.push({
+      id: 'standby.wal_receiver',
+      severity: 'unknown',
+      summary: 'a WAL receiver runs, but this role may not see its status: run doctor as a member of pg_monitor',
+      data: { ...rx },
+    });
   } else if (rx.status !== 'streaming') {
-    checks.push({ id: 'standby.wal_receiver', severity: 'critical', summary: `WAL receiver is ${rx.status}, not streaming from ${rx.senderHost ?? '?'}:${rx.senderPort ?? '?'}`, data: { ...rx } });
+    checks.push({
+      id: 'standby.wal_receiver',
+      severity: 'critical',
+      summary: `WAL receiver is ${rx.status}, not streaming from ${rx.senderHost ?? '?'}:${rx.senderPort ?? '?'}`,
+      data: { ...rx },
+    });
   } else {
-    checks.push({ id: 'standby.wal_receiver', severity: 'ok', summary: `streaming from ${rx.senderHost ?? '?'}:${rx.senderPort ?? '?'} via slot ${rx.slotName ?? '(none)'}, timeline ${rx.receivedTli ?? '?'}`, data: { ...rx } });
+    checks.push({
+      id: 'standby.wal_receiver',
+      severity: 'ok',
+      summary: `streaming from ${rx.senderHost ?? '?'}:${rx.senderPort ?? '?'} via slot ${rx.slotName ?? '(none)'}, timeline ${rx.receivedTli ?? '?'}`,
+      data: { ...rx },
+    });
   }
 
-  const lagData = { receiveLsn: s.receiveLsn, replayLsn: s.replayLsn, lagBytes: s.lagBytes, lagSeconds: s.lagSeconds, lastReplayAt: s.lastReplayAt, replayPaused: s.replayPaused };
+  const lagData = {
+    receiveLsn: s.receiveLsn,
+    replayLsn: s.replayLsn,
+    lagBytes: s.lagBytes,
+    lagSeconds: s.lagSeconds,
+    lastReplayAt: s.lastReplayAt,
+    replayPaused: s.replayPaused,
+  };
   const pausedNote = s.replayPaused ? ' (replay is paused: SELECT pg_wal_replay_resume())' : '';
   const bytesOver = s.lagBytes !== null && s.lagBytes > thresholds.maxLagBytes;
-  checks.push(bytesOver
-    ? { id: 'standby.lag_bytes', severity: 'critical', summary: `${formatBytes(s.lagBytes!)} received but not replayed (limit ${formatBytes(thresholds.maxLagBytes)})${pausedNote}`, data: lagData }
-    : { id: 'standby.lag_bytes', severity: 'ok', summary: `${s.lagBytes === null ? 'nothing received by streaming yet' : `${formatBytes(s.lagBytes)} waiting for replay`}`, data: lagData });
+  checks.push(
+    bytesOver
+      ? {
+          id: 'standby.lag_bytes',
+          severity: 'critical',
+          summary: `${formatBytes(s.lagBytes!)} received but not replayed (limit ${formatBytes(thresholds.maxLagBytes)})${pausedNote}`,
+          data: lagData,
+        }
+      : {
+          id: 'standby.lag_bytes',
+          severity: 'ok',
+          summary: `${s.lagBytes === null ? 'nothing received by streaming yet' : `${formatBytes(s.lagBytes)} waiting for replay`}`,
+          data: lagData,
+        },
+  );
   const secondsOver = s.lagSeconds !== null && s.lagSeconds > thresholds.maxLagSeconds;
-  checks.push(secondsOver
-    ? { id: 'standby.lag_seconds', severity: 'critical', summary: `replay is ${s.lagSeconds!.toFixed(1)} s behind (limit ${thresholds.maxLagSeconds} s)${pausedNote}`, data: lagData }
-    : { id: 'standby.lag_seconds', severity: 'ok', summary: `replay lag ${(s.lagSeconds ?? 0).toFixed(1)} s (only counted while received WAL waits)`, data: lagData });
+  checks.push(
+    secondsOver
+      ? {
+          id: 'standby.lag_seconds',
+          severity: 'critical',
+          summary: `replay is ${s.lagSeconds!.toFixed(1)} s behind (limit ${thresholds.maxLagSeconds} s)${pausedNote}`,
+          data: lagData,
+        }
+      : {
+          id: 'standby.lag_seconds',
+          severity: 'ok',
+          summary: `replay lag ${(s.lagSeconds ?? 0).toFixed(1)} s (only counted while received WAL waits)`,
+          data: lagData,
+        },
+  );
   if (s.replayPaused) {
-    checks.push({ id: 'standby.replay_paused', severity: 'warning', summary: 'WAL replay is paused: changes from the primary are received but not applied; SELECT pg_wal_replay_resume()', data: { replayPaused: true } });
+    checks.push({
+      id: 'standby.replay_paused',
+      severity: 'warning',
+      summary: 'WAL replay is paused: changes from the primary are received but not applied; SELECT pg_wal_replay_resume()',
+      data: { replayPaused: true },
+    });
   }
   return checks;
 }

@@ -62,7 +62,11 @@ function parseUrl(raw: string, source: string, env: Env, applicationName: string
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     problems.push(`${source} must start with postgres:// or postgresql://, not ${url.protocol}//`);
   }
-  const host = decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1') || nonEmpty(url.searchParams.get('host') ?? undefined) || nonEmpty(env.PGHOST) || 'localhost';
+  const host =
+    decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1') ||
+    nonEmpty(url.searchParams.get('host') ?? undefined) ||
+    nonEmpty(env.PGHOST) ||
+    'localhost';
   const port = url.port ? parsePort(url.port, `${source} port`, problems) : parsePort(nonEmpty(env.PGPORT) ?? '5432', 'PGPORT', problems);
   const user = decodeURIComponent(url.username) || nonEmpty(env.PGUSER) || nonEmpty(env.USER) || 'postgres';
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || nonEmpty(env.PGDATABASE) || user;
@@ -127,19 +131,29 @@ export function connectionUrlWithPassword(config: ConnectionConfig): string {
  * used before deprecating its built-in support; looked up only when no password was given.
  */
 function passwordFromPgpass(config: ConnectionConfig): () => Promise<string> {
-  return () => new Promise((resolve) => {
-    pgpass({ host: config.host, port: config.port, database: config.database, user: config.user }, (password) => resolve(password ?? ''));
-  });
+  return () =>
+    new Promise((resolve) => {
+      pgpass({ host: config.host, port: config.port, database: config.database, user: config.user }, (password) => resolve(password ?? ''));
+    });
 }
 
 /** Options for `pg.Client` / `pg.Pool`. */
 export function toPgOptions(config: ConnectionConfig): {
-  host: string; port: number; user: string; database: string; password: string | (() => Promise<string>);
-  application_name: string; ssl?: boolean | { rejectUnauthorized: boolean }; connectionTimeoutMillis: number;
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password: string | (() => Promise<string>);
+  application_name: string;
+  ssl?: boolean | { rejectUnauthorized: boolean };
+  connectionTimeoutMillis: number;
 } {
-  const ssl = config.sslmode === undefined || config.sslmode === 'disable' || config.sslmode === 'prefer' || config.sslmode === 'allow'
-    ? undefined
-    : config.sslmode === 'require' ? { rejectUnauthorized: false } : true;
+  const ssl =
+    config.sslmode === undefined || config.sslmode === 'disable' || config.sslmode === 'prefer' || config.sslmode === 'allow'
+      ? undefined
+      : config.sslmode === 'require'
+        ? { rejectUnauthorized: false }
+        : true;
   return {
     host: config.host,
     port: config.port,

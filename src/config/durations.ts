@@ -11,6 +11,7 @@ export function parseDuration(raw: string, flag: string): { ms: number } | { pro
 }
 
 export function parseCount(raw: string, flag: string, min = 0): { n: number } | { problem: string } {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) return { problem: `${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${raw}"` };
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min)
+    return { problem: `${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${raw}"` };
   return { n: Number(raw) };
 }

@@ -33,13 +33,19 @@ export function resolveEngineSettings(raw: RawOptions, cwd: string): { settings:
   const duration = (value: string | undefined, flag: string, fallback: number): number => {
     if (value === undefined) return fallback;
     const r = parseDuration(value, flag);
-    if ('problem' in r) { problems.push(r.problem); return fallback; }
+    if ('problem' in r) {
+      problems.push(r.problem);
+      return fallback;
+    }
     return r.ms;
   };
   const count = (value: string | undefined, flag: string, min = 0): number | undefined => {
     if (value === undefined) return undefined;
     const r = parseCount(value, flag, min);
-    if ('problem' in r) { problems.push(r.problem); return undefined; }
+    if ('problem' in r) {
+      problems.push(r.problem);
+      return undefined;
+    }
     return r.n;
   };
   const to = count(raw.to, '--to');

@@ -27,34 +27,66 @@ export function connectionError(error: unknown, config: ConnectionConfig): Conne
   switch (e.code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ConnectionFailedError('HOST_NOT_FOUND', `cannot resolve host "${config.host}" (${where})`,
-        'check the host name in --url / DATABASE_URL / PGHOST', error);
+      return new ConnectionFailedError(
+        'HOST_NOT_FOUND',
+        `cannot resolve host "${config.host}" (${where})`,
+        'check the host name in --url / DATABASE_URL / PGHOST',
+        error,
+      );
     case 'ECONNREFUSED':
-      return new ConnectionFailedError('CONNECTION_REFUSED', `connection refused by ${config.host}:${config.port} (${where})`,
-        'is PostgreSQL running and listening on that address and port? (`npx db start` runs a local one)', error);
+      return new ConnectionFailedError(
+        'CONNECTION_REFUSED',
+        `connection refused by ${config.host}:${config.port} (${where})`,
+        'is PostgreSQL running and listening on that address and port? (`npx db start` runs a local one)',
+        error,
+      );
     case 'ETIMEDOUT':
-      return new ConnectionFailedError('CONNECTION_TIMEOUT', `connection to ${config.host}:${config.port} timed out (${where})`,
-        'check the address, the firewall and listen_addresses', error);
+      return new ConnectionFailedError(
+        'CONNECTION_TIMEOUT',
+        `connection to ${config.host}:${config.port} timed out (${where})`,
+        'check the address, the firewall and listen_addresses',
+        error,
+      );
     case '28P01':
     case '28000':
-      return new ConnectionFailedError('AUTH_FAILED', `authentication failed for user "${config.user}" (${where})`,
-        'check the user and password (URL, PGPASSWORD or ~/.pgpass) and pg_hba.conf', error);
+      return new ConnectionFailedError(
+        'AUTH_FAILED',
+        `authentication failed for user "${config.user}" (${where})`,
+        'check the user and password (URL, PGPASSWORD or ~/.pgpass) and pg_hba.conf',
+        error,
+      );
     case '3D000':
-      return new ConnectionFailedError('DATABASE_NOT_FOUND', `database "${config.database}" does not exist (${where})`,
-        `create it first: createdb -h ${config.host} -p ${config.port} ${config.database}`, error);
+      return new ConnectionFailedError(
+        'DATABASE_NOT_FOUND',
+        `database "${config.database}" does not exist (${where})`,
+        `create it first: createdb -h ${config.host} -p ${config.port} ${config.database}`,
+        error,
+      );
     default:
       break;
   }
   if (/timeout/i.test(message)) {
-    return new ConnectionFailedError('CONNECTION_TIMEOUT', `connection to ${config.host}:${config.port} timed out (${where})`,
-      'check the address, the firewall and listen_addresses', error);
+    return new ConnectionFailedError(
+      'CONNECTION_TIMEOUT',
+      `connection to ${config.host}:${config.port} timed out (${where})`,
+      'check the address, the firewall and listen_addresses',
+      error,
+    );
   }
   if (/password must be a string|SASL/i.test(message)) {
-    return new ConnectionFailedError('AUTH_FAILED', `the server asks a password for user "${config.user}" and none was given (${where})`,
-      'put the password in the URL, PGPASSWORD, or a password file (~/.pgpass or PGPASSFILE)', error);
+    return new ConnectionFailedError(
+      'AUTH_FAILED',
+      `the server asks a password for user "${config.user}" and none was given (${where})`,
+      'put the password in the URL, PGPASSWORD, or a password file (~/.pgpass or PGPASSFILE)',
+      error,
+    );
   }
-  return new ConnectionFailedError('CONNECTION_FAILED', `cannot connect to ${where}: ${redactMessage(message, config)}`,
-    'check the connection settings', error);
+  return new ConnectionFailedError(
+    'CONNECTION_FAILED',
+    `cannot connect to ${where}: ${redactMessage(message, config)}`,
+    'check the connection settings',
+    error,
+  );
 }
 
 /** Driver messages do not contain passwords, but be certain: remove it if it appears. */
@@ -73,7 +105,9 @@ export async function withConnection<T>(config: ConnectionConfig, fn: (client: p
 }
 
 /** Server facts every command reports. */
-export async function readNodeRole(client: pg.Client): Promise<{ role: 'primary' | 'standby'; serverVersion: string; serverVersionNum: number }> {
+export async function readNodeRole(
+  client: pg.Client,
+): Promise<{ role: 'primary' | 'standby'; serverVersion: string; serverVersionNum: number }> {
   const { rows } = await client.query<{ in_recovery: boolean; server_version: string; server_version_num: string }>(
     "SELECT pg_is_in_recovery() AS in_recovery, current_setting('server_version') AS server_version, current_setting('server_version_num') AS server_version_num",
   );

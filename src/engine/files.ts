@@ -44,7 +44,9 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
   try {
     names = await fs.readdir(dir);
   } catch (error) {
-    throw new UsageError(`cannot read the migrations folder ${dir}`, 'run from the repository root or pass --migrations-dir', { cause: error });
+    throw new UsageError(`cannot read the migrations folder ${dir}`, 'run from the repository root or pass --migrations-dir', {
+      cause: error,
+    });
   }
   const ups = new Map<number, string[]>();
   const downs = new Map<number, string>();

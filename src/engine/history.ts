@@ -46,15 +46,35 @@ export async function historyTableExists(client: pg.Client): Promise<boolean> {
 /** Applied migrations, oldest first; empty when the history table does not exist yet. */
 export async function readHistory(client: pg.Client): Promise<AppliedMigration[]> {
   if (!(await historyTableExists(client))) return [];
-  const { rows } = await client.query<{ version: number; name: string; checksum: string; applied_at: Date; duration_ms: number; applied_by: string }>(
-    'SELECT version, name, checksum, applied_at, duration_ms, applied_by FROM voipdb_meta.migrations ORDER BY version',
-  );
-  return rows.map((r) => ({ version: r.version, name: r.name, checksum: r.checksum, appliedAt: r.applied_at, durationMs: r.duration_ms, appliedBy: r.applied_by }));
+  const { rows } = await client.query<{
+    version: number;
+    name: string;
+    checksum: string;
+    applied_at: Date;
+    duration_ms: number;
+    applied_by: string;
+  }>('SELECT version, name, checksum, applied_at, duration_ms, applied_by FROM voipdb_meta.migrations ORDER BY version');
+  return rows.map((r) => ({
+    version: r.version,
+    name: r.name,
+    checksum: r.checksum,
+    appliedAt: r.applied_at,
+    durationMs: r.duration_ms,
+    appliedBy: r.applied_by,
+  }));
 }
 
-export async function recordApplied(client: pg.Client, m: { version: number; name: string; checksum: string }, durationMs: number): Promise<void> {
-  await client.query('INSERT INTO voipdb_meta.migrations (version, name, checksum, duration_ms) VALUES ($1, $2, $3, $4)',
-    [m.version, m.name, m.checksum, Math.round(durationMs)]);
+export async function recordApplied(
+  client: pg.Client,
+  m: { version: number; name: string; checksum: string },
+  durationMs: number,
+): Promise<void> {
+  await client.query('INSERT INTO voipdb_meta.migrations (version, name, checksum, duration_ms) VALUES ($1, $2, $3, $4)', [
+    m.version,
+    m.name,
+    m.checksum,
+    Math.round(durationMs),
+  ]);
 }
 
 export async function recordReverted(client: pg.Client, version: number): Promise<void> {

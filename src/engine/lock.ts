@@ -26,7 +26,13 @@ export async function releaseMigrationLock(client: pg.Client): Promise<void> {
 
 /** "pid 1234, application_name voipdb, user postgres, since 2026-…" for the error message. */
 async function describeLockHolder(client: pg.Client): Promise<string> {
-  const { rows } = await client.query<{ pid: number; application_name: string; usename: string; backend_start: Date; client_addr: string | null }>(
+  const { rows } = await client.query<{
+    pid: number;
+    application_name: string;
+    usename: string;
+    backend_start: Date;
+    client_addr: string | null;
+  }>(
     `SELECT a.pid, a.application_name, a.usename, a.backend_start, a.client_addr::text AS client_addr
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted

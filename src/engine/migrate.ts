@@ -27,7 +27,10 @@ export interface EngineOptions extends Partial<MigrationLimits> {
 export const DEFAULT_LIMITS: MigrationLimits = { lockTimeoutMs: 5_000, statementTimeoutMs: 0, lockRetries: 3, retryBackoffMs: 1_000 };
 export const DEFAULT_LOCK_WAIT_MS = 60_000;
 
-export interface NodeInfo { role: 'primary' | 'standby'; serverVersion: string }
+export interface NodeInfo {
+  role: 'primary' | 'standby';
+  serverVersion: string;
+}
 
 export interface MigrateResult {
   node: NodeInfo;
@@ -65,7 +68,9 @@ async function requirePrimary(client: pg.Client, config: ConnectionConfig, actio
  * client: the transaction is then rolled back and the lock released within a second.
  */
 async function watchForDeadClient(client: pg.Client): Promise<void> {
-  await client.query("SELECT set_config('client_connection_check_interval', '1000', false) WHERE current_setting('server_version_num')::int >= 140000");
+  await client.query(
+    "SELECT set_config('client_connection_check_interval', '1000', false) WHERE current_setting('server_version_num')::int >= 140000",
+  );
 }
 
 /**
@@ -75,7 +80,9 @@ async function watchForDeadClient(client: pg.Client): Promise<void> {
  * whatever happens.
  */
 async function withMigrationSession<T>(
-  config: ConnectionConfig, options: EngineOptions, action: string,
+  config: ConnectionConfig,
+  options: EngineOptions,
+  action: string,
   plan: (files: MigrationFile[], history: AppliedMigration[]) => MigrationFile[],
   work: (client: pg.Client, node: NodeInfo, plan: MigrationFile[], history: AppliedMigration[]) => Promise<T>,
   prepare: (client: pg.Client) => Promise<void> = async () => undefined,
@@ -104,7 +111,10 @@ async function withMigrationSession<T>(
 
 /** Runs a plan, collecting what was done and passing each event on. */
 async function runCollecting(
-  client: pg.Client, plan: MigrationFile[], direction: 'up' | 'down', options: EngineOptions,
+  client: pg.Client,
+  plan: MigrationFile[],
+  direction: 'up' | 'down',
+  options: EngineOptions,
 ): Promise<Array<{ version: number; name: string; durationMs: number }>> {
   const done: Array<{ version: number; name: string; durationMs: number }> = [];
   await runPlan(client, plan, direction, limitsOf(options), (event) => {
@@ -121,14 +131,22 @@ async function runCollecting(
 export async function migrate(config: ConnectionConfig, options: EngineOptions & { to?: number }): Promise<MigrateResult> {
   const started = performance.now();
   validatePostMigrateInputs(options.env ?? {});
-  return withMigrationSession(config, options, 'migrate', (files, history) => planUp(files, history, options.to),
+  return withMigrationSession(
+    config,
+    options,
+    'migrate',
+    (files, history) => planUp(files, history, options.to),
     async (client, node, plan, history) => {
       const applied = await runCollecting(client, plan, 'up', options);
-      const postMigrate = await runPostMigrateSteps(client, options.env ?? {},
-        options.cdrPartitionsAhead !== undefined ? { cdrPartitionsAhead: options.cdrPartitionsAhead } : {});
+      const postMigrate = await runPostMigrateSteps(
+        client,
+        options.env ?? {},
+        options.cdrPartitionsAhead !== undefined ? { cdrPartitionsAhead: options.cdrPartitionsAhead } : {},
+      );
       return { node, applied, upToDate: history.length, postMigrate, totalMs: performance.now() - started };
     },
-    ensureHistoryTable);
+    ensureHistoryTable,
+  );
 }
 
 /** `db migrate --dry-run`: what would run, with its SQL. Reads only; takes no lock. */
@@ -142,7 +160,13 @@ export async function planMigrate(config: ConnectionConfig, options: EngineOptio
     const plan = planUp(files, history, options.to);
     return {
       node: { role: node.role, serverVersion: node.serverVersion },
-      wouldApply: plan.map((m) => ({ version: m.version, name: m.name, file: m.file, transactional: m.transactional, sql: m.sql ?? `-- ${m.file}: TypeScript migration (up)` })),
+      wouldApply: plan.map((m) => ({
+        version: m.version,
+        name: m.name,
+        file: m.file,
+        transactional: m.transactional,
+        sql: m.sql ?? `-- ${m.file}: TypeScript migration (up)`,
+      })),
     };
   } finally {
     await client.end().catch(() => undefined);
@@ -159,20 +183,42 @@ export interface DownResult {
 export async function down(config: ConnectionConfig, options: EngineOptions & { to?: number; step?: number }): Promise<DownResult> {
   const started = performance.now();
   const target = { ...(options.to !== undefined ? { to: options.to } : {}), ...(options.step !== undefined ? { step: options.step } : {}) };
-  return withMigrationSession(config, options, 'revert migrations', (files, history) => planDown(files, history, target),
-    async (client, node, plan) => ({ node, reverted: await runCollecting(client, plan, 'down', options), totalMs: performance.now() - started }));
+  return withMigrationSession(
+    config,
+    options,
+    'revert migrations',
+    (files, history) => planDown(files, history, target),
+    async (client, node, plan) => ({
+      node,
+      reverted: await runCollecting(client, plan, 'down', options),
+      totalMs: performance.now() - started,
+    }),
+  );
 }
 
 /** Runs the planned migrations in the planner's order (up: oldest first; down: newest first). */
 async function runPlan(
-  client: pg.Client, plan: MigrationFile[], direction: 'up' | 'down', limits: MigrationLimits, onEvent: (e: MigrationEvent) => void,
+  client: pg.Client,
+  plan: MigrationFile[],
+  direction: 'up' | 'down',
+  limits: MigrationLimits,
+  onEvent: (e: MigrationEvent) => void,
 ): Promise<void> {
   for (const migration of plan) await runMigration(client, migration, direction, limits, onEvent);
 }
 
 export interface StatusResult {
   node: NodeInfo;
-  applied: Array<{ version: number; name: string; checksum: string; appliedAt: string; durationMs: number; appliedBy: string; fileChanged: boolean; fileMissing: boolean }>;
+  applied: Array<{
+    version: number;
+    name: string;
+    checksum: string;
+    appliedAt: string;
+    durationMs: number;
+    appliedBy: string;
+    fileChanged: boolean;
+    fileMissing: boolean;
+  }>;
   pending: Array<{ version: number; name: string }>;
 }
 
@@ -186,7 +232,12 @@ export async function migrationStatus(client: pg.Client, migrationsDir: string):
   return {
     node: { role: node.role, serverVersion: node.serverVersion },
     applied: history.map((h) => ({
-      version: h.version, name: h.name, checksum: h.checksum, appliedAt: h.appliedAt.toISOString(), durationMs: h.durationMs, appliedBy: h.appliedBy,
+      version: h.version,
+      name: h.name,
+      checksum: h.checksum,
+      appliedAt: h.appliedAt.toISOString(),
+      durationMs: h.durationMs,
+      appliedBy: h.appliedBy,
       fileChanged: byVersion.has(h.version) && byVersion.get(h.version)!.checksum !== h.checksum,
       fileMissing: !byVersion.has(h.version),
     })),

@@ -4,9 +4,16 @@ import { MigrationNameInvalidError } from '../errors.js';
 import { NO_TRANSACTION_MARKER, readMigrationFiles, versionLabel } from './files.js';
 
 /** Writes NNNN_name.sql (and .down.sql) with the next free number; refuses to overwrite. */
-export async function createMigrationFile(dir: string, name: string, options: { transactional: boolean; withDown: boolean }): Promise<string[]> {
+export async function createMigrationFile(
+  dir: string,
+  name: string,
+  options: { transactional: boolean; withDown: boolean },
+): Promise<string[]> {
   if (!/^[a-z0-9][a-z0-9_]{0,62}$/.test(name)) {
-    throw new MigrationNameInvalidError(`migration name "${name}" is not valid`, 'use lowercase letters, digits and _, e.g. add_queue_timeouts');
+    throw new MigrationNameInvalidError(
+      `migration name "${name}" is not valid`,
+      'use lowercase letters, digits and _, e.g. add_queue_timeouts',
+    );
   }
   await fs.mkdir(dir, { recursive: true });
   const existing = await readMigrationFiles(dir);

@@ -1,5 +1,10 @@
 import {
-  MigrationChecksumMismatchError, MigrationFileMissingError, MigrationOutOfOrderError, MigrationTargetUnknownError, DownMigrationMissingError, UsageError,
+  MigrationChecksumMismatchError,
+  MigrationFileMissingError,
+  MigrationOutOfOrderError,
+  MigrationTargetUnknownError,
+  DownMigrationMissingError,
+  UsageError,
 } from '../errors.js';
 import type { MigrationFile } from './files.js';
 import type { AppliedMigration } from './history.js';
@@ -36,9 +41,12 @@ export function planUp(files: readonly MigrationFile[], applied: readonly Applie
  * the plan before anything runs.
  */
 export function planDown(
-  files: readonly MigrationFile[], applied: readonly AppliedMigration[], target: { to?: number; step?: number },
+  files: readonly MigrationFile[],
+  applied: readonly AppliedMigration[],
+  target: { to?: number; step?: number },
 ): MigrationFile[] {
-  if ((target.to === undefined) === (target.step === undefined)) throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1`');
+  if ((target.to === undefined) === (target.step === undefined))
+    throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1`');
   if (target.to !== undefined && target.to !== 0 && !applied.some((a) => a.version === target.to)) {
     throw new MigrationTargetUnknownError(target.to);
   }

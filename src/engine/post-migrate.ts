@@ -26,7 +26,9 @@ export function validatePostMigrateInputs(env: Env): void {
  * nothing when there is nothing to change.
  */
 export async function runPostMigrateSteps(
-  client: pg.Client, env: Env, options: { cdrPartitionsAhead?: number } = {},
+  client: pg.Client,
+  env: Env,
+  options: { cdrPartitionsAhead?: number } = {},
 ): Promise<PostMigrateReport> {
   const passwords = await syncRolePasswords(client, env);
   const ahead = options.cdrPartitionsAhead ?? DEFAULT_PARTITIONS_AHEAD;

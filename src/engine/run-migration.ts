@@ -37,7 +37,11 @@ interface Step {
  * A lock_timeout is retried with backoff, then reported.
  */
 export async function runMigration(
-  client: pg.Client, migration: MigrationFile, direction: Direction, limits: MigrationLimits, onEvent: (e: MigrationEvent) => void,
+  client: pg.Client,
+  migration: MigrationFile,
+  direction: Direction,
+  limits: MigrationLimits,
+  onEvent: (e: MigrationEvent) => void,
 ): Promise<number> {
   onEvent({ type: 'start', direction, migration });
   const started = performance.now();
@@ -73,11 +77,18 @@ function stepFor(m: MigrationFile, direction: Direction): Step | undefined {
 
 async function applyLimits(client: pg.Client, limits: MigrationLimits, scope: 'LOCAL' | 'SESSION'): Promise<void> {
   // SET cannot take bind parameters; the values are integers we validated.
-  await client.query(`SET ${scope} lock_timeout = ${Math.trunc(limits.lockTimeoutMs)}; SET ${scope} statement_timeout = ${Math.trunc(limits.statementTimeoutMs)}`);
+  await client.query(
+    `SET ${scope} lock_timeout = ${Math.trunc(limits.lockTimeoutMs)}; SET ${scope} statement_timeout = ${Math.trunc(limits.statementTimeoutMs)}`,
+  );
 }
 
 async function runInTransaction(
-  client: pg.Client, m: MigrationFile, step: Step | undefined, direction: Direction, limits: MigrationLimits, started: number,
+  client: pg.Client,
+  m: MigrationFile,
+  step: Step | undefined,
+  direction: Direction,
+  limits: MigrationLimits,
+  started: number,
 ): Promise<void> {
   await client.query('BEGIN');
   try {
@@ -121,7 +132,9 @@ async function locateFailure(client: pg.Client, step: Step, error: unknown, limi
       try {
         await client.query(statement.text);
       } catch (again) {
-        return (again as { code?: string }).code === code ? toMigrationError(again, step.file, statement.start, step.sql) : toMigrationError(error, step.file, 0, '');
+        return (again as { code?: string }).code === code
+          ? toMigrationError(again, step.file, statement.start, step.sql)
+          : toMigrationError(error, step.file, 0, '');
       }
     }
   } finally {
@@ -136,7 +149,12 @@ async function locateFailure(client: pg.Client, step: Step, error: unknown, limi
  * named in the error; statements before it stay applied, so such files should be idempotent.
  */
 async function runOutsideTransaction(
-  client: pg.Client, m: MigrationFile, step: Step, direction: Direction, limits: MigrationLimits, started: number,
+  client: pg.Client,
+  m: MigrationFile,
+  step: Step,
+  direction: Direction,
+  limits: MigrationLimits,
+  started: number,
 ): Promise<void> {
   const statements = await statementsOf(step.file, step.sql);
   await applyLimits(client, limits, 'SESSION');
@@ -151,7 +169,9 @@ async function runOutsideTransaction(
         if (left.length > 0 && error instanceof MigrationFailedError) {
           throw new InvalidIndexLeftError(
             `${error.message}; the invalid index ${left.join(', ')} it left behind was dropped`,
-            'fix the cause (often duplicate rows for a UNIQUE index) and run `db migrate` again', { cause: error });
+            'fix the cause (often duplicate rows for a UNIQUE index) and run `db migrate` again',
+            { cause: error },
+          );
         }
         throw error;
       }
@@ -168,7 +188,8 @@ async function invalidIndexes(client: pg.Client): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(
     `SELECT format('%I.%I', n.nspname, c.relname) AS name
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE NOT i.indisvalid ORDER BY 1`);
+      WHERE NOT i.indisvalid ORDER BY 1`,
+  );
   return rows.map((r) => r.name);
 }
 
@@ -179,8 +200,15 @@ async function statementsOf(file: string, fileText: string): Promise<SqlStatemen
   } catch (error) {
     const cursor = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
     const offset = Math.max(0, cursor ?? 0);
-    throw new MigrationFailedError(file, `syntax error: ${(error as Error).message}`, '42601',
-      { file, ...lineAndColumn(fileText, offset), excerpt: caretExcerpt(fileText, offset) }, undefined, undefined, error);
+    throw new MigrationFailedError(
+      file,
+      `syntax error: ${(error as Error).message}`,
+      '42601',
+      { file, ...lineAndColumn(fileText, offset), excerpt: caretExcerpt(fileText, offset) },
+      undefined,
+      undefined,
+      error,
+    );
   }
 }
 
@@ -210,7 +238,8 @@ async function describeBlockers(client: pg.Client): Promise<string> {
     `SELECT pid, usename, state, to_char(xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' AS since
        FROM pg_stat_activity
       WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()
-      ORDER BY xact_start LIMIT 3`);
+      ORDER BY xact_start LIMIT 3`,
+  );
   return rows.map((r) => `pid ${r.pid} (${r.usename}, ${r.state}, transaction open since ${r.since})`).join('; ');
 }
 

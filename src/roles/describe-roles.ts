@@ -38,8 +38,16 @@ SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.r
 
 export async function describeRoles(client: pg.ClientBase): Promise<RoleDescription[]> {
   const { rows } = await client.query<{
-    rolname: string; rolcanlogin: boolean; rolsuper: boolean; rolcreatedb: boolean; rolcreaterole: boolean;
-    rolreplication: boolean; valid_until: string | null; can_connect: boolean; db_settings: string | null; role_settings: string | null;
+    rolname: string;
+    rolcanlogin: boolean;
+    rolsuper: boolean;
+    rolcreatedb: boolean;
+    rolcreaterole: boolean;
+    rolreplication: boolean;
+    valid_until: string | null;
+    can_connect: boolean;
+    db_settings: string | null;
+    role_settings: string | null;
   }>(READ_ROLES, [[...PLATFORM_ROLES]]);
   const passwords = await readStoredPasswordPresence(client);
   const entries = await readPrivilegeEntries(client);
@@ -48,9 +56,19 @@ export async function describeRoles(client: pg.ClientBase): Promise<RoleDescript
     const row = rows.find((r) => r.rolname === role);
     if (!row) {
       return {
-        role, exists: false, loginAttribute: false, password: 'none', passwordValidUntil: null, canLogin: 'no',
-        loginProblems: ['role does not exist (run `db migrate`)'], superuser: false, createdb: false, createrole: false,
-        replication: false, searchPath: null, privileges: [],
+        role,
+        exists: false,
+        loginAttribute: false,
+        password: 'none',
+        passwordValidUntil: null,
+        canLogin: 'no',
+        loginProblems: ['role does not exist (run `db migrate`)'],
+        superuser: false,
+        createdb: false,
+        createrole: false,
+        replication: false,
+        searchPath: null,
+        privileges: [],
       };
     }
     const password = passwords === undefined ? 'unknown' : passwords.has(role) ? 'set' : 'none';
@@ -88,7 +106,9 @@ export async function describeRoles(client: pg.ClientBase): Promise<RoleDescript
 async function readStoredPasswordPresence(client: pg.ClientBase): Promise<Set<string> | undefined> {
   if (!(await canReadPgAuthid(client))) return undefined;
   const { rows } = await client.query<{ rolname: string }>(
-    'SELECT rolname FROM pg_authid WHERE rolname = ANY($1::text[]) AND rolpassword IS NOT NULL', [[...PLATFORM_ROLES]]);
+    'SELECT rolname FROM pg_authid WHERE rolname = ANY($1::text[]) AND rolpassword IS NOT NULL',
+    [[...PLATFORM_ROLES]],
+  );
   return new Set(rows.map((r) => r.rolname));
 }
 
@@ -97,19 +117,45 @@ function searchPathOf(settings: string | null): string | null {
   return match ? match[1]! : null;
 }
 
-const PRIVILEGE_ORDER = ['CONNECT', 'TEMPORARY', 'CREATE', 'USAGE', 'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'MAINTAIN', 'EXECUTE'];
+const PRIVILEGE_ORDER = [
+  'CONNECT',
+  'TEMPORARY',
+  'CREATE',
+  'USAGE',
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+  'MAINTAIN',
+  'EXECUTE',
+];
 
 /** Groups a role's privilege entries: "SELECT,INSERT on 4 tables in kamailio", "CONNECT on the database". */
 export function summarizePrivileges(entries: PrivilegeEntry[]): string[] {
   const groups = new Map<string, number>();
   const plural = (kind: string, n: number): string => (n === 1 ? kind : kind.endsWith('s') ? kind : `${kind}s`);
-  const order = (p: string): number => { const i = PRIVILEGE_ORDER.indexOf(p.replace('*', '')); return i < 0 ? 99 : i; };
+  const order = (p: string): number => {
+    const i = PRIVILEGE_ORDER.indexOf(p.replace('*', ''));
+    return i < 0 ? 99 : i;
+  };
   const lines: string[] = [];
   for (const e of entries) {
-    if (e.kind === 'role') { lines.push(e.privileges.join(', ')); continue; }
+    if (e.kind === 'role') {
+      lines.push(e.privileges.join(', '));
+      continue;
+    }
     const privs = [...e.privileges].sort((a, b) => order(a) - order(b)).join(',');
-    if (e.kind === 'database') { lines.push(`${privs} on the database`); continue; }
-    if (e.kind === 'schema') { lines.push(`${privs} on schema ${e.object}`); continue; }
+    if (e.kind === 'database') {
+      lines.push(`${privs} on the database`);
+      continue;
+    }
+    if (e.kind === 'schema') {
+      lines.push(`${privs} on schema ${e.object}`);
+      continue;
+    }
     const schema = e.object.split('.')[0]!;
     const key = `${privs}\u0000${e.kind}\u0000${schema}`;
     groups.set(key, (groups.get(key) ?? 0) + 1);

@@ -41,8 +41,12 @@ export function verifierMatchesPassword(stored: string | null | undefined, passw
   const parsed = parseScramVerifier(stored);
   if (!parsed) return false;
   const { storedKey, serverKey } = deriveKeys(password, parsed.salt, parsed.iterations);
-  return storedKey.length === parsed.storedKey.length && timingSafeEqual(storedKey, parsed.storedKey)
-    && serverKey.length === parsed.serverKey.length && timingSafeEqual(serverKey, parsed.serverKey);
+  return (
+    storedKey.length === parsed.storedKey.length &&
+    timingSafeEqual(storedKey, parsed.storedKey) &&
+    serverKey.length === parsed.serverKey.length &&
+    timingSafeEqual(serverKey, parsed.serverKey)
+  );
 }
 
 function deriveKeys(password: string, salt: Buffer, iterations: number): { storedKey: Buffer; serverKey: Buffer } {

@@ -34,8 +34,10 @@ export function readRolePassword(role: PlatformRole, env: Env): string | undefin
   }
   const password = contents.replace(/\r?\n$/, '');
   if (password === '') {
-    throw new SecretFileError(`the password file of role ${role} (${names.file}=${file}) is empty`,
-      `write the password into the file, or unset ${names.file} to leave the role's password unchanged`);
+    throw new SecretFileError(
+      `the password file of role ${role} (${names.file}=${file}) is empty`,
+      `write the password into the file, or unset ${names.file} to leave the role's password unchanged`,
+    );
   }
   return password;
 }

@@ -6,7 +6,10 @@ import { buildScramVerifier, SCRAM_DEFAULT_ITERATIONS, verifierMatchesPassword }
 import { readRolePassword } from './secrets.js';
 
 export type PasswordAction = 'set' | 'unchanged' | 'not-configured';
-export interface PasswordSyncResult { role: PlatformRole; action: PasswordAction }
+export interface PasswordSyncResult {
+  role: PlatformRole;
+  action: PasswordAction;
+}
 
 /**
  * Applies the passwords configured in `env` (see secrets.ts) to the platform roles; `db migrate`
@@ -43,7 +46,10 @@ export async function syncRolePasswords(client: pg.ClientBase, env: Env): Promis
     }
     // ALTER ROLE takes no bind parameters: let the server quote the name and the verifier.
     const verifier = buildScramVerifier(password, { iterations });
-    const statement = await client.query<{ sql: string }>("SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text) AS sql", [role, verifier]);
+    const statement = await client.query<{ sql: string }>("SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text) AS sql", [
+      role,
+      verifier,
+    ]);
     await client.query(statement.rows[0]!.sql);
     results.push({ role, action: 'set' });
   }

@@ -23,8 +23,14 @@ export interface CheckResult {
 }
 
 export type CheckName =
-  | 'migrations-apply' | 'schema-sql' | 'generated-types' | 'down-up' | 'lint' | 'privileges'
-  | 'live-checksums' | 'live-drift';
+  | 'migrations-apply'
+  | 'schema-sql'
+  | 'generated-types'
+  | 'down-up'
+  | 'lint'
+  | 'privileges'
+  | 'live-checksums'
+  | 'live-drift';
 
 export interface CheckReport {
   ok: boolean;
@@ -75,16 +81,35 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
       }
     } else {
       const dump = await dumpDatabase(built);
-      checks.push(await attempt('schema-sql', async () =>
-        compareText('schema-sql', await readOptional(paths.schema), dump, paths.schema, 'run `db dump` and commit schema.sql')));
-      checks.push(await attempt('generated-types', async () =>
-        compareText('generated-types', await readOptional(paths.types), await generateTypes(built), paths.types, 'run `db codegen` and commit the types')));
+      checks.push(
+        await attempt('schema-sql', async () =>
+          compareText('schema-sql', await readOptional(paths.schema), dump, paths.schema, 'run `db dump` and commit schema.sql'),
+        ),
+      );
+      checks.push(
+        await attempt('generated-types', async () =>
+          compareText(
+            'generated-types',
+            await readOptional(paths.types),
+            await generateTypes(built),
+            paths.types,
+            'run `db codegen` and commit the types',
+          ),
+        ),
+      );
       checks.push(await attempt('down-up', () => checkDownUp(scratch, built, dump, paths.migrations, env)));
-      checks.push(await attempt('privileges', async () => {
-        const actual = await withConnection(built, readPrivileges);
-        return compareText('privileges', await readOptional(paths.privileges), `${actual.join('\n')}\n`, paths.privileges,
-          'if the change is intended, update the expected privileges file');
-      }));
+      checks.push(
+        await attempt('privileges', async () => {
+          const actual = await withConnection(built, readPrivileges);
+          return compareText(
+            'privileges',
+            await readOptional(paths.privileges),
+            `${actual.join('\n')}\n`,
+            paths.privileges,
+            'if the change is intended, update the expected privileges file',
+          );
+        }),
+      );
     }
     checks.push(await attempt('lint', () => checkLint(paths.migrations)));
 
@@ -99,7 +124,16 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
   } finally {
     await scratch.dropAll();
   }
-  const order: CheckName[] = ['migrations-apply', 'schema-sql', 'generated-types', 'down-up', 'lint', 'privileges', 'live-checksums', 'live-drift'];
+  const order: CheckName[] = [
+    'migrations-apply',
+    'schema-sql',
+    'generated-types',
+    'down-up',
+    'lint',
+    'privileges',
+    'live-checksums',
+    'live-drift',
+  ];
   checks.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   return { ok: checks.every((c) => c.ok), checks };
 }
@@ -110,7 +144,13 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
  * previous version (so a down file that leaves something behind or drops too much is named);
  * migrating up again at the end must give the first dump back.
  */
-async function checkDownUp(scratch: ScratchDatabases, built: ConnectionConfig, before: string, migrationsDir: string, env: Env): Promise<CheckResult> {
+async function checkDownUp(
+  scratch: ScratchDatabases,
+  built: ConnectionConfig,
+  before: string,
+  migrationsDir: string,
+  env: Env,
+): Promise<CheckResult> {
   const files = await readMigrationFiles(migrationsDir);
   const reversible = topReversibleRun(files);
   if (reversible.length === 0) return pass('down-up', 'no migration at the top of the history has a down file; nothing to revert');
@@ -134,19 +174,29 @@ async function checkDownUp(scratch: ScratchDatabases, built: ConnectionConfig, b
     const afterDown = await dumpDatabase(built);
     if (afterDown !== expectedAt.get(previous)) {
       const downFile = file.file.replace(/\.sql$/, '.down.sql');
-      return fail('down-up', `after the down file of ${file.file} the schema differs from one migrated only to version ${previous}`,
+      return fail(
+        'down-up',
+        `after the down file of ${file.file} the schema differs from one migrated only to version ${previous}`,
         [`${downFile} leaves something behind (+ lines) or removes too much (- lines)`],
-        unifiedDiff(expectedAt.get(previous) ?? '', afterDown, { expected: `migrated to ${previous}`, actual: `after ${downFile}` }));
+        unifiedDiff(expectedAt.get(previous) ?? '', afterDown, { expected: `migrated to ${previous}`, actual: `after ${downFile}` }),
+      );
     }
   }
   await migrate(built, { migrationsDir, env });
   const afterUp = await dumpDatabase(built);
   if (afterUp !== before) {
-    return fail('down-up', 'down then up again gives a different schema', [`reverted and re-applied: ${reversible.map((f) => f.file).join(', ')}`],
-      unifiedDiff(before, afterUp, { expected: 'first up', actual: 'down, then up again' }));
+    return fail(
+      'down-up',
+      'down then up again gives a different schema',
+      [`reverted and re-applied: ${reversible.map((f) => f.file).join(', ')}`],
+      unifiedDiff(before, afterUp, { expected: 'first up', actual: 'down, then up again' }),
+    );
   }
   const target = previousOf(reversible[reversible.length - 1]!.version);
-  return pass('down-up', `${reversible.length} migrations reverted one by one and re-applied with the same schema (back to version ${target})`);
+  return pass(
+    'down-up',
+    `${reversible.length} migrations reverted one by one and re-applied with the same schema (back to version ${target})`,
+  );
 }
 
 /** The newest migrations, newest first, as long as each has a down file. */
@@ -161,9 +211,15 @@ async function checkLint(migrationsDir: string): Promise<CheckResult> {
   const texts = await Promise.all(names.map(async (file) => ({ file, text: await fs.readFile(path.join(migrationsDir, file), 'utf8') })));
   const findings = await lintMigrations(texts);
   if (findings.length === 0) return pass('lint', `${names.length} migration files, no findings`);
-  return fail('lint', `${findings.length} finding${findings.length === 1 ? '' : 's'} in the migrations`,
-    findings.flatMap((f) => [`${f.file}:${f.line}: [${f.rule}] ${f.message}`, `  why: ${f.why}`,
-      `  silence with \`-- voipdb:allow ${f.rule} <reason>\` directly before the statement if it is safe here`]));
+  return fail(
+    'lint',
+    `${findings.length} finding${findings.length === 1 ? '' : 's'} in the migrations`,
+    findings.flatMap((f) => [
+      `${f.file}:${f.line}: [${f.rule}] ${f.message}`,
+      `  why: ${f.why}`,
+      `  silence with \`-- voipdb:allow ${f.rule} <reason>\` directly before the statement if it is safe here`,
+    ]),
+  );
 }
 
 async function checkLiveHistory(live: ConnectionConfig, migrationsDir: string): Promise<CheckResult> {
@@ -174,7 +230,10 @@ async function checkLiveHistory(live: ConnectionConfig, migrationsDir: string): 
   for (const h of history) {
     const file = byVersion.get(h.version);
     if (!file) problems.push(`applied ${h.version} (${h.name}) has no file in ${migrationsDir}`);
-    else if (file.checksum !== h.checksum) problems.push(`${file.file} was changed after it was applied (sha256 ${h.checksum.slice(0, 12)}… applied, ${file.checksum.slice(0, 12)}… now)`);
+    else if (file.checksum !== h.checksum)
+      problems.push(
+        `${file.file} was changed after it was applied (sha256 ${h.checksum.slice(0, 12)}… applied, ${file.checksum.slice(0, 12)}… now)`,
+      );
   }
   const applied = new Set(history.map((h) => h.version));
   const pending = files.filter((f) => !applied.has(f.version)).map((f) => f.file);
@@ -193,16 +252,23 @@ async function checkLiveDrift(scratch: ScratchDatabases, live: ConnectionConfig,
   const expected = await dumpDatabase(reference);
   const actual = await dumpDatabase(live);
   if (expected === actual) return pass('live-drift', `the live schema equals the migrations up to version ${version}`);
-  return fail('live-drift', 'the live schema differs from what its applied migrations build (changed by hand?)',
+  return fail(
+    'live-drift',
+    'the live schema differs from what its applied migrations build (changed by hand?)',
     ['+ lines exist only in the live database, - lines only in the one built from the migrations'],
-    unifiedDiff(expected, actual, { expected: `migrations up to ${version}`, actual: 'live database' }));
+    unifiedDiff(expected, actual, { expected: `migrations up to ${version}`, actual: 'live database' }),
+  );
 }
 
 function compareText(name: CheckName, committed: string | undefined, fresh: string, file: string, fix: string): CheckResult {
   if (committed === undefined) return fail(name, `${file} is missing`, [fix]);
   if (committed === fresh) return pass(name, `${file} is up to date`);
-  return fail(name, `${file} differs from a fresh one built from the migrations`, [fix],
-    unifiedDiff(committed, fresh, { expected: `${file} (committed)`, actual: `${file} (from the migrations)` }));
+  return fail(
+    name,
+    `${file} differs from a fresh one built from the migrations`,
+    [fix],
+    unifiedDiff(committed, fresh, { expected: `${file} (committed)`, actual: `${file} (from the migrations)` }),
+  );
 }
 
 async function readOptional(file: string): Promise<string | undefined> {
@@ -236,10 +302,7 @@ function messageOf(error: unknown): string {
 
 function hintOf(error: unknown): string[] {
   const e = error as { hint?: unknown; details?: () => string[] };
-  return [
-    ...(typeof e.details === 'function' ? e.details() : []),
-    ...(typeof e.hint === 'string' ? [`hint: ${e.hint}`] : []),
-  ];
+  return [...(typeof e.details === 'function' ? e.details() : []), ...(typeof e.hint === 'string' ? [`hint: ${e.hint}`] : [])];
 }
 
 /** Scratch databases on one server, named voipdb_check_<random>, dropped at the end. */
@@ -258,7 +321,9 @@ class ScratchDatabases {
 
   async dropAll(): Promise<void> {
     for (const db of this.created.splice(0)) {
-      await withConnection(this.server, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(db.database)} WITH (FORCE)`)).catch(() => undefined);
+      await withConnection(this.server, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(db.database)} WITH (FORCE)`)).catch(
+        () => undefined,
+      );
     }
   }
 }

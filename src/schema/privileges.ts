@@ -75,8 +75,10 @@ SELECT m.rolname AS member, r.rolname AS role
 
 export async function readPrivilegeEntries(client: pg.ClientBase): Promise<PrivilegeEntry[]> {
   const roles = [...PLATFORM_ROLES];
-  const { rows } = await client.query<{ kind: string; object: string; grantee: string; privileges: string[] }>(
-    READ_ACLS, [roles, [...PRIVILEGE_SCHEMAS]]);
+  const { rows } = await client.query<{ kind: string; object: string; grantee: string; privileges: string[] }>(READ_ACLS, [
+    roles,
+    [...PRIVILEGE_SCHEMAS],
+  ]);
   const { rows: members } = await client.query<{ member: string; role: string }>(READ_MEMBERSHIPS, [roles]);
   return [
     ...rows.map((r) => ({ kind: r.kind, object: r.object, grantee: r.grantee, privileges: [...r.privileges].sort() })),

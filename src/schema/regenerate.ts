@@ -12,7 +12,9 @@ import { writeSchemaFile } from './dump.js';
  * never from a live one, so that what is committed is what the migrations build.
  */
 export async function withMigratedScratch<T>(
-  server: ConnectionConfig, options: { migrationsDir: string; env?: Env }, fn: (db: ConnectionConfig) => Promise<T>,
+  server: ConnectionConfig,
+  options: { migrationsDir: string; env?: Env },
+  fn: (db: ConnectionConfig) => Promise<T>,
 ): Promise<T> {
   const name = `voipdb_scratch_${randomBytes(6).toString('hex')}`;
   await withConnection(server, (c) => c.query(`CREATE DATABASE "${name}"`));
@@ -26,28 +28,47 @@ export async function withMigratedScratch<T>(
 }
 
 /** `db dump`: schema.sql of the migrations, written to `file` (default <projectDir>/schema.sql). */
-export async function dumpMigrations(server: ConnectionConfig, options: { projectDir: string; migrationsDir?: string; file?: string; env?: Env }): Promise<string> {
+export async function dumpMigrations(
+  server: ConnectionConfig,
+  options: { projectDir: string; migrationsDir?: string; file?: string; env?: Env },
+): Promise<string> {
   const file = options.file ?? path.join(options.projectDir, 'schema.sql');
-  await withMigratedScratch(server, { migrationsDir: options.migrationsDir ?? path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) },
-    (db) => writeSchemaFile(db, file));
+  await withMigratedScratch(
+    server,
+    { migrationsDir: options.migrationsDir ?? path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) },
+    (db) => writeSchemaFile(db, file),
+  );
   return file;
 }
 
 /** `db codegen`: the Kysely types of the migrations, written to `file` (default <projectDir>/src/generated/db.ts). */
-export async function codegenMigrations(server: ConnectionConfig, options: { projectDir: string; migrationsDir?: string; file?: string; env?: Env }): Promise<string> {
+export async function codegenMigrations(
+  server: ConnectionConfig,
+  options: { projectDir: string; migrationsDir?: string; file?: string; env?: Env },
+): Promise<string> {
   const file = options.file ?? path.join(options.projectDir, GENERATED_TYPES_FILE);
-  await withMigratedScratch(server, { migrationsDir: options.migrationsDir ?? path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) },
-    (db) => writeTypesFile(db, file));
+  await withMigratedScratch(
+    server,
+    { migrationsDir: options.migrationsDir ?? path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) },
+    (db) => writeTypesFile(db, file),
+  );
   return file;
 }
 
 /** Both at once, from one scratch database: what the lead runs after changing a migration. */
-export async function regenerateSchemaArtifacts(server: ConnectionConfig, options: { projectDir: string; env?: Env }): Promise<{ schemaFile: string; typesFile: string }> {
+export async function regenerateSchemaArtifacts(
+  server: ConnectionConfig,
+  options: { projectDir: string; env?: Env },
+): Promise<{ schemaFile: string; typesFile: string }> {
   const schemaFile = path.join(options.projectDir, 'schema.sql');
   const typesFile = path.join(options.projectDir, GENERATED_TYPES_FILE);
-  await withMigratedScratch(server, { migrationsDir: path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) }, async (db) => {
-    await writeSchemaFile(db, schemaFile);
-    await writeTypesFile(db, typesFile);
-  });
+  await withMigratedScratch(
+    server,
+    { migrationsDir: path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) },
+    async (db) => {
+      await writeSchemaFile(db, schemaFile);
+      await writeTypesFile(db, typesFile);
+    },
+  );
   return { schemaFile, typesFile };
 }

@@ -12,7 +12,10 @@ export function unifiedDiff(expected: string, actual: string, labels: { expected
   // Group changes that are at most 2*context lines apart into hunks.
   let i = 0;
   while (i < ops.length) {
-    if (ops[i]!.type === ' ') { i += 1; continue; }
+    if (ops[i]!.type === ' ') {
+      i += 1;
+      continue;
+    }
     let start = Math.max(0, i - context);
     let end = i;
     let lastChange = i;
@@ -33,7 +36,12 @@ export function unifiedDiff(expected: string, actual: string, labels: { expected
   return `${out.join('\n')}\n`;
 }
 
-interface Op { type: ' ' | '-' | '+'; text: string; aLine: number; bLine: number }
+interface Op {
+  type: ' ' | '-' | '+';
+  text: string;
+  aLine: number;
+  bLine: number;
+}
 
 /** LCS over the lines between the common prefix and suffix (the part that differs is small). */
 function diffLines(a: string[], b: string[]): Op[] {
@@ -48,9 +56,8 @@ function diffLines(a: string[], b: string[]): Op[] {
   const table = new Uint32Array((n + 1) * (m + 1));
   for (let x = n - 1; x >= 0; x -= 1) {
     for (let y = m - 1; y >= 0; y -= 1) {
-      table[x * (m + 1) + y] = am[x] === bm[y]
-        ? table[(x + 1) * (m + 1) + y + 1]! + 1
-        : Math.max(table[(x + 1) * (m + 1) + y]!, table[x * (m + 1) + y + 1]!);
+      table[x * (m + 1) + y] =
+        am[x] === bm[y] ? table[(x + 1) * (m + 1) + y + 1]! + 1 : Math.max(table[(x + 1) * (m + 1) + y]!, table[x * (m + 1) + y + 1]!);
     }
   }
   const ops: Op[] = [];
@@ -65,9 +72,17 @@ function diffLines(a: string[], b: string[]): Op[] {
   let x = 0;
   let y = 0;
   while (x < n || y < m) {
-    if (x < n && y < m && am[x] === bm[y]) { push(' ', am[x]!); x += 1; y += 1; }
-    else if (x < n && (y >= m || table[(x + 1) * (m + 1) + y]! >= table[x * (m + 1) + y + 1]!)) { push('-', am[x]!); x += 1; }
-    else { push('+', bm[y]!); y += 1; }
+    if (x < n && y < m && am[x] === bm[y]) {
+      push(' ', am[x]!);
+      x += 1;
+      y += 1;
+    } else if (x < n && (y >= m || table[(x + 1) * (m + 1) + y]! >= table[x * (m + 1) + y + 1]!)) {
+      push('-', am[x]!);
+      x += 1;
+    } else {
+      push('+', bm[y]!);
+      y += 1;
+    }
   }
   for (let k = a.length - suf; k < a.length; k += 1) push(' ', a[k]!);
   return ops;

@@ -10,7 +10,9 @@ export async function loadTopology(file: string): Promise<Topology> {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new TopologyInvalidError(file, [code === 'ENOENT' ? 'file not found (pass --topology <file> or set VOIPDB_TOPOLOGY)' : `cannot read it (${code ?? String(error)})`]);
+    throw new TopologyInvalidError(file, [
+      code === 'ENOENT' ? 'file not found (pass --topology <file> or set VOIPDB_TOPOLOGY)' : `cannot read it (${code ?? String(error)})`,
+    ]);
   }
   return parseTopology(text, file);
 }

@@ -7,7 +7,11 @@ const DEFAULTS = {
   vip: { httpPort: 8080, httpScheme: 'http' as const },
   database: { name: 'voipdb', port: 5432, localHost: '127.0.0.1' },
   roles: { kamailio: 'kamailio', voipadmin: 'voipadmin', replicator: 'replicator' },
-  secrets: { kamailioPasswordFile: '/etc/voipdb/secrets/kamailio.password', voipadminPasswordFile: '/etc/voipdb/secrets/voipadmin.password', replicatorPassfile: '/etc/voipdb/secrets/replicator.pgpass' },
+  secrets: {
+    kamailioPasswordFile: '/etc/voipdb/secrets/kamailio.password',
+    voipadminPasswordFile: '/etc/voipdb/secrets/voipadmin.password',
+    replicatorPassfile: '/etc/voipdb/secrets/replicator.pgpass',
+  },
   freeswitch: { directoryPath: '/freeswitch/directory', cdrPath: '/freeswitch/cdr' },
 };
 
@@ -33,7 +37,10 @@ export function parseTopology(text: string, source = 'topology'): Topology {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     // The message's first line already says "at line L, column C"; the excerpt below it is dropped.
-    throw new TopologyInvalidError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`));
+    throw new TopologyInvalidError(
+      source,
+      doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`),
+    );
   }
   const raw: unknown = doc.toJS();
   const problems: string[] = [];
@@ -43,7 +50,10 @@ export function parseTopology(text: string, source = 'topology'): Topology {
   const section = (name: string): Obj => {
     const v = raw[name];
     if (v === undefined) return {};
-    if (!isObj(v)) { problems.push(`${name} must be a mapping`); return {}; }
+    if (!isObj(v)) {
+      problems.push(`${name} must be a mapping`);
+      return {};
+    }
     unknownKeys(v, name, name, problems);
     return v;
   };
@@ -72,9 +82,24 @@ export function parseTopology(text: string, source = 'topology'): Topology {
       replicator: identifier(rolesRaw.replicator, 'roles.replicator', DEFAULTS.roles.replicator, problems),
     },
     secrets: {
-      kamailioPasswordFile: absolutePath(secretsRaw.kamailioPasswordFile, 'secrets.kamailioPasswordFile', DEFAULTS.secrets.kamailioPasswordFile, problems),
-      voipadminPasswordFile: absolutePath(secretsRaw.voipadminPasswordFile, 'secrets.voipadminPasswordFile', DEFAULTS.secrets.voipadminPasswordFile, problems),
-      replicatorPassfile: absolutePath(secretsRaw.replicatorPassfile, 'secrets.replicatorPassfile', DEFAULTS.secrets.replicatorPassfile, problems),
+      kamailioPasswordFile: absolutePath(
+        secretsRaw.kamailioPasswordFile,
+        'secrets.kamailioPasswordFile',
+        DEFAULTS.secrets.kamailioPasswordFile,
+        problems,
+      ),
+      voipadminPasswordFile: absolutePath(
+        secretsRaw.voipadminPasswordFile,
+        'secrets.voipadminPasswordFile',
+        DEFAULTS.secrets.voipadminPasswordFile,
+        problems,
+      ),
+      replicatorPassfile: absolutePath(
+        secretsRaw.replicatorPassfile,
+        'secrets.replicatorPassfile',
+        DEFAULTS.secrets.replicatorPassfile,
+        problems,
+      ),
     },
     freeswitch: {
       directoryPath: urlPath(fsRaw.directoryPath, 'freeswitch.directoryPath', DEFAULTS.freeswitch.directoryPath, problems),
@@ -85,30 +110,46 @@ export function parseTopology(text: string, source = 'topology'): Topology {
 
   const primaries = topology.nodes.filter((n) => n.role === 'primary');
   if (topology.nodes.length > 0 && primaries.length === 0) problems.push('no node has role primary: exactly one must');
-  if (primaries.length > 1) problems.push(`${primaries.length} nodes have role primary (${primaries.map((n) => n.name).join(', ')}): exactly one may`);
+  if (primaries.length > 1)
+    problems.push(`${primaries.length} nodes have role primary (${primaries.map((n) => n.name).join(', ')}): exactly one may`);
 
   const seenNames = new Map<string, number>();
   for (const n of topology.nodes) seenNames.set(n.name, (seenNames.get(n.name) ?? 0) + 1);
   for (const [name, count] of seenNames) if (count > 1 && name !== '') problems.push(`node name ${name} is used ${count} times`);
 
   const owners = new Map<string, string[]>();
-  const own = (addr: string, who: string): void => { if (addr) owners.set(addr, [...(owners.get(addr) ?? []), who]); };
+  const own = (addr: string, who: string): void => {
+    if (addr) owners.set(addr, [...(owners.get(addr) ?? []), who]);
+  };
   if (vipAddress) own(vipAddress, 'vip');
   for (const n of topology.nodes) own(n.address, `node ${n.name}`);
-  for (const [addr, who] of owners) if (who.length > 1) problems.push(`address ${addr} is used by ${who.join(' and ')}: each needs its own`);
+  for (const [addr, who] of owners)
+    if (who.length > 1) problems.push(`address ${addr} is used by ${who.join(' and ')}: each needs its own`);
 
   if (problems.length > 0) throw new TopologyInvalidError(source, problems);
   return topology;
 }
 
 function parseNodes(value: unknown, problems: string[]): TopologyNode[] {
-  if (value === undefined) { problems.push('nodes is missing (a list of { name, address, role })'); return []; }
-  if (!Array.isArray(value) || value.length === 0) { problems.push('nodes must be a non-empty list of { name, address, role }'); return []; }
+  if (value === undefined) {
+    problems.push('nodes is missing (a list of { name, address, role })');
+    return [];
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    problems.push('nodes must be a non-empty list of { name, address, role }');
+    return [];
+  }
   return value.map((item, i): TopologyNode => {
     const where = `nodes[${i}]`;
-    if (!isObj(item)) { problems.push(`${where} must be a mapping { name, address, role }`); return { name: '', address: '', role: 'standby' }; }
+    if (!isObj(item)) {
+      problems.push(`${where} must be a mapping { name, address, role }`);
+      return { name: '', address: '', role: 'standby' };
+    }
     const name = typeof item.name === 'string' && /^[a-z][a-z0-9_]{0,40}$/.test(item.name) ? item.name : '';
-    if (!name) problems.push(`${where}.name must be lower case letters, digits or _ (it names the slot <name>_slot), got ${JSON.stringify(item.name ?? null)}`);
+    if (!name)
+      problems.push(
+        `${where}.name must be lower case letters, digits or _ (it names the slot <name>_slot), got ${JSON.stringify(item.name ?? null)}`,
+      );
     const label = name ? `node ${name}` : where;
     unknownKeys(item, 'node', label, problems);
     const role = item.role === 'primary' || item.role === 'standby' ? (item.role as NodeRole) : undefined;
@@ -170,7 +211,7 @@ function absolutePath(value: unknown, what: string, fallback: string, problems: 
 
 function urlPath(value: unknown, what: string, fallback: string, problems: string[]): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~\/-]*$/.test(value)) {
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~/-]*$/.test(value)) {
     problems.push(`${what} must be a URL path such as /freeswitch/cdr, got ${JSON.stringify(value)}`);
     return fallback;
   }

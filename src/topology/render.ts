@@ -9,7 +9,11 @@ import { SERVICES, type Service, type Topology, type TopologyNode, slotNameFor }
  */
 export function renderNodeConfig(topology: Topology, nodeName: string, service?: Service): string {
   const node = topology.nodes.find((n) => n.name === nodeName);
-  if (!node) throw new TopologyNodeUnknownError(nodeName, topology.nodes.map((n) => n.name));
+  if (!node)
+    throw new TopologyNodeUnknownError(
+      nodeName,
+      topology.nodes.map((n) => n.name),
+    );
   if (service !== undefined && !SERVICES.includes(service)) {
     throw new UsageError(`unknown service ${JSON.stringify(service)}`, `use one of: ${SERVICES.join(', ')}`);
   }
@@ -42,7 +46,7 @@ function renderKamailio(t: Topology, node: TopologyNode): string {
 function renderVoipAdmin(t: Topology, node: TopologyNode): string {
   return [
     header('#', 'voip-admin', node),
-    '# VoIP Admin\'s database block: its own node\'s PostgreSQL; the password is read from passwordFile.',
+    "# VoIP Admin's database block: its own node's PostgreSQL; the password is read from passwordFile.",
     'database:',
     `  host: ${t.database.localHost}`,
     `  port: ${t.database.port}`,
@@ -104,7 +108,9 @@ function renderPostgres(t: Topology, node: TopologyNode): string {
     );
   } else {
     const standbys = t.nodes.filter((n) => n.role === 'standby');
-    lines.push(`# primary: create the slot of each standby once: ${standbys.map((s) => `SELECT pg_create_physical_replication_slot('${slotNameFor(s)}', true);`).join(' ') || '(no standby in the topology)'}`);
+    lines.push(
+      `# primary: create the slot of each standby once: ${standbys.map((s) => `SELECT pg_create_physical_replication_slot('${slotNameFor(s)}', true);`).join(' ') || '(no standby in the topology)'}`,
+    );
   }
   lines.push(
     '',

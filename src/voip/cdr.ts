@@ -24,13 +24,37 @@ ON CONFLICT (uuid, start_stamp) DO NOTHING`;
 export async function insertCdr(client: pg.ClientBase, cdr: CdrRow): Promise<{ inserted: boolean }> {
   try {
     const result = await client.query(INSERT_CDR, [
-      cdr.uuid, cdr.startStamp, cdr.answerStamp ?? null, cdr.endStamp, cdr.duration, cdr.billsec, cdr.leg, cdr.direction,
-      cdr.callUuid ?? null, cdr.bridgeUuid ?? null, cdr.originatingLegUuid ?? null,
-      cdr.domainId ?? null, cdr.domainName ?? null, cdr.extensionId ?? null, cdr.accountcode ?? null,
-      cdr.callerIdName ?? null, cdr.callerIdNumber ?? null, cdr.destinationNumber ?? null, cdr.context ?? null,
-      cdr.hangupCause ?? null, cdr.hangupCauseQ850 ?? null, cdr.sipHangupDisposition ?? null, cdr.sipCallId ?? null,
-      cdr.readCodec ?? null, cdr.writeCodec ?? null, cdr.networkAddr ?? null,
-      cdr.ccQueue ?? null, cdr.ccAgent ?? null, cdr.ccSide ?? null, cdr.switchname ?? null, cdr.coreUuid ?? null,
+      cdr.uuid,
+      cdr.startStamp,
+      cdr.answerStamp ?? null,
+      cdr.endStamp,
+      cdr.duration,
+      cdr.billsec,
+      cdr.leg,
+      cdr.direction,
+      cdr.callUuid ?? null,
+      cdr.bridgeUuid ?? null,
+      cdr.originatingLegUuid ?? null,
+      cdr.domainId ?? null,
+      cdr.domainName ?? null,
+      cdr.extensionId ?? null,
+      cdr.accountcode ?? null,
+      cdr.callerIdName ?? null,
+      cdr.callerIdNumber ?? null,
+      cdr.destinationNumber ?? null,
+      cdr.context ?? null,
+      cdr.hangupCause ?? null,
+      cdr.hangupCauseQ850 ?? null,
+      cdr.sipHangupDisposition ?? null,
+      cdr.sipCallId ?? null,
+      cdr.readCodec ?? null,
+      cdr.writeCodec ?? null,
+      cdr.networkAddr ?? null,
+      cdr.ccQueue ?? null,
+      cdr.ccAgent ?? null,
+      cdr.ccSide ?? null,
+      cdr.switchname ?? null,
+      cdr.coreUuid ?? null,
     ]);
     return { inserted: result.rowCount === 1 };
   } catch (error) {
@@ -54,6 +78,8 @@ export function isMissingPartitionError(error: unknown): boolean {
   if (e?.code !== '23514' || e.constraint !== undefined) return false;
   // The server names the partitioned table in the error fields (locale-independent); the
   // message is the fallback for drivers that drop them.
-  return (e.schema === 'voip' && e.table === 'cdr')
-    || (typeof e.message === 'string' && /^no partition of relation "cdr" found for row/.test(e.message));
+  return (
+    (e.schema === 'voip' && e.table === 'cdr') ||
+    (typeof e.message === 'string' && /^no partition of relation "cdr" found for row/.test(e.message))
+  );
 }

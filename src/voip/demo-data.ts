@@ -14,7 +14,14 @@ export interface DemoExtension {
 }
 
 export const DEMO_EXTENSIONS: readonly DemoExtension[] = [
-  { extension: '1001', password: 'demo-1001-secret', voicemailPin: '1001', displayName: 'Alice', enabled: true, tollAllow: ['local', 'domestic'] },
+  {
+    extension: '1001',
+    password: 'demo-1001-secret',
+    voicemailPin: '1001',
+    displayName: 'Alice',
+    enabled: true,
+    tollAllow: ['local', 'domestic'],
+  },
   { extension: '1002', password: 'demo-1002-secret', voicemailPin: '1002', displayName: 'Bob', enabled: true, tollAllow: ['local'] },
   { extension: '1003', password: 'demo-1003-secret', voicemailPin: '1003', displayName: 'Carol', enabled: true, tollAllow: ['local'] },
   // Disabled: present in voip, absent from kamailio.subscriber, so it cannot register.

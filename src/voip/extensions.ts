@@ -26,8 +26,8 @@ export interface NewExtension {
 /** Creates an extension in an existing domain; returns its id. */
 export async function createExtension(client: pg.ClientBase, x: NewExtension): Promise<number> {
   const { ha1, ha1b } = computeDigestHashes({ username: x.extension, domain: x.domain, password: x.password });
-  const vmHash = x.voicemailPin === undefined ? null
-    : computeDigestHashes({ username: x.extension, domain: x.domain, password: x.voicemailPin }).ha1;
+  const vmHash =
+    x.voicemailPin === undefined ? null : computeDigestHashes({ username: x.extension, domain: x.domain, password: x.voicemailPin }).ha1;
   const { rows } = await client.query<{ id: string }>(
     `INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b, vm_a1_hash, enabled, display_name, user_context,
                                   effective_caller_id_name, effective_caller_id_number, accountcode, toll_allow,
@@ -36,9 +36,23 @@ export async function createExtension(client: pg.ClientBase, x: NewExtension): P
             coalesce($12::text[], '{}'), $13, $14
        FROM voip.domains d WHERE d.name = $1
      RETURNING id`,
-    [x.domain, x.extension, ha1, ha1b, vmHash, x.enabled ?? null, x.displayName ?? null, x.userContext ?? null,
-      x.effectiveCallerIdName ?? null, x.effectiveCallerIdNumber ?? null, x.accountcode ?? null, x.tollAllow ?? null,
-      x.callGroup ?? null, x.vmMailto ?? null]);
+    [
+      x.domain,
+      x.extension,
+      ha1,
+      ha1b,
+      vmHash,
+      x.enabled ?? null,
+      x.displayName ?? null,
+      x.userContext ?? null,
+      x.effectiveCallerIdName ?? null,
+      x.effectiveCallerIdNumber ?? null,
+      x.accountcode ?? null,
+      x.tollAllow ?? null,
+      x.callGroup ?? null,
+      x.vmMailto ?? null,
+    ],
+  );
   if (rows.length === 0) throw new VoipDomainNotFoundError(x.domain);
   return Number(rows[0]!.id);
 }
@@ -49,7 +63,8 @@ export async function setExtensionPassword(client: pg.ClientBase, domain: string
   const result = await client.query(
     `UPDATE voip.extensions e SET ha1 = $3, ha1b = $4
        FROM voip.domains d WHERE d.id = e.domain_id AND d.name = $1 AND e.extension = $2`,
-    [domain, extension, ha1, ha1b]);
+    [domain, extension, ha1, ha1b],
+  );
   return result.rowCount === 1;
 }
 
@@ -59,6 +74,7 @@ export async function setVoicemailPin(client: pg.ClientBase, domain: string, ext
   const result = await client.query(
     `UPDATE voip.extensions e SET vm_a1_hash = $3
        FROM voip.domains d WHERE d.id = e.domain_id AND d.name = $1 AND e.extension = $2`,
-    [domain, extension, ha1]);
+    [domain, extension, ha1],
+  );
   return result.rowCount === 1;
 }

@@ -33,7 +33,10 @@ export interface PartitionMaintenanceResult {
 export const DEFAULT_PARTITIONS_AHEAD = 3;
 
 /** `db partitions`: creates the missing partitions and applies retention, in one transaction. */
-export async function maintainCdrPartitions(client: pg.ClientBase, options: PartitionMaintenanceOptions = {}): Promise<PartitionMaintenanceResult> {
+export async function maintainCdrPartitions(
+  client: pg.ClientBase,
+  options: PartitionMaintenanceOptions = {},
+): Promise<PartitionMaintenanceResult> {
   const ahead = options.ahead ?? DEFAULT_PARTITIONS_AHEAD;
   checkMonths('--ahead', ahead, 0, 120);
   if (options.retain !== undefined) checkMonths('--retain', options.retain, 0, 1200);
@@ -48,7 +51,9 @@ export async function maintainCdrPartitions(client: pg.ClientBase, options: Part
 /** Creates the current UTC month's partition and `ahead` more; returns the names created. */
 export async function ensureCdrPartitions(client: pg.ClientBase, ahead: number, at?: Date): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(
-    'SELECT name FROM voip.cdr_ensure_partitions($1::integer, coalesce($2::timestamptz, now())) AS name', [ahead, at ?? null]);
+    'SELECT name FROM voip.cdr_ensure_partitions($1::integer, coalesce($2::timestamptz, now())) AS name',
+    [ahead, at ?? null],
+  );
   return rows.map((r) => r.name);
 }
 
@@ -59,7 +64,8 @@ export async function ensureCdrPartitions(client: pg.ClientBase, ahead: number, 
  */
 export async function ensureCdrPartitionsIfInstalled(client: pg.ClientBase, ahead = DEFAULT_PARTITIONS_AHEAD): Promise<string[] | null> {
   const { rows } = await client.query<{ installed: boolean }>(
-    "SELECT to_regprocedure('voip.cdr_ensure_partitions(integer,timestamp with time zone)') IS NOT NULL AS installed");
+    "SELECT to_regprocedure('voip.cdr_ensure_partitions(integer,timestamp with time zone)') IS NOT NULL AS installed",
+  );
   if (!rows[0]?.installed) return null;
   return ensureCdrPartitions(client, ahead);
 }
@@ -67,7 +73,9 @@ export async function ensureCdrPartitionsIfInstalled(client: pg.ClientBase, ahea
 /** Detaches and drops partitions older than `retain` months before the current one; returns their names. */
 export async function dropCdrPartitions(client: pg.ClientBase, retain: number, at?: Date): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(
-    'SELECT name FROM voip.cdr_drop_partitions($1::integer, coalesce($2::timestamptz, now())) AS name', [retain, at ?? null]);
+    'SELECT name FROM voip.cdr_drop_partitions($1::integer, coalesce($2::timestamptz, now())) AS name',
+    [retain, at ?? null],
+  );
   return rows.map((r) => r.name);
 }
 
@@ -83,7 +91,8 @@ export async function listCdrPartitions(client: pg.ClientBase): Promise<CdrParti
     `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE i.inhparent = 'voip.cdr'::regclass
-      ORDER BY c.relname`);
+      ORDER BY c.relname`,
+  );
   return rows.map((r) => ({ name: r.name, ...parseRangeBound(r.bound) }));
 }
 
@@ -101,7 +110,9 @@ function toDate(text: string): Date {
 
 function checkMonths(flag: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${flag} must be a whole number of months between ${min} and ${max}, got ${value}`,
-      `e.g. ${flag} ${flag === '--ahead' ? DEFAULT_PARTITIONS_AHEAD : 24}`);
+    throw new UsageError(
+      `${flag} must be a whole number of months between ${min} and ${max}, got ${value}`,
+      `e.g. ${flag} ${flag === '--ahead' ? DEFAULT_PARTITIONS_AHEAD : 24}`,
+    );
   }
 }

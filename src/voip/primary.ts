@@ -7,7 +7,8 @@ import { StandbyRefusedError } from '../errors.js';
  */
 export async function refuseOnStandby(client: pg.ClientBase, action: string): Promise<void> {
   const { rows } = await client.query<{ in_recovery: boolean; database: string }>(
-    'SELECT pg_is_in_recovery() AS in_recovery, current_database() AS database');
+    'SELECT pg_is_in_recovery() AS in_recovery, current_database() AS database',
+  );
   if (rows[0]?.in_recovery) throw new StandbyRefusedError(action, `database ${rows[0].database}`);
 }
 

@@ -2,8 +2,18 @@ import type pg from 'pg';
 import { UsageError } from '../errors.js';
 import { computeDigestHashes } from './credentials.js';
 import {
-  DEMO_AGENTS, DEMO_DOMAIN, DEMO_EXTENSIONS, DEMO_GATEWAY, DEMO_INBOUND_NUMBER, DEMO_QUEUE, DISPATCHER_SET,
-  FREESWITCH_NODES, PERMISSIONS_GROUP, SCALE_DOMAIN, SCALE_FIRST_EXTENSION, scalePassword,
+  DEMO_AGENTS,
+  DEMO_DOMAIN,
+  DEMO_EXTENSIONS,
+  DEMO_GATEWAY,
+  DEMO_INBOUND_NUMBER,
+  DEMO_QUEUE,
+  DISPATCHER_SET,
+  FREESWITCH_NODES,
+  PERMISSIONS_GROUP,
+  SCALE_DOMAIN,
+  SCALE_FIRST_EXTENSION,
+  scalePassword,
 } from './demo-data.js';
 import { DEFAULT_PARTITIONS_AHEAD, ensureCdrPartitions } from './partitions.js';
 import { inTransaction, refuseOnStandby } from './primary.js';
@@ -25,74 +35,116 @@ export async function seedDemo(client: pg.ClientBase): Promise<SeedReport> {
       report[table] = (report[table] ?? 0) + (result.rowCount ?? 0);
     };
 
-    count('voip.domains', await client.query(
-      `INSERT INTO voip.domains (name, description, params)
+    count(
+      'voip.domains',
+      await client.query(
+        `INSERT INTO voip.domains (name, description, params)
        VALUES ($1, 'demo domain (db seed)', $2::jsonb) ON CONFLICT (name) DO NOTHING`,
-      [DEMO_DOMAIN, JSON.stringify({ 'dial-string': '{presence_id=${dialed_user}@${dialed_domain}}${sofia_contact(*/${dialed_user}@${dialed_domain})}' })]));
+        [
+          DEMO_DOMAIN,
+          JSON.stringify({
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a FreeSWITCH channel-variable template, not JavaScript
+            'dial-string': '{presence_id=${dialed_user}@${dialed_domain}}${sofia_contact(*/${dialed_user}@${dialed_domain})}',
+          }),
+        ],
+      ),
+    );
 
     for (const x of DEMO_EXTENSIONS) {
       const { ha1, ha1b } = computeDigestHashes({ username: x.extension, domain: DEMO_DOMAIN, password: x.password });
       const vm = computeDigestHashes({ username: x.extension, domain: DEMO_DOMAIN, password: x.voicemailPin }).ha1;
-      count('voip.extensions', await client.query(
-        `INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b, vm_a1_hash, enabled, display_name,
+      count(
+        'voip.extensions',
+        await client.query(
+          `INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b, vm_a1_hash, enabled, display_name,
                                       effective_caller_id_name, effective_caller_id_number, toll_allow, accountcode)
          SELECT d.id, $2, $3, $4, $5, $6, $7, $7, $2, $8::text[], 'demo'
            FROM voip.domains d WHERE d.name = $1
          ON CONFLICT (domain_id, extension) DO NOTHING`,
-        [DEMO_DOMAIN, x.extension, ha1, ha1b, vm, x.enabled, x.displayName, x.tollAllow]));
+          [DEMO_DOMAIN, x.extension, ha1, ha1b, vm, x.enabled, x.displayName, x.tollAllow],
+        ),
+      );
     }
 
-    count('voip.queues', await client.query(
-      `INSERT INTO voip.queues (domain_id, name, strategy, moh_sound, time_base_score)
+    count(
+      'voip.queues',
+      await client.query(
+        `INSERT INTO voip.queues (domain_id, name, strategy, moh_sound, time_base_score)
        SELECT d.id, $2, $3, 'local_stream://moh', 'system' FROM voip.domains d WHERE d.name = $1
        ON CONFLICT (domain_id, name) DO NOTHING`,
-      [DEMO_DOMAIN, DEMO_QUEUE.name, DEMO_QUEUE.strategy]));
+        [DEMO_DOMAIN, DEMO_QUEUE.name, DEMO_QUEUE.strategy],
+      ),
+    );
 
     for (const a of DEMO_AGENTS) {
-      count('voip.queue_agents', await client.query(
-        `INSERT INTO voip.queue_agents (domain_id, name, extension_id, type, contact, status, max_no_answer, wrap_up_time)
+      count(
+        'voip.queue_agents',
+        await client.query(
+          `INSERT INTO voip.queue_agents (domain_id, name, extension_id, type, contact, status, max_no_answer, wrap_up_time)
          SELECT d.id, $2, e.id, 'callback', format('[leg_timeout=10]user/%s@%s', e.extension, d.name), 'Available', 3, 10
            FROM voip.domains d JOIN voip.extensions e ON e.domain_id = d.id AND e.extension = $3
           WHERE d.name = $1
          ON CONFLICT (domain_id, name) DO NOTHING`,
-        [DEMO_DOMAIN, a.name, a.extension]));
-      count('voip.queue_tiers', await client.query(
-        `INSERT INTO voip.queue_tiers (domain_id, queue_id, agent_id, level, position)
+          [DEMO_DOMAIN, a.name, a.extension],
+        ),
+      );
+      count(
+        'voip.queue_tiers',
+        await client.query(
+          `INSERT INTO voip.queue_tiers (domain_id, queue_id, agent_id, level, position)
          SELECT d.id, q.id, a.id, $4, $5
            FROM voip.domains d
            JOIN voip.queues q ON q.domain_id = d.id AND q.name = $2
            JOIN voip.queue_agents a ON a.domain_id = d.id AND a.name = $3
           WHERE d.name = $1
          ON CONFLICT (queue_id, agent_id) DO NOTHING`,
-        [DEMO_DOMAIN, DEMO_QUEUE.name, a.name, a.level, a.position]));
+          [DEMO_DOMAIN, DEMO_QUEUE.name, a.name, a.level, a.position],
+        ),
+      );
     }
 
-    count('voip.gateways', await client.query(
-      `INSERT INTO voip.gateways (name, proxy, register, context, description)
+    count(
+      'voip.gateways',
+      await client.query(
+        `INSERT INTO voip.gateways (name, proxy, register, context, description)
        VALUES ($1, $2, false, $3, 'demo trunk, authenticated by source address (no credentials)')
        ON CONFLICT (name) DO NOTHING`,
-      [DEMO_GATEWAY.name, DEMO_GATEWAY.proxy, DEMO_GATEWAY.context]));
+        [DEMO_GATEWAY.name, DEMO_GATEWAY.proxy, DEMO_GATEWAY.context],
+      ),
+    );
 
-    count('voip.inbound_numbers', await client.query(
-      `INSERT INTO voip.inbound_numbers (domain_id, number, target_type, queue_id, description)
+    count(
+      'voip.inbound_numbers',
+      await client.query(
+        `INSERT INTO voip.inbound_numbers (domain_id, number, target_type, queue_id, description)
        SELECT d.id, $2, 'queue', q.id, 'demo: the support line'
          FROM voip.domains d JOIN voip.queues q ON q.domain_id = d.id AND q.name = $3
         WHERE d.name = $1
        ON CONFLICT (number) DO NOTHING`,
-      [DEMO_DOMAIN, DEMO_INBOUND_NUMBER, DEMO_QUEUE.name]));
+        [DEMO_DOMAIN, DEMO_INBOUND_NUMBER, DEMO_QUEUE.name],
+      ),
+    );
 
     for (const node of FREESWITCH_NODES) {
-      count('kamailio.dispatcher', await client.query(
-        `INSERT INTO kamailio.dispatcher (setid, destination, flags, priority, attrs, description)
+      count(
+        'kamailio.dispatcher',
+        await client.query(
+          `INSERT INTO kamailio.dispatcher (setid, destination, flags, priority, attrs, description)
          SELECT $1::integer, $2::varchar, 0, 0, '', $3::varchar
           WHERE NOT EXISTS (SELECT 1 FROM kamailio.dispatcher WHERE setid = $1::integer AND destination = $2::varchar)`,
-        [DISPATCHER_SET, `sip:${node.address}:${node.port}`, node.name]));
+          [DISPATCHER_SET, `sip:${node.address}:${node.port}`, node.name],
+        ),
+      );
       // Port 0 = any source port: the node may send from another profile's port.
-      count('kamailio.address', await client.query(
-        `INSERT INTO kamailio.address (grp, ip_addr, mask, port, tag)
+      count(
+        'kamailio.address',
+        await client.query(
+          `INSERT INTO kamailio.address (grp, ip_addr, mask, port, tag)
          SELECT $1::integer, $2::varchar, 32, 0, $3::varchar
           WHERE NOT EXISTS (SELECT 1 FROM kamailio.address WHERE grp = $1::integer AND ip_addr = $2::varchar AND mask = 32 AND port = 0)`,
-        [PERMISSIONS_GROUP, node.address, node.name]));
+          [PERMISSIONS_GROUP, node.address, node.name],
+        ),
+      );
     }
 
     report['voip.cdr partitions'] = (await ensureCdrPartitions(client, DEFAULT_PARTITIONS_AHEAD)).length;
@@ -126,14 +178,18 @@ const EXTENSION_BATCH = 20_000;
 export async function seedScale(client: pg.ClientBase, options: ScaleOptions): Promise<ScaleReport> {
   for (const [name, value] of Object.entries(options)) {
     if (!Number.isInteger(value) || value < 0 || value > 100_000_000) {
-      throw new UsageError(`--${name} must be a whole number between 0 and 100000000, got ${value}`, 'e.g. --extensions 10000 --cdrs 1000000');
+      throw new UsageError(
+        `--${name} must be a whole number between 0 and 100000000, got ${value}`,
+        'e.g. --extensions 10000 --cdrs 1000000',
+      );
     }
   }
   await refuseOnStandby(client, 'seed the scale data');
   return inTransaction(client, async () => {
     await client.query(
       `INSERT INTO voip.domains (name, description) VALUES ($1, 'generated by db seed --scale') ON CONFLICT (name) DO NOTHING`,
-      [SCALE_DOMAIN]);
+      [SCALE_DOMAIN],
+    );
 
     let extensionsInserted = 0;
     for (let start = 0; start < options.extensions; start += EXTENSION_BATCH) {
@@ -153,7 +209,8 @@ export async function seedScale(client: pg.ClientBase, options: ScaleOptions): P
            FROM voip.domains d, unnest($2::text[], $3::text[], $4::text[]) AS x(extension, ha1, ha1b)
           WHERE d.name = $1
          ON CONFLICT (domain_id, extension) DO NOTHING`,
-        [SCALE_DOMAIN, numbers, ha1s, ha1bs]);
+        [SCALE_DOMAIN, numbers, ha1s, ha1bs],
+      );
       extensionsInserted += result.rowCount ?? 0;
     }
 
@@ -166,9 +223,10 @@ export async function seedScale(client: pg.ClientBase, options: ScaleOptions): P
         // use the session's TimeZone and could name the previous month.
         `SELECT voip.cdr_create_partition(m AT TIME ZONE 'UTC') AS name
            FROM generate_series(date_trunc('month', (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '90 days')),
-                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m`);
+                                date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') AS m`,
+      );
       partitionsCreated.push(...rows.flatMap((r) => (r.name ? [r.name] : [])));
-      partitionsCreated.push(...await ensureCdrPartitions(client, DEFAULT_PARTITIONS_AHEAD));
+      partitionsCreated.push(...(await ensureCdrPartitions(client, DEFAULT_PARTITIONS_AHEAD)));
       cdrsInserted = await generateCdrs(client, options.cdrs);
     }
     return { domain: SCALE_DOMAIN, extensionsInserted, cdrsInserted, partitionsCreated };
@@ -178,7 +236,9 @@ export async function seedScale(client: pg.ClientBase, options: ScaleOptions): P
 /** CDR number g (1..count) of the scale set: a call from extension g mod n, one every 90d/count. */
 async function generateCdrs(client: pg.ClientBase, count: number): Promise<number> {
   const { rows } = await client.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM voip.extensions e JOIN voip.domains d ON d.id = e.domain_id WHERE d.name = $1', [SCALE_DOMAIN]);
+    'SELECT count(*)::int AS n FROM voip.extensions e JOIN voip.domains d ON d.id = e.domain_id WHERE d.name = $1',
+    [SCALE_DOMAIN],
+  );
   const callers = rows[0]?.n ?? 0;
   if (callers === 0) {
     throw new UsageError('--cdrs needs extensions to place the calls, and the scale domain has none', 'add --extensions <n> (e.g. 1000)');
@@ -223,6 +283,7 @@ async function generateCdrs(client: pg.ClientBase, count: number): Promise<numbe
             CASE WHEN l.g % 2 = 0 THEN 'freeswitch-node1' ELSE 'freeswitch-node2' END
        FROM legs l JOIN callers c ON c.k = l.g % $3::bigint
      ON CONFLICT (uuid, start_stamp) DO NOTHING`,
-    [SCALE_DOMAIN, count, callers]);
+    [SCALE_DOMAIN, count, callers],
+  );
   return result.rowCount ?? 0;
 }

@@ -62,7 +62,10 @@ test('the write scripts really update contacts by ruid (cseq moves off 1) in bot
   for (const target of [voipdb, stock]) {
     await pgbench(ctx, target, 'usrloc-refresh-writeback.sql', USERS, { seconds: 1, clients: 1, threads: 1 }, 20);
     const table = target === voipdb ? 'kamailio.location' : 'public.location';
-    const [row] = await query<{ n: string; total: string }>(ctx.config(target.database), `SELECT count(*) FILTER (WHERE cseq > 1) AS n, count(*) AS total FROM ${table}`);
+    const [row] = await query<{ n: string; total: string }>(
+      ctx.config(target.database),
+      `SELECT count(*) FILTER (WHERE cseq > 1) AS n, count(*) AS total FROM ${table}`,
+    );
     expect(Number(row!.n)).toBeGreaterThan(0);
     expect(row!.total).toBe(String(USERS)); // new-contact inserts were deleted again
   }
@@ -76,7 +79,10 @@ test('copyFrom streams COPY text format through node-postgres and reports the ro
     const rows = await copyFrom(client, 'copy_smoke (a, b, c)', copyLine([1, 'x', new Date(0)]) + copyLine([2, null, null]));
     expect(rows).toBe(2);
     const { rows: stored } = await client.query('SELECT a, b, c FROM copy_smoke ORDER BY a');
-    expect(stored).toEqual([{ a: 1, b: 'x', c: new Date(0) }, { a: 2, b: null, c: null }]);
+    expect(stored).toEqual([
+      { a: 1, b: 'x', c: new Date(0) },
+      { a: 2, b: null, c: null },
+    ]);
     await expect(copyFrom(client, 'copy_smoke (a)', 'not a number\n')).rejects.toThrow(/invalid input syntax/);
     // The connection is usable after a failed COPY.
     expect((await client.query('SELECT count(*)::int AS n FROM copy_smoke')).rows).toEqual([{ n: 2 }]);

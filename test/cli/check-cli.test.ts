@@ -8,7 +8,14 @@ describe('db check and db dump as processes', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const report = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean }> };
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c) => c.name)).toEqual(['migrations-apply', 'schema-sql', 'generated-types', 'down-up', 'lint', 'privileges']);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'migrations-apply',
+      'schema-sql',
+      'generated-types',
+      'down-up',
+      'lint',
+      'privileges',
+    ]);
   });
 
   it('db dump --out writes the same bytes as the committed schema.sql', async () => {

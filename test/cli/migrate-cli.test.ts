@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/local/cluster.js';
 import { configUrl, freshDatabase, query, server } from '../support/database.js';
@@ -7,7 +6,7 @@ import { migrationsFixture } from '../support/fixtures.js';
 import { runCli, spawnCli } from '../support/cli.js';
 
 const history = async (db: Parameters<typeof query>[0]): Promise<number[]> =>
-  (await query<{ version: number }>(db, "SELECT version FROM voipdb_meta.migrations ORDER BY version")).map((r) => r.version);
+  (await query<{ version: number }>(db, 'SELECT version FROM voipdb_meta.migrations ORDER BY version')).map((r) => r.version);
 
 describe('db migrate as a process (PostgreSQL 18)', () => {
   it('8 processes started at once on one empty database: every migration applied exactly once, all exit 0', async () => {
@@ -17,7 +16,9 @@ describe('db migrate as a process (PostgreSQL 18)', () => {
       '0002_b.sql': 'INSERT INTO app.counter VALUES (1);',
       '0003_c.sql': 'INSERT INTO app.counter VALUES (1);',
     });
-    const runs = await Promise.all(Array.from({ length: 8 }, () => runCli(['migrate', '--migrations-dir', dir], { env: { DATABASE_URL: configUrl(db) } })));
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () => runCli(['migrate', '--migrations-dir', dir], { env: { DATABASE_URL: configUrl(db) } })),
+    );
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     expect(await history(db)).toEqual([1, 2, 3]);
     expect(await query(db, 'SELECT count(*)::int AS n FROM app.counter')).toEqual([{ n: 2 }]);
@@ -34,7 +35,10 @@ describe('db migrate as a process (PostgreSQL 18)', () => {
     const child = spawnCli(['migrate', '--migrations-dir', dir], { DATABASE_URL: configUrl(db) });
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const sleeping = await query(db, "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'CREATE TABLE app.half%' AND state = 'active' AND datname = current_database()");
+      const sleeping = await query(
+        db,
+        "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'CREATE TABLE app.half%' AND state = 'active' AND datname = current_database()",
+      );
       if (sleeping.length > 0) break;
       if (Date.now() > deadline) throw new Error('the slow migration never started');
       await new Promise((r) => setTimeout(r, 50));
@@ -146,7 +150,9 @@ describe('bad configuration: exit code, one error line, never the password', () 
 
   it('missing database: exit 3', async () => {
     const s = server('pg18');
-    const r = await runCli(['status'], { env: { PGHOST: s.host, PGPORT: String(s.port), PGUSER: s.user, PGPASSWORD: s.password, PGDATABASE: 'no_such_db' } });
+    const r = await runCli(['status'], {
+      env: { PGHOST: s.host, PGPORT: String(s.port), PGUSER: s.user, PGPASSWORD: s.password, PGDATABASE: 'no_such_db' },
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^error\[DATABASE_NOT_FOUND\]/);
     expect(r.stdout + r.stderr).not.toContain(s.password);

@@ -5,17 +5,32 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import type { DB } from '../../src/generated/db.js';
 import {
-  CdrPartitionMissingError, type CdrRow, computeDigestHashes, createDb, ingestCdr, ingestCdrs, lookupDirectoryUser,
-  nodeRole, setExtensionPassword,
+  CdrPartitionMissingError,
+  type CdrRow,
+  computeDigestHashes,
+  createDb,
+  ingestCdr,
+  ingestCdrs,
+  lookupDirectoryUser,
+  nodeRole,
+  setExtensionPassword,
 } from '../../src/index.js';
 import { createExtension } from '../../src/voip/extensions.js';
 import { configUrl } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
 
 const cdr = (start: string, uuid = randomUUID()): CdrRow => ({
-  uuid, startStamp: new Date(start), endStamp: new Date(new Date(start).getTime() + 90_000),
-  duration: 90, billsec: 80, leg: 'a', direction: 'outbound', callerIdNumber: '1001', destinationNumber: '+4930123456',
-  networkAddr: '192.0.2.10', switchname: 'node1',
+  uuid,
+  startStamp: new Date(start),
+  endStamp: new Date(new Date(start).getTime() + 90_000),
+  duration: 90,
+  billsec: 80,
+  leg: 'a',
+  direction: 'outbound',
+  callerIdNumber: '1001',
+  destinationNumber: '+4930123456',
+  networkAddr: '192.0.2.10',
+  switchname: 'node1',
 });
 
 describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serverName) => {
@@ -31,9 +46,18 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
     await admin.query(`INSERT INTO voip.domains (name, params, variables)
       VALUES ('pbx.example.net', '{"dial-string": "{presence_id=\${dialed_user}@\${dialed_domain}}\${sofia_contact(\${dialed_user}@\${dialed_domain})}"}', '{"record_stereo": "true"}')`);
     await createExtension(admin, {
-      domain: 'pbx.example.net', extension: '1001', password: 'first secret', voicemailPin: '4321', displayName: 'Alice',
-      userContext: 'internal', effectiveCallerIdName: 'Alice', effectiveCallerIdNumber: '1001', accountcode: 'acme',
-      tollAllow: ['local', 'domestic'], callGroup: 'sales', vmMailto: 'alice@example.net',
+      domain: 'pbx.example.net',
+      extension: '1001',
+      password: 'first secret',
+      voicemailPin: '4321',
+      displayName: 'Alice',
+      userContext: 'internal',
+      effectiveCallerIdName: 'Alice',
+      effectiveCallerIdNumber: '1001',
+      accountcode: 'acme',
+      tollAllow: ['local', 'domestic'],
+      callGroup: 'sales',
+      vmMailto: 'alice@example.net',
     });
     await admin.query("UPDATE voip.extensions SET number_alias = '2001', max_registrations = 3 WHERE extension = '1001'");
     await createExtension(admin, { domain: 'pbx.example.net', extension: '1002', password: 'other', enabled: false });
@@ -64,21 +88,34 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
   test('the directory lookup returns what a mod_xml_curl answer needs', async () => {
     const user = await lookupDirectoryUser(db, { domain: 'PBX.example.net', user: '1001' });
     expect(user).toMatchObject({
-      domain: 'pbx.example.net', extension: '1001', numberAlias: '2001',
+      domain: 'pbx.example.net',
+      extension: '1001',
+      numberAlias: '2001',
       a1Hash: computeDigestHashes({ username: '1001', domain: 'pbx.example.net', password: 'first secret' }).ha1,
-      displayName: 'Alice', userContext: 'internal', effectiveCallerIdName: 'Alice', effectiveCallerIdNumber: '1001',
-      tollAllow: 'local,domestic', accountcode: 'acme', callGroup: 'sales', maxRegistrations: 3,
+      displayName: 'Alice',
+      userContext: 'internal',
+      effectiveCallerIdName: 'Alice',
+      effectiveCallerIdNumber: '1001',
+      tollAllow: 'local,domestic',
+      accountcode: 'acme',
+      callGroup: 'sales',
+      maxRegistrations: 3,
       voicemail: {
-        enabled: true, mailto: 'alice@example.net', attachFile: true, keepLocalAfterEmail: true,
+        enabled: true,
+        mailto: 'alice@example.net',
+        attachFile: true,
+        keepLocalAfterEmail: true,
         a1Hash: computeDigestHashes({ username: '1001', domain: 'pbx.example.net', password: '4321' }).ha1,
       },
       domainVariables: { record_stereo: 'true' },
-      params: {}, variables: {},
+      params: {},
+      variables: {},
     });
     expect(user!.domainParams['dial-string']).toMatch(/sofia_contact/);
     expect(typeof user!.extensionId).toBe('number');
-    expect(await lookupDirectoryUser(db, { domain: 'pbx.example.net', user: '2001', key: 'number-alias' }))
-      .toMatchObject({ extension: '1001' });
+    expect(await lookupDirectoryUser(db, { domain: 'pbx.example.net', user: '2001', key: 'number-alias' })).toMatchObject({
+      extension: '1001',
+    });
   });
 
   test('disabled, unknown and wrong-domain users are not found', async () => {
@@ -90,7 +127,11 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
 
   test('the directory lookup is one statement answered through the unique indexes', async () => {
     const statements: { sql: string; parameters: readonly unknown[] }[] = [];
-    const logged = createDb(config, { log: (event) => { if (event.level === 'query') statements.push(event.query); } });
+    const logged = createDb(config, {
+      log: (event) => {
+        if (event.level === 'query') statements.push(event.query);
+      },
+    });
     try {
       const found = await lookupDirectoryUser(logged, { domain: 'tenant7.example.net', user: '102' });
       expect(found?.a1Hash).toMatch(/^[0-9a-f]{32}$/);
@@ -108,8 +149,12 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
   test('a password change is stored as hashes and reaches kamailio.subscriber', async () => {
     expect(await setExtensionPassword(db, { domain: 'pbx.example.net', extension: '1001', password: 'new secret' })).toBe(true);
     const expected = computeDigestHashes({ username: '1001', domain: 'pbx.example.net', password: 'new secret' });
-    const subscriber = await db.selectFrom('kamailio.subscriber').select(['ha1', 'ha1b', 'password'])
-      .where('username', '=', '1001').where('domain', '=', 'pbx.example.net').executeTakeFirstOrThrow();
+    const subscriber = await db
+      .selectFrom('kamailio.subscriber')
+      .select(['ha1', 'ha1b', 'password'])
+      .where('username', '=', '1001')
+      .where('domain', '=', 'pbx.example.net')
+      .executeTakeFirstOrThrow();
     expect(subscriber).toEqual({ ha1: expected.ha1, ha1b: expected.ha1b, password: '' });
     expect((await lookupDirectoryUser(db, { domain: 'pbx.example.net', user: '1001' }))?.a1Hash).toBe(expected.ha1);
     expect(await setExtensionPassword(db, { domain: 'pbx.example.net', extension: '4711', password: 'x' })).toBe(false);
@@ -121,11 +166,16 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
     expect(await ingestCdrs(db, batch)).toEqual({ inserted: 0, duplicates: 3 });
     // A batch holding a repeat of itself and an old CDR, across chunks of 2 statements.
     const fresh = cdr('2025-07-02T08:00:00Z');
-    expect(await ingestCdrs(db, [fresh, batch[0]!, fresh, cdr('2025-07-03T08:00:00Z')], { chunkSize: 2 }))
-      .toEqual({ inserted: 2, duplicates: 2 });
+    expect(await ingestCdrs(db, [fresh, batch[0]!, fresh, cdr('2025-07-03T08:00:00Z')], { chunkSize: 2 })).toEqual({
+      inserted: 2,
+      duplicates: 2,
+    });
     expect(await ingestCdr(db, fresh)).toEqual({ inserted: 0, duplicates: 1 });
-    const stored = await db.selectFrom('voip.cdr').select(['uuid', 'network_addr', 'leg'])
-      .where('uuid', 'in', [...batch.map((c) => c.uuid), fresh.uuid]).execute();
+    const stored = await db
+      .selectFrom('voip.cdr')
+      .select(['uuid', 'network_addr', 'leg'])
+      .where('uuid', 'in', [...batch.map((c) => c.uuid), fresh.uuid])
+      .execute();
     expect(stored).toHaveLength(4);
     expect(stored[0]).toMatchObject({ network_addr: '192.0.2.10', leg: 'a' });
   });
@@ -144,9 +194,17 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
     const { rows } = await admin.query('SELECT count(*)::int AS n FROM voip.cdr WHERE uuid = $1', [ok.uuid]);
     expect(rows[0].n).toBe(0);
     // The typed error comes from createDb itself, also for the service's own queries.
-    const own = await db.insertInto('voip.cdr').values({
-      uuid: randomUUID(), start_stamp: new Date('2020-01-01Z'), end_stamp: new Date('2020-01-01Z'), leg: 'a', direction: 'inbound',
-    }).execute().catch((e: unknown) => e);
+    const own = await db
+      .insertInto('voip.cdr')
+      .values({
+        uuid: randomUUID(),
+        start_stamp: new Date('2020-01-01Z'),
+        end_stamp: new Date('2020-01-01Z'),
+        leg: 'a',
+        direction: 'inbound',
+      })
+      .execute()
+      .catch((e: unknown) => e);
     expect(own).toBeInstanceOf(CdrPartitionMissingError);
   });
 
@@ -172,10 +230,11 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
     }
   });
 
-  test('statementTimeoutMs becomes the sessions\' statement_timeout', async () => {
+  test("statementTimeoutMs becomes the sessions' statement_timeout", async () => {
     const bounded = createDb(config, { statementTimeoutMs: 1500 });
     try {
-      const row = await bounded.selectNoFrom((eb) => eb.fn<string>('current_setting', [eb.val('statement_timeout')]).as('timeout'))
+      const row = await bounded
+        .selectNoFrom((eb) => eb.fn<string>('current_setting', [eb.val('statement_timeout')]).as('timeout'))
         .executeTakeFirstOrThrow();
       expect(row.timeout).toBe('1500ms');
     } finally {

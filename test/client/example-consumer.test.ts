@@ -29,8 +29,17 @@ describe('examples/consumer against the packed package', () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-consumer-'));
     const stage = path.join(work, 'package');
     await fs.mkdir(stage);
-    await sh(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'),
-      '--outDir', path.join(stage, 'dist')], ROOT);
+    await sh(
+      process.execPath,
+      [
+        path.join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        path.join(ROOT, 'tsconfig.build.json'),
+        '--outDir',
+        path.join(stage, 'dist'),
+      ],
+      ROOT,
+    );
     // What package.json "files" names; npm pack picks from these by the same list.
     for (const entry of ['package.json', 'migrations', 'seeds', 'schema.sql', 'README.md']) {
       await fs.cp(path.join(ROOT, entry), path.join(stage, entry), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
@@ -44,7 +53,8 @@ describe('examples/consumer against the packed package', () => {
     packedFiles = info[0]!.files.map((f) => f.path);
 
     await fs.cp(path.join(ROOT, 'examples/consumer'), consumer(), {
-      recursive: true, filter: (source) => !/[/\\](node_modules|dist)$/.test(source),
+      recursive: true,
+      filter: (source) => !/[/\\](node_modules|dist)$/.test(source),
     });
     await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], consumer());
   }, 300_000);
@@ -53,25 +63,39 @@ describe('examples/consumer against the packed package', () => {
   });
 
   test('the tarball carries the entry point, the generated types and the migrations', () => {
-    expect(packedFiles).toEqual(expect.arrayContaining([
-      'dist/index.js', 'dist/index.d.ts', 'dist/generated/db.js', 'dist/generated/db.d.ts', 'migrations/0001_schemas.sql',
-    ]));
+    expect(packedFiles).toEqual(
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/generated/db.js',
+        'dist/generated/db.d.ts',
+        'migrations/0001_schemas.sql',
+      ]),
+    );
     expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
   });
 
   test('the example compiles with tsc --strict against the installed package', async () => {
     // One compile both checks and emits the JavaScript the next test runs.
-    const result = await sh(process.execPath, [path.join(consumer(), 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json',
-      '--noEmit', 'false', '--outDir', 'out'], consumer())
-      .catch((error: { stdout?: string; stderr?: string }) => `FAILED\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+    const result = await sh(
+      process.execPath,
+      [path.join(consumer(), 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit', 'false', '--outDir', 'out'],
+      consumer(),
+    ).catch((error: { stdout?: string; stderr?: string }) => `FAILED\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     expect(result).toBe('');
   }, 180_000);
 
   test('the installed package loads in Node: voipdb and voipdb/types resolve', async () => {
-    const out = await sh(process.execPath, ['--input-type=module', '-e',
-      "const m = await import('voipdb'); await import('voipdb/types');"
-      + " console.log([typeof m.createDb, typeof m.lookupDirectoryUser, typeof m.ingestCdrs, typeof m.withRetry, typeof m.nodeRole, m.StandbyWriteError.name].join(' '))"],
-    consumer());
+    const out = await sh(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('voipdb'); await import('voipdb/types');" +
+          " console.log([typeof m.createDb, typeof m.lookupDirectoryUser, typeof m.ingestCdrs, typeof m.withRetry, typeof m.nodeRole, m.StandbyWriteError.name].join(' '))",
+      ],
+      consumer(),
+    );
     expect(out.trim()).toBe('function function function function function StandbyWriteError');
   });
 
@@ -103,8 +127,9 @@ async function sh(command: string, args: string[], cwd: string): Promise<string>
 }
 
 async function shWithEnv(command: string, args: string[], cwd: string, extra: Record<string, string>): Promise<string> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')
-    && !/^(PG[A-Z]+|DATABASE_URL)$/.test(name)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_') && !/^(PG[A-Z]+|DATABASE_URL)$/.test(name)),
+  );
   const { stdout } = await run(command, args, { cwd, env: { ...env, ...extra }, maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }

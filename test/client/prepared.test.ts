@@ -19,7 +19,9 @@ describe('the directory lookup as a prepared statement (pg18)', () => {
     // One connection, so the second lookup reuses the statement the first one prepared.
     db = createDb(config, { applicationName: 'prepared-test', maxConnections: 1 });
   });
-  afterAll(async () => { await db?.destroy(); });
+  afterAll(async () => {
+    await db?.destroy();
+  });
 
   it('is prepared once on the connection and reused', async () => {
     expect((await lookupDirectoryUser(db, { domain: 'PREP.test', user: '100' }))?.extension).toBe('100');
@@ -28,10 +30,12 @@ describe('the directory lookup as a prepared statement (pg18)', () => {
     expect(prepared.rows.map((r) => r.name)).toEqual([expect.stringMatching(/^voipdb_directory_by_extension_\d+$/)]);
   });
 
-  it('keeps answering after a migration changes the view\'s columns (stale cached plan)', async () => {
+  it("keeps answering after a migration changes the view's columns (stale cached plan)", async () => {
     await lookupDirectoryUser(db, { domain: 'prep.test', user: '100' });
-    await query(config, `CREATE OR REPLACE VIEW voip.directory_users AS SELECT *, 1 AS added_by_a_migration FROM (${
-      (await query<{ def: string }>(config, "SELECT pg_get_viewdef('voip.directory_users'::regclass) AS def"))[0]!.def.replace(/;\s*$/, '')}) v`);
+    await query(
+      config,
+      `CREATE OR REPLACE VIEW voip.directory_users AS SELECT *, 1 AS added_by_a_migration FROM (${(await query<{ def: string }>(config, "SELECT pg_get_viewdef('voip.directory_users'::regclass) AS def"))[0]!.def.replace(/;\s*$/, '')}) v`,
+    );
     expect((await lookupDirectoryUser(db, { domain: 'prep.test', user: '100' }))?.extension).toBe('100');
   });
 });

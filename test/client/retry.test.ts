@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import {
-  CdrPartitionMissingError, RecoveryConflictError, StandbyWriteError, UsageError, isRetryableError, toClientError, withRetry,
+  CdrPartitionMissingError,
+  RecoveryConflictError,
+  StandbyWriteError,
+  UsageError,
+  isRetryableError,
+  toClientError,
+  withRetry,
 } from '../../src/index.js';
 
 // Errors shaped as node-postgres delivers them (pg-protocol DatabaseError fields), so the
@@ -8,7 +14,10 @@ import {
 const serverError = (code: string, message: string, extra: Record<string, unknown> = {}): Error =>
   Object.assign(new Error(message), { code, severity: 'ERROR', ...extra });
 
-const conflict = (): Error => serverError('40001', 'canceling statement due to conflict with recovery', { detail: 'User query might have needed to see row versions that must be removed.' });
+const conflict = (): Error =>
+  serverError('40001', 'canceling statement due to conflict with recovery', {
+    detail: 'User query might have needed to see row versions that must be removed.',
+  });
 
 describe('error mapping', () => {
   test('25006 and read-write on a standby are StandbyWriteError', () => {
@@ -19,7 +28,9 @@ describe('error mapping', () => {
 
   test('recovery conflicts are RecoveryConflictError; a plain serialization failure is not', () => {
     expect(toClientError(conflict())).toBeInstanceOf(RecoveryConflictError);
-    expect(toClientError(serverError('40001', 'terminating connection due to conflict with recovery', { severity: 'FATAL' }))).toBeInstanceOf(RecoveryConflictError);
+    expect(
+      toClientError(serverError('40001', 'terminating connection due to conflict with recovery', { severity: 'FATAL' })),
+    ).toBeInstanceOf(RecoveryConflictError);
     expect(toClientError(serverError('40P01', 'canceling statement due to conflict with recovery'))).toBeInstanceOf(RecoveryConflictError);
     const serialization = serverError('40001', 'could not serialize access due to concurrent update');
     expect(toClientError(serialization)).toBe(serialization);
@@ -35,9 +46,12 @@ describe('error mapping', () => {
   });
 
   test('a missing CDR partition is CdrPartitionMissingError; an ordinary CHECK violation is not', () => {
-    expect(toClientError(serverError('23514', 'no partition of relation "cdr" found for row', { schema: 'voip', table: 'cdr' })))
-      .toBeInstanceOf(CdrPartitionMissingError);
-    const check = serverError('23514', 'new row for relation "cdr_202506" violates check constraint "cdr_leg_check"', { constraint: 'cdr_leg_check' });
+    expect(
+      toClientError(serverError('23514', 'no partition of relation "cdr" found for row', { schema: 'voip', table: 'cdr' })),
+    ).toBeInstanceOf(CdrPartitionMissingError);
+    const check = serverError('23514', 'new row for relation "cdr_202506" violates check constraint "cdr_leg_check"', {
+      constraint: 'cdr_leg_check',
+    });
     expect(toClientError(check)).toBe(check);
   });
 });
@@ -46,11 +60,14 @@ describe('withRetry', () => {
   test('retries a RecoveryConflictError until it succeeds, telling onRetry each time', async () => {
     const retried: number[] = [];
     let calls = 0;
-    const result = await withRetry(async (attempt) => {
-      calls++;
-      if (attempt < 3) throw new RecoveryConflictError(conflict());
-      return 'answer';
-    }, { attempts: 3, backoffMs: 0, onRetry: (_e, attempt) => retried.push(attempt) });
+    const result = await withRetry(
+      async (attempt) => {
+        calls++;
+        if (attempt < 3) throw new RecoveryConflictError(conflict());
+        return 'answer';
+      },
+      { attempts: 3, backoffMs: 0, onRetry: (_e, attempt) => retried.push(attempt) },
+    );
     expect(result).toBe('answer');
     expect(calls).toBe(3);
     expect(retried).toEqual([1, 2]);
@@ -58,8 +75,13 @@ describe('withRetry', () => {
 
   test('gives up after `attempts` and throws the last error', async () => {
     let calls = 0;
-    const error = await withRetry(async () => { calls++; throw new RecoveryConflictError(conflict()); }, { attempts: 2, backoffMs: 0 })
-      .catch((e: unknown) => e);
+    const error = await withRetry(
+      async () => {
+        calls++;
+        throw new RecoveryConflictError(conflict());
+      },
+      { attempts: 2, backoffMs: 0 },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecoveryConflictError);
     expect(calls).toBe(2);
   });
@@ -72,13 +94,19 @@ describe('withRetry', () => {
       new Error('boom'),
     ]) {
       let calls = 0;
-      const error = await withRetry(async () => { calls++; throw failure; }, { attempts: 5, backoffMs: 0 }).catch((e: unknown) => e);
+      const error = await withRetry(
+        async () => {
+          calls++;
+          throw failure;
+        },
+        { attempts: 5, backoffMs: 0 },
+      ).catch((e: unknown) => e);
       expect(error).toBe(failure);
       expect(calls).toBe(1);
     }
   });
 
-  test('raw recovery-conflict errors from a service\'s own pg client count as retryable', () => {
+  test("raw recovery-conflict errors from a service's own pg client count as retryable", () => {
     expect(isRetryableError(conflict())).toBe(true);
     expect(isRetryableError(new RecoveryConflictError(conflict()))).toBe(true);
     expect(isRetryableError(new StandbyWriteError(undefined))).toBe(false);
@@ -86,8 +114,22 @@ describe('withRetry', () => {
 
   test('rejects nonsense options before running anything', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; }, { attempts: 0 })).rejects.toBeInstanceOf(UsageError);
-    await expect(withRetry(async () => { calls++; }, { backoffMs: -1 })).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+        },
+        { attempts: 0 },
+      ),
+    ).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+        },
+        { backoffMs: -1 },
+      ),
+    ).rejects.toBeInstanceOf(UsageError);
     expect(calls).toBe(0);
   });
 });

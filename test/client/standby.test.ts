@@ -3,7 +3,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DB } from '../../src/generated/db.js';
 import {
-  RecoveryConflictError, StandbyWriteError, createDb, ingestCdr, lookupDirectoryUser, nodeRole, setExtensionPassword, withRetry,
+  RecoveryConflictError,
+  StandbyWriteError,
+  createDb,
+  ingestCdr,
+  lookupDirectoryUser,
+  nodeRole,
+  setExtensionPassword,
+  withRetry,
 } from '../../src/index.js';
 import { createExtension } from '../../src/voip/extensions.js';
 import { query } from '../support/database.js';
@@ -54,12 +61,22 @@ describe('typed client on a hot standby (pg18 pair)', () => {
   test('writes on the standby are StandbyWriteError (exit 4) and leave the pool usable', async () => {
     const attempts: (() => Promise<unknown>)[] = [
       () => setExtensionPassword(standby, { domain: 'ha.example.net', extension: '1001', password: 'changed' }),
-      () => ingestCdr(standby, {
-        uuid: '2b4c2f0e-6d0c-4c53-9d2a-0c1f2b3a4d5e', startStamp: new Date('2025-06-02Z'), endStamp: new Date('2025-06-02T00:01:00Z'),
-        duration: 60, billsec: 60, leg: 'a', direction: 'inbound',
-      }),
+      () =>
+        ingestCdr(standby, {
+          uuid: '2b4c2f0e-6d0c-4c53-9d2a-0c1f2b3a4d5e',
+          startStamp: new Date('2025-06-02Z'),
+          endStamp: new Date('2025-06-02T00:01:00Z'),
+          duration: 60,
+          billsec: 60,
+          leg: 'a',
+          direction: 'inbound',
+        }),
       () => standby.transaction().execute((trx) => trx.deleteFrom('voip.extensions').where('extension', '=', '1001').execute()),
-      () => standby.transaction().setAccessMode('read write').execute((trx) => nodeRole(trx)),
+      () =>
+        standby
+          .transaction()
+          .setAccessMode('read write')
+          .execute((trx) => nodeRole(trx)),
     ];
     for (const attempt of attempts) {
       const error = await attempt().catch((e: unknown) => e);
@@ -82,22 +99,28 @@ describe('typed client on a hot standby (pg18 pair)', () => {
   test('a transaction whose session replay terminated is a RecoveryConflictError, and withRetry runs it again', async () => {
     let firstAttempt = true;
     const retried: unknown[] = [];
-    const count = await withRetry((attempt) => standby.transaction().execute(async (trx) => {
-      await sql`SELECT count(*) FROM conflict_probe`.execute(trx);
-      const { rows: [session] } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
-      if (firstAttempt) {
-        firstAttempt = false;
-        // Idle in a transaction holding a lock that replay needs: the server ends the session.
-        await sql`ALTER TABLE conflict_probe ADD COLUMN b${sql.raw(String(attempt))} integer`.execute(primary);
-        await expect.poll(() => sessionExists(session!.pid), { timeout: 10_000 }).toBe(false);
-      }
-      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM voip.extensions`.execute(trx);
-      return rows[0]!.n;
-    }), { attempts: 3, backoffMs: 50, onRetry: (e) => retried.push(e) });
+    const count = await withRetry(
+      (attempt) =>
+        standby.transaction().execute(async (trx) => {
+          await sql`SELECT count(*) FROM conflict_probe`.execute(trx);
+          const {
+            rows: [session],
+          } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+          if (firstAttempt) {
+            firstAttempt = false;
+            // Idle in a transaction holding a lock that replay needs: the server ends the session.
+            await sql`ALTER TABLE conflict_probe ADD COLUMN b${sql.raw(String(attempt))} integer`.execute(primary);
+            await expect.poll(() => sessionExists(session!.pid), { timeout: 10_000 }).toBe(false);
+          }
+          const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM voip.extensions`.execute(trx);
+          return rows[0]!.n;
+        }),
+      { attempts: 3, backoffMs: 50, onRetry: (e) => retried.push(e) },
+    );
     expect(count).toBe(1);
     expect(retried).toHaveLength(1);
     expect(retried[0]).toBeInstanceOf(RecoveryConflictError);
-    expect(((retried[0] as Error).cause as { severity?: string; code: string })).toMatchObject({ code: '40001', severity: 'FATAL' });
+    expect((retried[0] as Error).cause as { severity?: string; code: string }).toMatchObject({ code: '40001', severity: 'FATAL' });
   });
 
   async function activeOnStandby(text: string): Promise<boolean> {

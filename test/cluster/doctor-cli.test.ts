@@ -12,7 +12,9 @@ async function doctor(args: string[], env: Record<string, string> = {}): Promise
   const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd: process.cwd(), color: false, verbose: false };
   let code = -1;
   const program = new Command('db').exitOverride();
-  registerDoctor(program, io, async (fn) => { code = await fn(); });
+  registerDoctor(program, io, async (fn) => {
+    code = await fn();
+  });
   await program.parseAsync(['doctor', ...args], { from: 'user' });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -45,7 +47,10 @@ describe('db doctor exit codes outside the pair', () => {
 
   it('parses the thresholds: sizes with units, seconds as a number or a duration', () => {
     expect(resolveLagThresholds({})).toEqual({ thresholds: { maxLagBytes: 10 * 1024 * 1024, maxLagSeconds: 5 }, problems: [] });
-    expect(resolveLagThresholds({ maxLagBytes: '512kB', maxLagSeconds: '2.5' }).thresholds).toEqual({ maxLagBytes: 524288, maxLagSeconds: 2.5 });
+    expect(resolveLagThresholds({ maxLagBytes: '512kB', maxLagSeconds: '2.5' }).thresholds).toEqual({
+      maxLagBytes: 524288,
+      maxLagSeconds: 2.5,
+    });
     expect(resolveLagThresholds({ maxLagSeconds: '1500ms' }).thresholds.maxLagSeconds).toBe(1.5);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateMigrations } from '../../src/cluster/migration-health.js';
-import { evaluateReplication, evaluateSettings, evaluateSlots, type ReplicationRow, type SettingRow, type SlotRow } from '../../src/cluster/primary-health.js';
+import {
+  evaluateReplication,
+  evaluateSettings,
+  evaluateSlots,
+  type ReplicationRow,
+  type SettingRow,
+  type SlotRow,
+} from '../../src/cluster/primary-health.js';
 import { NAGIOS_CODE, worstSeverity } from '../../src/cluster/severity.js';
 import { evaluateStandby, type StandbyState } from '../../src/cluster/standby-health.js';
 import { DEFAULT_THRESHOLDS } from '../../src/cluster/thresholds.js';
@@ -22,15 +29,23 @@ describe('overall severity and Nagios codes', () => {
 });
 
 describe('primary settings', () => {
-  const rows = (over: Record<string, string>): SettingRow[] => Object.entries({
-    wal_level: 'replica', max_wal_senders: '10', max_replication_slots: '10', wal_keep_size: '0', archive_mode: 'off', ...over,
-  }).map(([name, setting]) => ({ name, setting, value: setting }));
+  const rows = (over: Record<string, string>): SettingRow[] =>
+    Object.entries({
+      wal_level: 'replica',
+      max_wal_senders: '10',
+      max_replication_slots: '10',
+      wal_keep_size: '0',
+      archive_mode: 'off',
+      ...over,
+    }).map(([name, setting]) => ({ name, setting, value: setting }));
 
   it('accepts the platform defaults when a slot holds WAL', () => {
     expect(evaluateSettings(rows({}), { slotExists: true }).every((c) => c.severity === 'ok')).toBe(true);
   });
   it('wal_level minimal, no senders, no slots are critical', () => {
-    const checks = evaluateSettings(rows({ wal_level: 'minimal', max_wal_senders: '0', max_replication_slots: '0' }), { slotExists: false });
+    const checks = evaluateSettings(rows({ wal_level: 'minimal', max_wal_senders: '0', max_replication_slots: '0' }), {
+      slotExists: false,
+    });
     expect(sev(checks, 'setting.wal_level')).toBe('critical');
     expect(sev(checks, 'setting.max_wal_senders')).toBe('critical');
     expect(sev(checks, 'setting.max_replication_slots')).toBe('critical');
@@ -42,7 +57,8 @@ describe('primary settings', () => {
   });
   it('a failing archive_command is a warning', () => {
     const checks = evaluateSettings(rows({ archive_mode: 'on' }), {
-      slotExists: true, archiver: { failed_count: '3', last_failed_at: '2026-01-02 10:00:00+00', last_archived_at: '2026-01-01 10:00:00+00' },
+      slotExists: true,
+      archiver: { failed_count: '3', last_failed_at: '2026-01-02 10:00:00+00', last_archived_at: '2026-01-01 10:00:00+00' },
     });
     expect(sev(checks, 'setting.archive_mode')).toBe('warning');
   });
@@ -50,7 +66,13 @@ describe('primary settings', () => {
 
 describe('slots', () => {
   const slot = (over: Partial<SlotRow>): SlotRow => ({
-    slot_name: 'node2_slot', slot_type: 'physical', active: true, wal_status: 'reserved', retained_bytes: '1024', extra: {}, ...over,
+    slot_name: 'node2_slot',
+    slot_type: 'physical',
+    active: true,
+    wal_status: 'reserved',
+    retained_bytes: '1024',
+    extra: {},
+    ...over,
   });
   it('an active reserved node2_slot is ok', () => {
     expect(evaluateSlots([slot({})], ['node2_slot'])).toMatchObject([{ id: 'slot.node2_slot', severity: 'ok' }]);
@@ -71,9 +93,17 @@ describe('slots', () => {
 
 describe('connected standbys (primary side)', () => {
   const row = (over: Partial<ReplicationRow>): ReplicationRow => ({
-    application_name: 'node2', state: 'streaming', sync_state: 'async', client_addr: '127.0.0.1',
-    sent_lsn: '0/3000000', write_lsn: '0/3000000', flush_lsn: '0/3000000', replay_lsn: '0/3000000',
-    replay_lag_bytes: '0', replay_lag_seconds: null, ...over,
+    application_name: 'node2',
+    state: 'streaming',
+    sync_state: 'async',
+    client_addr: '127.0.0.1',
+    sent_lsn: '0/3000000',
+    write_lsn: '0/3000000',
+    flush_lsn: '0/3000000',
+    replay_lsn: '0/3000000',
+    replay_lag_bytes: '0',
+    replay_lag_seconds: null,
+    ...over,
   });
   it('none connected is critical when a standby is expected', () => {
     expect(evaluateReplication([], DEFAULT_THRESHOLDS, true)[0]!.severity).toBe('critical');
@@ -85,16 +115,32 @@ describe('connected standbys (primary side)', () => {
   it('lag beyond either limit is critical; catchup state a warning', () => {
     expect(evaluateReplication([row({ replay_lag_bytes: String(11 * MB) })], DEFAULT_THRESHOLDS, true)[0]!.severity).toBe('critical');
     expect(evaluateReplication([row({ replay_lag_seconds: 5.5 })], DEFAULT_THRESHOLDS, true)[0]!.severity).toBe('critical');
-    expect(evaluateReplication([row({ replay_lag_seconds: 4.9, replay_lag_bytes: String(9 * MB) })], DEFAULT_THRESHOLDS, true)[0]!.severity).toBe('ok');
+    expect(
+      evaluateReplication([row({ replay_lag_seconds: 4.9, replay_lag_bytes: String(9 * MB) })], DEFAULT_THRESHOLDS, true)[0]!.severity,
+    ).toBe('ok');
     expect(evaluateReplication([row({ state: 'catchup' })], DEFAULT_THRESHOLDS, true)[0]!.severity).toBe('warning');
   });
 });
 
 describe('standby side', () => {
   const state = (over: Partial<StandbyState>): StandbyState => ({
-    hotStandby: 'on', hotStandbyFeedback: 'on', primarySlotName: 'node2_slot', replayPaused: false,
-    receiveLsn: '0/3000000', replayLsn: '0/3000000', lagBytes: 0, lagSeconds: 0, lastReplayAt: null,
-    receiver: { status: 'streaming', slotName: 'node2_slot', senderHost: '172.16.91.101', senderPort: 5432, receivedTli: 1, flushedLsn: '0/3000000' },
+    hotStandby: 'on',
+    hotStandbyFeedback: 'on',
+    primarySlotName: 'node2_slot',
+    replayPaused: false,
+    receiveLsn: '0/3000000',
+    replayLsn: '0/3000000',
+    lagBytes: 0,
+    lagSeconds: 0,
+    lastReplayAt: null,
+    receiver: {
+      status: 'streaming',
+      slotName: 'node2_slot',
+      senderHost: '172.16.91.101',
+      senderPort: 5432,
+      receivedTli: 1,
+      flushedLsn: '0/3000000',
+    },
     ...over,
   });
   it('a streaming, caught-up standby is all ok', () => {
@@ -102,7 +148,12 @@ describe('standby side', () => {
   });
   it('no receiver or a waiting receiver is critical', () => {
     expect(sev(evaluateStandby(state({ receiver: null }), DEFAULT_THRESHOLDS, 'node2_slot'), 'standby.wal_receiver')).toBe('critical');
-    expect(sev(evaluateStandby(state({ receiver: { ...state({}).receiver!, status: 'waiting' } }), DEFAULT_THRESHOLDS, 'node2_slot'), 'standby.wal_receiver')).toBe('critical');
+    expect(
+      sev(
+        evaluateStandby(state({ receiver: { ...state({}).receiver!, status: 'waiting' } }), DEFAULT_THRESHOLDS, 'node2_slot'),
+        'standby.wal_receiver',
+      ),
+    ).toBe('critical');
   });
   it('lag in bytes or seconds beyond the limits is critical; paused replay a warning', () => {
     const checks = evaluateStandby(state({ lagBytes: 12 * MB, lagSeconds: 30, replayPaused: true }), DEFAULT_THRESHOLDS, 'node2_slot');
@@ -112,15 +163,29 @@ describe('standby side', () => {
     expect(checks.find((c) => c.id === 'standby.lag_bytes')!.summary).toContain('pg_wal_replay_resume');
   });
   it('feedback off and a missing or foreign slot name are warnings', () => {
-    expect(sev(evaluateStandby(state({ hotStandbyFeedback: 'off' }), DEFAULT_THRESHOLDS, 'node2_slot'), 'setting.hot_standby_feedback')).toBe('warning');
-    expect(sev(evaluateStandby(state({ primarySlotName: '' }), DEFAULT_THRESHOLDS, 'node2_slot'), 'setting.primary_slot_name')).toBe('warning');
-    expect(sev(evaluateStandby(state({ primarySlotName: 'other' }), DEFAULT_THRESHOLDS, 'node2_slot'), 'setting.primary_slot_name')).toBe('warning');
+    expect(
+      sev(evaluateStandby(state({ hotStandbyFeedback: 'off' }), DEFAULT_THRESHOLDS, 'node2_slot'), 'setting.hot_standby_feedback'),
+    ).toBe('warning');
+    expect(sev(evaluateStandby(state({ primarySlotName: '' }), DEFAULT_THRESHOLDS, 'node2_slot'), 'setting.primary_slot_name')).toBe(
+      'warning',
+    );
+    expect(sev(evaluateStandby(state({ primarySlotName: 'other' }), DEFAULT_THRESHOLDS, 'node2_slot'), 'setting.primary_slot_name')).toBe(
+      'warning',
+    );
   });
 });
 
 describe('migrations', () => {
   const applied = (version: number, over: { fileChanged?: boolean; fileMissing?: boolean } = {}) => ({
-    version, name: `m${version}`, checksum: 'x', appliedAt: '', durationMs: 1, appliedBy: 'postgres', fileChanged: false, fileMissing: false, ...over,
+    version,
+    name: `m${version}`,
+    checksum: 'x',
+    appliedAt: '',
+    durationMs: 1,
+    appliedBy: 'postgres',
+    fileChanged: false,
+    fileMissing: false,
+    ...over,
   });
   it('pending is a warning, changed or missing files are critical', () => {
     const node = { role: 'primary' as const, serverVersion: '18.4' };

@@ -40,9 +40,13 @@ beforeAll(async () => {
 
   // Role passwords come from the environment, as on the platform; the replicator's is the one
   // the harness gave it, so streaming goes on (sync finds it unchanged).
-  const migrated = await runCli(['migrate', '--url', configUrl(primaryDb)], { env: {
-    VOIPDB_KAMAILIO_PASSWORD: 'kamailio-test-pw', VOIPDB_VOIPADMIN_PASSWORD: 'voipadmin-test-pw', VOIPDB_REPLICATOR_PASSWORD: pair.replicator.password,
-  } });
+  const migrated = await runCli(['migrate', '--url', configUrl(primaryDb)], {
+    env: {
+      VOIPDB_KAMAILIO_PASSWORD: 'kamailio-test-pw',
+      VOIPDB_VOIPADMIN_PASSWORD: 'voipadmin-test-pw',
+      VOIPDB_REPLICATOR_PASSWORD: pair.replicator.password,
+    },
+  });
   expect(migrated.stderr).toBe('');
   expect(migrated.code).toBe(0);
   const seeded = await runCli(['seed', '--url', configUrl(primaryDb)]);
@@ -57,13 +61,33 @@ afterAll(async () => {
 });
 
 /** Runs `db doctor` in-process through its commander command, as main.ts would. */
-async function doctor(config: ConnectionConfig, ...flags: string[]): Promise<{ code: number; report: { severity: string; node: { role: string }; checks: Array<{ id: string; severity: string; summary: string; data?: Record<string, unknown> }> }; stderr: string }> {
+async function doctor(
+  config: ConnectionConfig,
+  ...flags: string[]
+): Promise<{
+  code: number;
+  report: {
+    severity: string;
+    node: { role: string };
+    checks: Array<{ id: string; severity: string; summary: string; data?: Record<string, unknown> }>;
+  };
+  stderr: string;
+}> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: path.resolve(MIGRATIONS_DIR, '..'), color: false, verbose: false };
+  const io: CliIO = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: {},
+    cwd: path.resolve(MIGRATIONS_DIR, '..'),
+    color: false,
+    verbose: false,
+  };
   let code = -1;
   const program = new Command('db').exitOverride();
-  registerDoctor(program, io, async (fn) => { code = await fn(); });
+  registerDoctor(program, io, async (fn) => {
+    code = await fn();
+  });
   await program.parseAsync(['doctor', '--json', '--url', configUrl(config), ...flags], { from: 'user' });
   return { code, report: JSON.parse(out.join('\n')), stderr: err.join('\n') };
 }
@@ -78,11 +102,12 @@ const notOk = (checks: Array<{ id: string; severity: string; summary: string }>)
   checks.filter((c) => c.severity !== 'ok').map((c) => `${c.id} ${c.severity}: ${c.summary}`);
 
 describe('migrations applied on the primary reach the standby', () => {
-  it('the standby\'s schema dump equals the primary\'s, and the seeded rows are there', async () => {
+  it("the standby's schema dump equals the primary's, and the seeded rows are there", async () => {
     const [p, st] = [await dumpDatabase(primaryDb), await dumpDatabase(standbyDb)];
     expect(p).toContain('CREATE TABLE kamailio.subscriber');
     expect(st).toBe(p);
-    const count = "SELECT (SELECT count(*) FROM voip.extensions)::int AS extensions, (SELECT count(*) FROM kamailio.subscriber)::int AS subscribers";
+    const count =
+      'SELECT (SELECT count(*) FROM voip.extensions)::int AS extensions, (SELECT count(*) FROM kamailio.subscriber)::int AS subscribers';
     const [onPrimary] = await query<{ extensions: number; subscribers: number }>(primaryDb, count);
     expect(onPrimary!.extensions).toBeGreaterThan(0);
     expect(await query(standbyDb, count)).toEqual([onPrimary]);
@@ -143,8 +168,9 @@ describe('the standby refuses writes', () => {
   });
 
   it('a plain write on the standby fails with SQLSTATE 25006', async () => {
-    await expect(query(standbyDb, 'INSERT INTO voipdb_meta.migrations VALUES (999, \'x\', repeat(\'0\', 64), now(), 0, \'t\')'))
-      .rejects.toMatchObject({ code: '25006' });
+    await expect(
+      query(standbyDb, "INSERT INTO voipdb_meta.migrations VALUES (999, 'x', repeat('0', 64), now(), 0, 't')"),
+    ).rejects.toMatchObject({ code: '25006' });
   });
 });
 
@@ -154,27 +180,53 @@ describe('db doctor on the pair', () => {
     expect(notOk(p.report.checks)).toEqual([]);
     expect(p.code).toBe(0);
     expect(p.report.node.role).toBe('primary');
-    expect(p.report.checks.map((c) => c.id)).toEqual(expect.arrayContaining([
-      'setting.wal_level', 'setting.max_wal_senders', 'setting.max_replication_slots', 'setting.wal_keep_size', 'setting.archive_mode',
-      'slot.node2_slot', 'standby.node2', 'role.kamailio', 'role.voipadmin', 'role.replicator', 'migrations.pending', 'migrations.checksums',
-    ]));
+    expect(p.report.checks.map((c) => c.id)).toEqual(
+      expect.arrayContaining([
+        'setting.wal_level',
+        'setting.max_wal_senders',
+        'setting.max_replication_slots',
+        'setting.wal_keep_size',
+        'setting.archive_mode',
+        'slot.node2_slot',
+        'standby.node2',
+        'role.kamailio',
+        'role.voipadmin',
+        'role.replicator',
+        'migrations.pending',
+        'migrations.checksums',
+      ]),
+    );
     const s = await doctorCli(standbyDb);
     expect(notOk(s.report.checks)).toEqual([]);
     expect(s.code).toBe(0);
     expect(s.report.node.role).toBe('standby');
-    expect(s.report.checks.map((c) => c.id)).toEqual(expect.arrayContaining([
-      'standby.recovery', 'setting.hot_standby', 'setting.hot_standby_feedback', 'setting.primary_slot_name',
-      'standby.wal_receiver', 'standby.lag_bytes', 'standby.lag_seconds', 'role.kamailio', 'migrations.pending',
-    ]));
+    expect(s.report.checks.map((c) => c.id)).toEqual(
+      expect.arrayContaining([
+        'standby.recovery',
+        'setting.hot_standby',
+        'setting.hot_standby_feedback',
+        'setting.primary_slot_name',
+        'standby.wal_receiver',
+        'standby.lag_bytes',
+        'standby.lag_seconds',
+        'role.kamailio',
+        'migrations.pending',
+      ]),
+    );
   });
 
   it('turns CRITICAL on the standby while replay is paused and the primary writes, and OK again after resume', async () => {
     await query(standbyDb, 'SELECT pg_wal_replay_pause()');
     try {
       // About 15 MB of WAL: beyond the default 10MB limit.
-      await query(primaryDb, 'CREATE TABLE voip.lag_probe AS SELECT g AS id, repeat(md5(g::text), 6) AS filler FROM generate_series(1, 60000) g');
+      await query(
+        primaryDb,
+        'CREATE TABLE voip.lag_probe AS SELECT g AS id, repeat(md5(g::text), 6) AS filler FROM generate_series(1, 60000) g',
+      );
       const [target] = await query<{ lsn: string }>(primaryDb, 'SELECT pg_current_wal_flush_lsn()::text AS lsn');
-      await waitUntil(async () => (await query<{ ok: boolean }>(standbyDb, 'SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok', [target!.lsn]))[0]!.ok);
+      await waitUntil(
+        async () => (await query<{ ok: boolean }>(standbyDb, 'SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok', [target!.lsn]))[0]!.ok,
+      );
       const paused = await doctorCli(standbyDb);
       expect(paused.code).toBe(2);
       expect(paused.report.severity).toBe('critical');
@@ -201,7 +253,9 @@ describe('db doctor on the pair', () => {
       await query(primaryDb, 'CREATE TABLE voip.time_lag_probe (id int)');
       const [target] = await query<{ lsn: string }>(primaryDb, 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
       await query(primaryDb, 'SELECT pg_switch_wal()');
-      await waitUntil(async () => (await query<{ ok: boolean }>(standbyDb, 'SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok', [target!.lsn]))[0]!.ok);
+      await waitUntil(
+        async () => (await query<{ ok: boolean }>(standbyDb, 'SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS ok', [target!.lsn]))[0]!.ok,
+      );
       const late = await doctor(standbyDb, '--max-lag-seconds', '1ms', '--max-lag-bytes', '1GB');
       expect(late.code).toBe(2);
       expect(late.report.checks.find((c) => c.id === 'standby.lag_bytes')?.severity).toBe('ok');
@@ -222,7 +276,9 @@ describe('db doctor on the pair', () => {
     const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: os.tmpdir(), color: false, verbose: false };
     let code = -1;
     const program = new Command('db').exitOverride();
-    registerDoctor(program, io, async (fn) => { code = await fn(); });
+    registerDoctor(program, io, async (fn) => {
+      code = await fn();
+    });
     await program.parseAsync(['doctor', '--url', configUrl(standbyDb), '--max-lag-bytes', '10 parsecs'], { from: 'user' });
     expect(code).toBe(3);
     expect(err.join('\n')).toContain('--max-lag-bytes must be a size');
@@ -232,7 +288,11 @@ describe('db doctor on the pair', () => {
     await pair.stopStandby();
     try {
       // The primary learns of it when the walsender sees the connection drop.
-      await waitUntil(async () => (await query<{ active: boolean }>(primaryDb, "SELECT active FROM pg_replication_slots WHERE slot_name = 'node2_slot'"))[0]!.active === false);
+      await waitUntil(
+        async () =>
+          (await query<{ active: boolean }>(primaryDb, "SELECT active FROM pg_replication_slots WHERE slot_name = 'node2_slot'"))[0]!
+            .active === false,
+      );
       const r = await doctor(primaryDb);
       expect(r.code).toBe(2);
       const slot = r.report.checks.find((c) => c.id === 'slot.node2_slot')!;
@@ -242,7 +302,10 @@ describe('db doctor on the pair', () => {
     } finally {
       await pair.startStandby();
     }
-    await waitUntil(async () => (await query(primaryDb, "SELECT 1 FROM pg_stat_replication WHERE application_name = 'node2' AND state = 'streaming'")).length === 1);
+    await waitUntil(
+      async () =>
+        (await query(primaryDb, "SELECT 1 FROM pg_stat_replication WHERE application_name = 'node2' AND state = 'streaming'")).length === 1,
+    );
     expect((await doctor(primaryDb)).code).toBe(0);
   });
 });

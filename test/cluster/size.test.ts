@@ -27,7 +27,11 @@ describe('parseSize', () => {
 
 describe('formatBytes', () => {
   it.each([
-    [0, '0 B'], [1023, '1023 B'], [1536, '1.5 kB'], [10 * 1024 * 1024, '10 MB'], [3 * 1024 ** 3, '3 GB'],
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1536, '1.5 kB'],
+    [10 * 1024 * 1024, '10 MB'],
+    [3 * 1024 ** 3, '3 GB'],
   ])('%d → %s', (n, text) => {
     expect(formatBytes(n)).toBe(text);
   });

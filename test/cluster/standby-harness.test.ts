@@ -17,8 +17,14 @@ describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
   });
 
   it('runs a primary and a hot standby of the expected major version', async () => {
-    const [p] = await query<{ rec: boolean; v: string }>(nodeConfig(pair.primary), "SELECT pg_is_in_recovery() AS rec, current_setting('server_version_num') AS v");
-    const [s] = await query<{ rec: boolean; v: string }>(nodeConfig(pair.standby), "SELECT pg_is_in_recovery() AS rec, current_setting('server_version_num') AS v");
+    const [p] = await query<{ rec: boolean; v: string }>(
+      nodeConfig(pair.primary),
+      "SELECT pg_is_in_recovery() AS rec, current_setting('server_version_num') AS v",
+    );
+    const [s] = await query<{ rec: boolean; v: string }>(
+      nodeConfig(pair.standby),
+      "SELECT pg_is_in_recovery() AS rec, current_setting('server_version_num') AS v",
+    );
     expect(p!.rec).toBe(false);
     expect(s!.rec).toBe(true);
     expect(Math.floor(Number(s!.v) / 10000)).toBe(kind === 'pg18' ? 18 : 15);
@@ -26,16 +32,22 @@ describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
 
   it('streams as node2 through node2_slot, logged in as replicator with a SCRAM password', async () => {
     await waitForCatchUp(pair);
-    const rows = await query<{ usename: string; state: string; active: boolean; pw: string }>(nodeConfig(pair.primary), `
+    const rows = await query<{ usename: string; state: string; active: boolean; pw: string }>(
+      nodeConfig(pair.primary),
+      `
       SELECT r.usename, r.state, s.active, a.rolpassword AS pw
         FROM pg_stat_replication r
         JOIN pg_replication_slots s ON s.active_pid = r.pid
         JOIN pg_authid a ON a.rolname = r.usename
-       WHERE r.application_name = 'node2' AND s.slot_name = 'node2_slot'`);
+       WHERE r.application_name = 'node2' AND s.slot_name = 'node2_slot'`,
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ usename: 'replicator', state: 'streaming', active: true });
     expect(rows[0]!.pw).toMatch(/^SCRAM-SHA-256\$4096:/);
-    const [recv] = await query<{ status: string; slot_name: string }>(nodeConfig(pair.standby), 'SELECT status, slot_name FROM pg_stat_wal_receiver');
+    const [recv] = await query<{ status: string; slot_name: string }>(
+      nodeConfig(pair.standby),
+      'SELECT status, slot_name FROM pg_stat_wal_receiver',
+    );
     expect(recv).toEqual({ status: 'streaming', slot_name: 'node2_slot' });
   });
 
@@ -48,7 +60,10 @@ describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
   });
 
   it('db doctor as a monitoring role: full replication view with pg_monitor, UNKNOWN (not a false alarm) without', async () => {
-    for (const [role, extra] of [['doctor_monitor', ' IN ROLE pg_monitor'], ['doctor_plain', '']] as const) {
+    for (const [role, extra] of [
+      ['doctor_monitor', ' IN ROLE pg_monitor'],
+      ['doctor_plain', ''],
+    ] as const) {
       await query(nodeConfig(pair.primary), `CREATE ROLE ${role} LOGIN PASSWORD '${buildScramVerifier(`${role}-pw`)}'${extra}`);
     }
     await waitForCatchUp(pair);
@@ -70,13 +85,17 @@ describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
   });
 
   it('a write on the standby fails with SQLSTATE 25006', async () => {
-    await expect(query(nodeConfig(pair.standby), "INSERT INTO harness_probe VALUES (2, 'from node2')"))
-      .rejects.toMatchObject({ code: '25006' });
+    await expect(query(nodeConfig(pair.standby), "INSERT INTO harness_probe VALUES (2, 'from node2')")).rejects.toMatchObject({
+      code: '25006',
+    });
   });
 
   it('db doctor reads every replication check on both nodes of this server version', async () => {
     await waitForCatchUp(pair);
-    for (const [node, role] of [[pair.primary, 'primary'], [pair.standby, 'standby']] as const) {
+    for (const [node, role] of [
+      [pair.primary, 'primary'],
+      [pair.standby, 'standby'],
+    ] as const) {
       const report = await withConnection(nodeConfig(node), (c) => runDoctor(c));
       expect(report.node.role).toBe(role);
       // The bare cluster has no platform roles (warnings); everything about replication must be readable and ok.

@@ -6,10 +6,16 @@ import { parseDuration } from '../../src/config/durations.js';
 describe('connection settings', () => {
   it('takes --url first, then DATABASE_URL, then the PG* variables', () => {
     const env = { DATABASE_URL: 'postgres://env@db-env:6000/envdb', PGHOST: 'pg-host' };
-    expect(resolveConnection({ url: 'postgres://flag@db-flag:5000/flagdb', env }, [])).toMatchObject({ host: 'db-flag', port: 5000, user: 'flag', database: 'flagdb' });
+    expect(resolveConnection({ url: 'postgres://flag@db-flag:5000/flagdb', env }, [])).toMatchObject({
+      host: 'db-flag',
+      port: 5000,
+      user: 'flag',
+      database: 'flagdb',
+    });
     expect(resolveConnection({ env }, [])).toMatchObject({ host: 'db-env', port: 6000, database: 'envdb' });
-    expect(resolveConnection({ env: { PGHOST: 'pg-host', PGPORT: '5433', PGUSER: 'u', PGDATABASE: 'voipdb', PGPASSWORD: 'pw' } }, []))
-      .toEqual({ host: 'pg-host', port: 5433, user: 'u', database: 'voipdb', password: 'pw', applicationName: 'voipdb' });
+    expect(
+      resolveConnection({ env: { PGHOST: 'pg-host', PGPORT: '5433', PGUSER: 'u', PGDATABASE: 'voipdb', PGPASSWORD: 'pw' } }, []),
+    ).toEqual({ host: 'pg-host', port: 5433, user: 'u', database: 'voipdb', password: 'pw', applicationName: 'voipdb' });
   });
 
   it('decodes percent-encoded user, password and database, and reads IPv6 hosts', () => {
@@ -27,7 +33,9 @@ describe('connection settings', () => {
     resolveConnection({ url: 'mysql://u@h:5432/db', env: {} }, problems);
     resolveConnection({ url: 'postgres://u@h:0/db', env: {} }, problems);
     expect(problems).toEqual([
-      expect.stringContaining('not a valid URL'), expect.stringContaining('must start with postgres://'), expect.stringContaining('port must be a number from 1 to 65535'),
+      expect.stringContaining('not a valid URL'),
+      expect.stringContaining('must start with postgres://'),
+      expect.stringContaining('port must be a number from 1 to 65535'),
     ]);
     expect(problems.join('\n')).not.toContain('hunter2');
   });
@@ -41,7 +49,15 @@ describe('connection settings', () => {
 
   it('resolveSettings reports connection and flag problems together', () => {
     expect(() => resolveSettings({ url: 'http://x', lockWait: 'soon', lockRetries: 'x' }, {}, '/')).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID', problems: expect.arrayContaining([expect.stringContaining('--lock-wait'), expect.stringContaining('--lock-retries'), expect.stringContaining('postgres://')]) }));
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        problems: expect.arrayContaining([
+          expect.stringContaining('--lock-wait'),
+          expect.stringContaining('--lock-retries'),
+          expect.stringContaining('postgres://'),
+        ]),
+      }),
+    );
   });
 
   it('parses durations: ms, s, min, bare seconds', () => {

@@ -7,7 +7,13 @@ import { freshDatabase, query } from '../support/database.js';
 import { migrationsFixture } from '../support/fixtures.js';
 
 const tableNames = async (db: Parameters<typeof query>[0], schema = 'app'): Promise<string[]> =>
-  (await query<{ relname: string }>(db, "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r','p') ORDER BY 1", [schema])).map((r) => r.relname);
+  (
+    await query<{ relname: string }>(
+      db,
+      "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r','p') ORDER BY 1",
+      [schema],
+    )
+  ).map((r) => r.relname);
 const history = async (db: Parameters<typeof query>[0]): Promise<number[]> =>
   (await query<{ version: number }>(db, 'SELECT version FROM voipdb_meta.migrations ORDER BY version')).map((r) => r.version);
 
@@ -21,7 +27,10 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
     });
     const result = await migrate(db, { migrationsDir: dir });
     expect(result.applied.map((a) => a.version)).toEqual([1, 2, 10]);
-    const rows = await query<{ version: number; name: string; checksum: string }>(db, 'SELECT version, name, checksum FROM voipdb_meta.migrations ORDER BY version');
+    const rows = await query<{ version: number; name: string; checksum: string }>(
+      db,
+      'SELECT version, name, checksum FROM voipdb_meta.migrations ORDER BY version',
+    );
     expect(rows.map((r) => r.name)).toEqual(['first', 'second', 'third']);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum))).toBe(true);
     const again = await migrate(db, { migrationsDir: dir });
@@ -45,8 +54,10 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
 
   it('points at the exact token when the server reports a position, with a caret excerpt', async () => {
     const db = await freshDatabase(serverName);
-    const dir = await migrationsFixture({ '0001_a.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.x (id int);\n  SELECT missing_col FROM app.x;\n' });
-    const error = await migrate(db, { migrationsDir: dir }).catch((e: unknown) => e) as { position: unknown; details: () => string[] };
+    const dir = await migrationsFixture({
+      '0001_a.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.x (id int);\n  SELECT missing_col FROM app.x;\n',
+    });
+    const error = (await migrate(db, { migrationsDir: dir }).catch((e: unknown) => e)) as { position: unknown; details: () => string[] };
     expect(error).toMatchObject({ code: 'MIGRATION_FAILED', sqlState: '42703', position: { line: 3, column: 10 } });
     expect(error.details()).toEqual(['3 |   SELECT missing_col FROM app.x;', '             ^']);
     expect(await query(db, "SELECT 1 FROM pg_namespace WHERE nspname = 'app'")).toEqual([]);
@@ -81,7 +92,8 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
     const db = await freshDatabase(serverName);
     const dir = await migrationsFixture({
       '0001_t.sql': "CREATE SCHEMA app; CREATE TABLE app.t (id int, note text); INSERT INTO app.t VALUES (1, 'a;b'), (2, $$x;y$$);",
-      '0002_idx.sql': '-- voipdb:no-transaction\n-- a comment with a ; inside\nCREATE INDEX CONCURRENTLY t_id_idx ON app.t (id);\nCREATE INDEX CONCURRENTLY t_note_idx ON app.t (note);\n',
+      '0002_idx.sql':
+        '-- voipdb:no-transaction\n-- a comment with a ; inside\nCREATE INDEX CONCURRENTLY t_id_idx ON app.t (id);\nCREATE INDEX CONCURRENTLY t_note_idx ON app.t (note);\n',
     });
     await migrate(db, { migrationsDir: dir });
     const indexes = await query<{ indexname: string }>(db, "SELECT indexname FROM pg_indexes WHERE schemaname = 'app' ORDER BY 1");
@@ -105,9 +117,12 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
   it('reverts down to a version with the down files, newest first; refuses when a down file is missing', async () => {
     const db = await freshDatabase(serverName);
     const dir = await migrationsFixture({
-      '0001_a.sql': 'CREATE SCHEMA app;', '0001_a.down.sql': 'DROP SCHEMA app;',
-      '0002_b.sql': 'CREATE TABLE app.b (id int);', '0002_b.down.sql': 'DROP TABLE app.b;',
-      '0003_c.sql': 'CREATE TABLE app.c (b_id int);', '0003_c.down.sql': 'DROP TABLE app.c;',
+      '0001_a.sql': 'CREATE SCHEMA app;',
+      '0001_a.down.sql': 'DROP SCHEMA app;',
+      '0002_b.sql': 'CREATE TABLE app.b (id int);',
+      '0002_b.down.sql': 'DROP TABLE app.b;',
+      '0003_c.sql': 'CREATE TABLE app.c (b_id int);',
+      '0003_c.down.sql': 'DROP TABLE app.c;',
     });
     await migrate(db, { migrationsDir: dir });
     const result = await down(db, { migrationsDir: dir, to: 1 });
@@ -139,7 +154,11 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
       await holder.query('BEGIN; LOCK TABLE app.busy IN ACCESS SHARE MODE');
       const events: string[] = [];
       const error = await migrate(db, {
-        migrationsDir: dir, lockTimeoutMs: 100, lockRetries: 2, retryBackoffMs: 10, onEvent: (e) => events.push(e.type),
+        migrationsDir: dir,
+        lockTimeoutMs: 100,
+        lockRetries: 2,
+        retryBackoffMs: 10,
+        onEvent: (e) => events.push(e.type),
       }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'MIGRATION_LOCK_TIMEOUT' });
       expect((error as Error).message).toMatch(/after 3 attempts/);
@@ -181,7 +200,7 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
         "import { sql, type Kysely } from 'kysely';",
         'export async function up(db: Kysely<any>): Promise<void> {',
         "  await db.schema.createTable('app.k').addColumn('id', 'integer').execute();",
-        "  await sql`INSERT INTO app.k VALUES (42)`.execute(db);",
+        '  await sql`INSERT INTO app.k VALUES (42)`.execute(db);',
         '}',
         "export async function down(db: Kysely<any>): Promise<void> { await db.schema.dropTable('app.k').execute(); }",
       ].join('\n'),

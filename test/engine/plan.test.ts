@@ -5,11 +5,23 @@ import type { AppliedMigration } from '../../src/engine/history.js';
 import { planDown, planUp, verifyHistory } from '../../src/engine/plan.js';
 
 const file = (version: number, withDown = true): MigrationFile => ({
-  version, name: `m${version}`, file: `${String(version).padStart(4, '0')}_m${version}.sql`, path: '', kind: 'sql',
-  checksum: checksumOf(`-- ${version}`), sql: `-- ${version}`, transactional: true, hasDown: withDown,
+  version,
+  name: `m${version}`,
+  file: `${String(version).padStart(4, '0')}_m${version}.sql`,
+  path: '',
+  kind: 'sql',
+  checksum: checksumOf(`-- ${version}`),
+  sql: `-- ${version}`,
+  transactional: true,
+  hasDown: withDown,
 });
 const applied = (version: number): AppliedMigration => ({
-  version, name: `m${version}`, checksum: checksumOf(`-- ${version}`), appliedAt: new Date(0), durationMs: 1, appliedBy: 'x',
+  version,
+  name: `m${version}`,
+  checksum: checksumOf(`-- ${version}`),
+  appliedAt: new Date(0),
+  durationMs: 1,
+  appliedBy: 'x',
 });
 
 describe('planning (pure)', () => {
@@ -41,7 +53,9 @@ describe('planning (pure)', () => {
   it('verifies history: changed, missing and out-of-order files', () => {
     expect(() => verifyHistory([file(1), file(3)], [applied(1), applied(3)])).not.toThrow();
     expect(() => verifyHistory([file(3)], [applied(1), applied(3)])).toThrow(expect.objectContaining({ code: 'MIGRATION_FILE_MISSING' }));
-    expect(() => verifyHistory([file(1), file(2), file(3)], [applied(1), applied(3)])).toThrow(expect.objectContaining({ code: 'MIGRATION_OUT_OF_ORDER' }));
+    expect(() => verifyHistory([file(1), file(2), file(3)], [applied(1), applied(3)])).toThrow(
+      expect.objectContaining({ code: 'MIGRATION_OUT_OF_ORDER' }),
+    );
     const changed = { ...file(1), checksum: checksumOf('edited') };
     expect(() => verifyHistory([changed], [applied(1)])).toThrow(expect.objectContaining({ code: 'MIGRATION_CHECKSUM_MISMATCH' }));
   });

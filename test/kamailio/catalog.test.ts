@@ -15,9 +15,27 @@ import { readSchemaCatalog, type SchemaCatalog } from './kamailio-catalog.js';
  */
 const SHIPPED_MODULES = [
   'standard', // creates the version table: must run first
-  'acc', 'lcr', 'domain', 'group', 'permissions', 'registrar', 'usrloc', 'msilo', 'alias_db', 'uri_db',
-  'speeddial', 'avpops', 'auth_db', 'pdt', 'dialog', 'dispatcher', 'dialplan', 'topos',
-  'htable', 'uac', 'rtpengine',
+  'acc',
+  'lcr',
+  'domain',
+  'group',
+  'permissions',
+  'registrar',
+  'usrloc',
+  'msilo',
+  'alias_db',
+  'uri_db',
+  'speeddial',
+  'avpops',
+  'auth_db',
+  'pdt',
+  'dialog',
+  'dispatcher',
+  'dialplan',
+  'topos',
+  'htable',
+  'uac',
+  'rtpengine',
 ];
 
 interface KnownDifference {
@@ -131,7 +149,10 @@ describe.each<ServerName>(['pg18', 'pg15'])('kamailio schema vs Kamailio 5.6.3 s
       for (const index of t.indexes.filter((i) => i.unique)) {
         expect(index.constraint, `${table}: unique index ${index.name} must back a constraint`).toBe(index.name);
       }
-      expect(t.columns.every((c) => c.identity === ''), table).toBe(true);
+      expect(
+        t.columns.every((c) => c.identity === ''),
+        table,
+      ).toBe(true);
       expect(t.serialSequence, table).toBe(`${table}_id_seq`);
     }
     expect(ours.tables.location!.constraints.map((c) => c.name)).toContain('location_ruid_idx');
@@ -139,9 +160,12 @@ describe.each<ServerName>(['pg18', 'pg15'])('kamailio schema vs Kamailio 5.6.3 s
 
   it('has no relation named like a Kamailio table anywhere else in voipdb', async () => {
     const names = Object.keys(ours.tables);
-    const clashes = await query(voipdb,
+    const clashes = await query(
+      voipdb,
       `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relname = ANY($1::text[]) AND n.nspname <> 'kamailio'`, [names]);
+        WHERE c.relname = ANY($1::text[]) AND n.nspname <> 'kamailio'`,
+      [names],
+    );
     expect(clashes).toEqual([]);
   });
 });

@@ -16,7 +16,17 @@ export interface TableCatalog {
 }
 export interface SchemaCatalog {
   tables: Record<string, TableCatalog>;
-  sequences: Array<{ name: string; type: string; start: string; increment: string; min: string; max: string; cache: string; cycle: boolean; ownedBy: string | null }>;
+  sequences: Array<{
+    name: string;
+    type: string;
+    start: string;
+    increment: string;
+    min: string;
+    max: string;
+    cache: string;
+    cycle: boolean;
+    ownedBy: string | null;
+  }>;
   versionRows: Array<{ table_name: string; table_version: number }>;
   otherRelations: Array<{ name: string; kind: string }>;
 }
@@ -56,8 +66,14 @@ ORDER BY 1`;
 
 export async function readSchemaCatalog(client: pg.ClientBase, schema: string): Promise<SchemaCatalog> {
   await client.query(`SELECT set_config('search_path', $1, false)`, [schema]);
-  const unqualify = (text: string | null): string | null => text === null ? null : text.split(`${schema}.`).join('');
-  const { rows } = await client.query<{ name: string; columns: TableCatalog['columns']; constraints: TableCatalog['constraints']; indexes: TableCatalog['indexes']; serial_sequence: string | null }>(TABLES);
+  const unqualify = (text: string | null): string | null => (text === null ? null : text.split(`${schema}.`).join(''));
+  const { rows } = await client.query<{
+    name: string;
+    columns: TableCatalog['columns'];
+    constraints: TableCatalog['constraints'];
+    indexes: TableCatalog['indexes'];
+    serial_sequence: string | null;
+  }>(TABLES);
   const tables: Record<string, TableCatalog> = {};
   for (const r of rows) {
     tables[r.name] = {
@@ -67,10 +83,14 @@ export async function readSchemaCatalog(client: pg.ClientBase, schema: string): 
       serialSequence: unqualify(r.serial_sequence),
     };
   }
-  const sequences = (await client.query<SchemaCatalog['sequences'][number] & { owned_by: string | null }>(SEQUENCES)).rows
-    .map(({ owned_by, ...s }) => ({ ...s, ownedBy: owned_by }));
-  const versionRows = (await client.query<{ table_name: string; table_version: number }>(
-    'SELECT table_name, table_version FROM version ORDER BY table_name COLLATE "C"')).rows;
+  const sequences = (await client.query<SchemaCatalog['sequences'][number] & { owned_by: string | null }>(SEQUENCES)).rows.map(
+    ({ owned_by, ...s }) => ({ ...s, ownedBy: owned_by }),
+  );
+  const versionRows = (
+    await client.query<{ table_name: string; table_version: number }>(
+      'SELECT table_name, table_version FROM version ORDER BY table_name COLLATE "C"',
+    )
+  ).rows;
   const otherRelations = (await client.query<{ name: string; kind: string }>(OTHER_RELATIONS)).rows;
   return { tables, sequences, versionRows, otherRelations };
 }

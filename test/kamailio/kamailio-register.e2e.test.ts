@@ -19,7 +19,8 @@ import { freeUdpPort, registerScenario, runSipp, startKamailio, type RunningKama
  * sipp registers with digest auth: a right password gets 401 then 200 and a location row,
  * a wrong one gets no 200 and no row. Both processes are stopped by pid.
  */
-const ha1 = (user: string, realm: string, password: string): string => createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
+const ha1 = (user: string, realm: string, password: string): string =>
+  createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
 
 describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
   let install: KamailioInstall;
@@ -47,12 +48,19 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
     // `db migrate` applies the password from the environment after the migrations.
     const migrated = await migrate(db, { migrationsDir: MIGRATIONS_DIR, env });
     expect(migrated.postMigrate.passwords).toContainEqual({ role: 'kamailio', action: 'set' });
-    await query(db, `INSERT INTO kamailio.subscriber (username, domain, ha1) VALUES ('alice', 'example.test', $1), ('bob', 'example.test', $2)`,
-      [ha1('alice', 'example.test', alicePassword), ha1('bob', 'example.test', bobPassword)]);
+    await query(
+      db,
+      `INSERT INTO kamailio.subscriber (username, domain, ha1) VALUES ('alice', 'example.test', $1), ('bob', 'example.test', $2)`,
+      [ha1('alice', 'example.test', alicePassword), ha1('bob', 'example.test', bobPassword)],
+    );
     await query(db, `INSERT INTO voip.domains (name) VALUES ('example.test')`);
     const hashes = computeDigestHashes({ username: '2001', domain: 'example.test', password: voipPassword });
-    await query(db, `INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b)
-                     SELECT id, '2001', $1, $2 FROM voip.domains WHERE name = 'example.test'`, [hashes.ha1, hashes.ha1b]);
+    await query(
+      db,
+      `INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b)
+                     SELECT id, '2001', $1, $2 FROM voip.domains WHERE name = 'example.test'`,
+      [hashes.ha1, hashes.ha1b],
+    );
     await query(db, `INSERT INTO kamailio.domain (domain) VALUES ('example.test') ON CONFLICT DO NOTHING`);
     await query(db, `INSERT INTO kamailio.address (grp, ip_addr, mask, port) VALUES (1, '127.0.0.1', 32, 0)`);
     await query(db, `INSERT INTO kamailio.dispatcher (setid, destination) VALUES (1, 'sip:127.0.0.1:5999')`);
@@ -77,8 +85,25 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
   const sipp = async (scenario: string, user: string, password: string) => {
     const localPort = await freeUdpPort();
     const result = await runSipp(install, [
-      `127.0.0.1:${sipPort}`, '-sf', path.join(workDir, scenario), '-s', user, '-au', user, '-ap', password,
-      '-i', '127.0.0.1', '-p', String(localPort), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error',
+      `127.0.0.1:${sipPort}`,
+      '-sf',
+      path.join(workDir, scenario),
+      '-s',
+      user,
+      '-au',
+      user,
+      '-ap',
+      password,
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(localPort),
+      '-m',
+      '1',
+      '-nostdin',
+      '-timeout',
+      '20s',
+      '-timeout_error',
     ]);
     return { ...result, localPort };
   };
@@ -97,7 +122,10 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
     // when stop() resolves (no polling).
     exitCode = await kamailio!.stop();
     log = await kamailio!.readLog();
-    const rows = await query<{ username: string; contact: string }>(db, 'SELECT username, contact FROM kamailio.location ORDER BY username');
+    const rows = await query<{ username: string; contact: string }>(
+      db,
+      'SELECT username, contact FROM kamailio.location ORDER BY username',
+    );
     expect(rows).toEqual([
       { username: '2001', contact: `sip:2001@127.0.0.1:${viaVoip.localPort}` },
       { username: 'alice', contact: `sip:alice@127.0.0.1:${result.localPort}` },

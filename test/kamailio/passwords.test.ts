@@ -78,8 +78,12 @@ describe('SCRAM verifiers', () => {
 
 describe('password variables and files', () => {
   let dir: string;
-  beforeAll(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-secrets-')); });
-  afterAll(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-secrets-'));
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 
   it('reads the variable, or the file with its trailing newline trimmed', async () => {
     expect(readRolePassword('kamailio', { VOIPDB_KAMAILIO_PASSWORD: 's3cret' })).toBe('s3cret');
@@ -94,7 +98,9 @@ describe('password variables and files', () => {
     const empty = path.join(dir, 'empty');
     await fs.writeFile(empty, '\n');
     expect(() => readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD_FILE: empty })).toThrow(SecretFileError);
-    expect(() => readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD: 'a', VOIPDB_REPLICATOR_PASSWORD_FILE: empty })).toThrow(ConfigInvalidError);
+    expect(() => readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD: 'a', VOIPDB_REPLICATOR_PASSWORD_FILE: empty })).toThrow(
+      ConfigInvalidError,
+    );
     try {
       readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD_FILE: path.join(dir, 'missing') });
     } catch (error) {
@@ -114,7 +120,9 @@ describe.each<ServerName>(['pg18', 'pg15'])('syncRolePasswords on %s', (serverNa
     db = await migratedDatabase(serverName);
     release = await acquireRolePasswordLock(serverName);
   });
-  afterAll(async () => { await release?.(); });
+  afterAll(async () => {
+    await release?.();
+  });
 
   const storedVerifier = async (role: string): Promise<string | null> =>
     (await query<{ rolpassword: string | null }>(db, 'SELECT rolpassword FROM pg_authid WHERE rolname = $1', [role]))[0]!.rolpassword;
@@ -125,7 +133,9 @@ describe.each<ServerName>(['pg18', 'pg15'])('syncRolePasswords on %s', (serverNa
       await client.query("SET log_statement = 'all'");
       const results = await syncRolePasswords(client, { VOIPDB_KAMAILIO_PASSWORD: first });
       expect(results).toEqual([
-        { role: 'kamailio', action: 'set' }, { role: 'voipadmin', action: 'not-configured' }, { role: 'replicator', action: 'not-configured' },
+        { role: 'kamailio', action: 'set' },
+        { role: 'voipadmin', action: 'not-configured' },
+        { role: 'replicator', action: 'not-configured' },
       ]);
     } finally {
       await client.end();
@@ -166,9 +176,12 @@ describe.each<ServerName>(['pg18', 'pg15'])('syncRolePasswords on %s', (serverNa
 
   it('changes nothing when one secret file is bad', async () => {
     const before = await storedVerifier('kamailio');
-    await expect(syncRolePasswords(await connected(db), {
-      VOIPDB_KAMAILIO_PASSWORD: `${second}-new`, VOIPDB_VOIPADMIN_PASSWORD_FILE: '/nonexistent/voipadmin',
-    })).rejects.toBeInstanceOf(SecretFileError);
+    await expect(
+      syncRolePasswords(await connected(db), {
+        VOIPDB_KAMAILIO_PASSWORD: `${second}-new`,
+        VOIPDB_VOIPADMIN_PASSWORD_FILE: '/nonexistent/voipadmin',
+      }),
+    ).rejects.toBeInstanceOf(SecretFileError);
     expect(await storedVerifier('kamailio')).toBe(before);
   });
 });
@@ -181,4 +194,6 @@ async function connected(config: ConnectionConfig): Promise<pg.Client> {
   open.push(client);
   return client;
 }
-afterAll(async () => { await Promise.all(open.map((c) => c.end().catch(() => undefined))); });
+afterAll(async () => {
+  await Promise.all(open.map((c) => c.end().catch(() => undefined)));
+});

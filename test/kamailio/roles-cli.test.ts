@@ -13,14 +13,18 @@ async function runRoles(args: string[]): Promise<{ code: number; out: string[] }
   const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(l), env: {}, cwd: process.cwd(), color: false, verbose: false };
   let code = -1;
   const program = new Command('db').exitOverride();
-  registerRoles(program, io, async (fn) => { code = await fn(); });
+  registerRoles(program, io, async (fn) => {
+    code = await fn();
+  });
   await program.parseAsync(['roles', ...args], { from: 'user' });
   return { code, out };
 }
 
 describe('db roles', () => {
   let db: ConnectionConfig;
-  beforeAll(async () => { db = await migratedDatabase('pg18'); });
+  beforeAll(async () => {
+    db = await migratedDatabase('pg18');
+  });
 
   it('--json lists the three roles with login, password, search_path and privileges', async () => {
     const { out } = await runRoles(['--json', '--url', configUrl(db)]);
@@ -40,7 +44,7 @@ describe('db roles', () => {
     const text = out.join('\n');
     expect(text).toMatch(/^kamailio: /m);
     expect(text).toContain('search_path: kamailio');
-    expect(text).toMatch(/replicator: .*\n  attributes:  LOGIN REPLICATION/);
+    expect(text).toMatch(/replicator: .*\n {2}attributes: {2}LOGIN REPLICATION/);
     expect(text).not.toContain(db.password!);
   });
 });

@@ -43,10 +43,11 @@ describe.each<ServerName>(['pg18', 'pg15'])('platform roles on %s', (serverName)
   });
 
   // Sets the two application roles' passwords for this test, under the server-wide lock.
-  const asLoggedInRoles = (fn: () => Promise<void>) => withRolePasswordLock(serverName, async () => {
-    await withConnection(first, (c) => syncRolePasswords(c, { VOIPDB_KAMAILIO_PASSWORD: password, VOIPDB_VOIPADMIN_PASSWORD: password }));
-    await fn();
-  });
+  const asLoggedInRoles = (fn: () => Promise<void>) =>
+    withRolePasswordLock(serverName, async () => {
+      await withConnection(first, (c) => syncRolePasswords(c, { VOIPDB_KAMAILIO_PASSWORD: password, VOIPDB_VOIPADMIN_PASSWORD: password }));
+      await fn();
+    });
 
   it('re-running migration 0002 on a migrated database changes nothing and does not fail', async () => {
     const sql = await fs.readFile(path.join(MIGRATIONS_DIR, '0002_roles.sql'), 'utf8');
@@ -55,60 +56,94 @@ describe.each<ServerName>(['pg18', 'pg15'])('platform roles on %s', (serverName)
   });
 
   it('no platform role is superuser, createdb or createrole; replicator is LOGIN REPLICATION', async () => {
-    const rows = await adminQuery(server(serverName),
+    const rows = await adminQuery(
+      server(serverName),
       `SELECT rolname, rolsuper, rolcreatedb, rolcreaterole, rolcanlogin, rolreplication, rolbypassrls
-         FROM pg_roles WHERE rolname IN ('kamailio', 'voipadmin', 'replicator') ORDER BY rolname`);
+         FROM pg_roles WHERE rolname IN ('kamailio', 'voipadmin', 'replicator') ORDER BY rolname`,
+    );
     expect(rows).toEqual([
-      { rolname: 'kamailio', rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolcanlogin: true, rolreplication: false, rolbypassrls: false },
-      { rolname: 'replicator', rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolcanlogin: true, rolreplication: true, rolbypassrls: false },
-      { rolname: 'voipadmin', rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolcanlogin: true, rolreplication: false, rolbypassrls: false },
+      {
+        rolname: 'kamailio',
+        rolsuper: false,
+        rolcreatedb: false,
+        rolcreaterole: false,
+        rolcanlogin: true,
+        rolreplication: false,
+        rolbypassrls: false,
+      },
+      {
+        rolname: 'replicator',
+        rolsuper: false,
+        rolcreatedb: false,
+        rolcreaterole: false,
+        rolcanlogin: true,
+        rolreplication: true,
+        rolbypassrls: false,
+      },
+      {
+        rolname: 'voipadmin',
+        rolsuper: false,
+        rolcreatedb: false,
+        rolcreaterole: false,
+        rolcanlogin: true,
+        rolreplication: false,
+        rolbypassrls: false,
+      },
     ]);
   });
 
-  it('sets kamailio\'s search_path in each database, and kamailio resolves its tables unqualified', () => asLoggedInRoles(async () => {
-    for (const db of [first, second]) {
-      const [row] = await query<{ setconfig: string[] }>(db,
-        `SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
-          WHERE d.datname = current_database() AND s.setrole = 'kamailio'::regrole`);
-      expect(row?.setconfig).toEqual(['search_path=kamailio']);
-    }
-    const kamailio = await loginAs(first, 'kamailio', password);
-    try {
-      expect((await kamailio.query('SHOW search_path')).rows[0].search_path).toBe('kamailio');
-      const { rows } = await kamailio.query<{ table_version: number }>("SELECT table_version FROM version WHERE table_name = 'location'");
-      expect(rows).toEqual([{ table_version: 9 }]);
-      await kamailio.query("INSERT INTO location (ruid, username, contact) VALUES ('r1', 'u', 'sip:u@h')");
-      expect(await sqlState(kamailio.query("UPDATE version SET table_version = 8 WHERE table_name = 'location'"))).toBe('42501');
-      expect(await sqlState(kamailio.query("INSERT INTO subscriber (username, domain) VALUES ('x', 'y')"))).toBe('42501');
-      expect(await sqlState(kamailio.query('SELECT 1 FROM voip.extensions'))).toBe('42501');
-    } finally {
-      await kamailio.end();
-    }
-    expect((await withConnection(first, describeRoles)).find((r) => r.role === 'kamailio')).toMatchObject({
-      searchPath: 'kamailio', canLogin: 'yes', password: 'set',
-    });
-  }));
+  it("sets kamailio's search_path in each database, and kamailio resolves its tables unqualified", () =>
+    asLoggedInRoles(async () => {
+      for (const db of [first, second]) {
+        const [row] = await query<{ setconfig: string[] }>(
+          db,
+          `SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+          WHERE d.datname = current_database() AND s.setrole = 'kamailio'::regrole`,
+        );
+        expect(row?.setconfig).toEqual(['search_path=kamailio']);
+      }
+      const kamailio = await loginAs(first, 'kamailio', password);
+      try {
+        expect((await kamailio.query('SHOW search_path')).rows[0].search_path).toBe('kamailio');
+        const { rows } = await kamailio.query<{ table_version: number }>("SELECT table_version FROM version WHERE table_name = 'location'");
+        expect(rows).toEqual([{ table_version: 9 }]);
+        await kamailio.query("INSERT INTO location (ruid, username, contact) VALUES ('r1', 'u', 'sip:u@h')");
+        expect(await sqlState(kamailio.query("UPDATE version SET table_version = 8 WHERE table_name = 'location'"))).toBe('42501');
+        expect(await sqlState(kamailio.query("INSERT INTO subscriber (username, domain) VALUES ('x', 'y')"))).toBe('42501');
+        expect(await sqlState(kamailio.query('SELECT 1 FROM voip.extensions'))).toBe('42501');
+      } finally {
+        await kamailio.end();
+      }
+      expect((await withConnection(first, describeRoles)).find((r) => r.role === 'kamailio')).toMatchObject({
+        searchPath: 'kamailio',
+        canLogin: 'yes',
+        password: 'set',
+      });
+    }));
 
-  it('voipadmin reads location, manages dispatcher, and cannot touch subscriber', () => asLoggedInRoles(async () => {
-    const admin = await loginAs(first, 'voipadmin', password);
-    try {
-      await admin.query('SELECT * FROM kamailio.location');
-      await admin.query("INSERT INTO kamailio.dispatcher (setid, destination) VALUES (1, 'sip:gw1')");
-      expect(await sqlState(admin.query('SELECT * FROM kamailio.subscriber'))).toBe('42501');
-      expect(await sqlState(admin.query("INSERT INTO kamailio.subscriber (username, domain) VALUES ('x', 'y')"))).toBe('42501');
-      expect(await sqlState(admin.query("DELETE FROM kamailio.location"))).toBe('42501');
-    } finally {
-      await admin.end();
-    }
-  }));
+  it('voipadmin reads location, manages dispatcher, and cannot touch subscriber', () =>
+    asLoggedInRoles(async () => {
+      const admin = await loginAs(first, 'voipadmin', password);
+      try {
+        await admin.query('SELECT * FROM kamailio.location');
+        await admin.query("INSERT INTO kamailio.dispatcher (setid, destination) VALUES (1, 'sip:gw1')");
+        expect(await sqlState(admin.query('SELECT * FROM kamailio.subscriber'))).toBe('42501');
+        expect(await sqlState(admin.query("INSERT INTO kamailio.subscriber (username, domain) VALUES ('x', 'y')"))).toBe('42501');
+        expect(await sqlState(admin.query('DELETE FROM kamailio.location'))).toBe('42501');
+      } finally {
+        await admin.end();
+      }
+    }));
 
   it('gives replicator no privilege on any table, sequence, schema or the database', async () => {
     const lines = await withConnection(first, readPrivileges);
     expect(lines.filter((l) => /: replicator /.test(l) || /^role replicator/.test(l))).toEqual([]);
-    const [row] = await query<{ n: number }>(first,
+    const [row] = await query<{ n: number }>(
+      first,
       `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname IN ('kamailio', 'voip', 'public') AND c.relkind IN ('r', 'p', 'v', 'S')
-          AND (has_table_privilege('replicator', c.oid, 'SELECT') OR has_table_privilege('replicator', c.oid, 'INSERT'))`);
+          AND (has_table_privilege('replicator', c.oid, 'SELECT') OR has_table_privilege('replicator', c.oid, 'INSERT'))`,
+    );
     expect(row!.n).toBe(0);
   });
 
@@ -117,12 +152,18 @@ describe.each<ServerName>(['pg18', 'pg15'])('platform roles on %s', (serverName)
     await adminQuery(server(serverName), `CREATE ROLE ${outsider} LOGIN PASSWORD '${password}'`);
     try {
       expect(await sqlState(loginAs(first, outsider, password).then((c) => c.end()))).toBe('42501');
-      const rows = await query<{ schema: string; can_create: boolean }>(first,
-        `SELECT s AS schema, has_schema_privilege($1, s, 'CREATE') AS can_create FROM unnest(ARRAY['kamailio', 'voip', 'public']) s`, [outsider]);
+      const rows = await query<{ schema: string; can_create: boolean }>(
+        first,
+        `SELECT s AS schema, has_schema_privilege($1, s, 'CREATE') AS can_create FROM unnest(ARRAY['kamailio', 'voip', 'public']) s`,
+        [outsider],
+      );
       expect(rows.every((r) => !r.can_create)).toBe(true);
       for (const role of ['kamailio', 'voipadmin', 'replicator']) {
-        const [r] = await query<{ n: number }>(first,
-          `SELECT count(*)::int AS n FROM unnest(ARRAY['kamailio', 'voip', 'public']) s WHERE has_schema_privilege($1, s, 'CREATE')`, [role]);
+        const [r] = await query<{ n: number }>(
+          first,
+          `SELECT count(*)::int AS n FROM unnest(ARRAY['kamailio', 'voip', 'public']) s WHERE has_schema_privilege($1, s, 'CREATE')`,
+          [role],
+        );
         expect(r!.n, role).toBe(0);
       }
     } finally {
@@ -132,11 +173,15 @@ describe.each<ServerName>(['pg18', 'pg15'])('platform roles on %s', (serverName)
 
   it('reverting to 0001 revokes CONNECT and search_path in that database only, and keeps the roles', async () => {
     await down(second, { migrationsDir: MIGRATIONS_DIR, to: 1 });
-    const [connect] = await query<{ kamailio: boolean; voipadmin: boolean }>(second,
-      "SELECT has_database_privilege('kamailio', current_database(), 'CONNECT') AS kamailio, has_database_privilege('voipadmin', current_database(), 'CONNECT') AS voipadmin");
+    const [connect] = await query<{ kamailio: boolean; voipadmin: boolean }>(
+      second,
+      "SELECT has_database_privilege('kamailio', current_database(), 'CONNECT') AS kamailio, has_database_privilege('voipadmin', current_database(), 'CONNECT') AS voipadmin",
+    );
     expect(connect).toEqual({ kamailio: false, voipadmin: false });
-    const settings = await query(second,
-      `SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()`);
+    const settings = await query(
+      second,
+      `SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()`,
+    );
     expect(settings).toEqual([]);
     const roles = await query(second, "SELECT rolname FROM pg_roles WHERE rolname IN ('kamailio', 'voipadmin', 'replicator')");
     expect(roles).toHaveLength(3);
@@ -145,4 +190,3 @@ describe.each<ServerName>(['pg18', 'pg15'])('platform roles on %s', (serverName)
     expect(other!.ok).toBe(true);
   });
 });
-

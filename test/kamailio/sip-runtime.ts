@@ -7,7 +7,10 @@ import type { KamailioInstall } from '../support/kamailio.js';
 /** A free UDP port on loopback (bound then released). */
 export async function freeUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => { socket.once('error', reject); socket.bind(0, '127.0.0.1', () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => resolve());
+  });
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
@@ -16,7 +19,9 @@ export async function freeUdpPort(): Promise<number> {
 /** Whether some process has a UDP socket bound to 127.0.0.1:<port> (reads /proc/net/udp). */
 function udpPortBound(port: number): boolean {
   const wanted = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return readFileSync('/proc/net/udp', 'utf8').split('\n').some((line) => line.trim().split(/\s+/)[1] === wanted);
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .some((line) => line.trim().split(/\s+/)[1] === wanted);
 }
 
 export interface RunningKamailio {
@@ -36,12 +41,16 @@ export async function startKamailio(install: KamailioInstall, cfgFile: string, w
   const log = await fs.open(logFile, 'w');
   const runDir = path.join(workDir, 'run');
   await fs.mkdir(runDir, { recursive: true });
-  const child: ChildProcess = spawn(install.kamailio, ['-DD', '-E', '-f', cfgFile, '-Y', runDir, '-m', '64', '-M', '8', '-w', workDir],
-    { env: install.env, stdio: ['ignore', log.fd, log.fd] });
+  const child: ChildProcess = spawn(install.kamailio, ['-DD', '-E', '-f', cfgFile, '-Y', runDir, '-m', '64', '-M', '8', '-w', workDir], {
+    env: install.env,
+    stdio: ['ignore', log.fd, log.fd],
+  });
   await log.close();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let done = false;
-  void exited.then(() => { done = true; });
+  void exited.then(() => {
+    done = true;
+  });
   const readLog = () => fs.readFile(logFile, 'utf8');
 
   // Startup takes well under a second; allow generously for a loaded CI machine.
@@ -65,11 +74,19 @@ export async function startKamailio(install: KamailioInstall, cfgFile: string, w
 }
 
 /** Runs sipp once (-m 1) with a scenario; resolves with its exit code and output. Killed by pid after `timeoutMs`. */
-export async function runSipp(install: KamailioInstall, args: string[], timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+export async function runSipp(
+  install: KamailioInstall,
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
   const child = spawn(install.sipp, args, { env: install.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const timer = setTimeout(() => process.kill(child.pid!, 'SIGKILL'), timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);

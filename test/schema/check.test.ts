@@ -8,7 +8,9 @@ import { migratedDatabase } from '../support/migrate.js';
 
 const PROJECT = path.resolve(import.meta.dirname, '../..');
 const temps: string[] = [];
-afterAll(async () => { await Promise.all(temps.map((d) => fs.rm(d, { recursive: true, force: true }))); });
+afterAll(async () => {
+  await Promise.all(temps.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
 
 const byName = (report: CheckReport, name: CheckName) => {
   const check = report.checks.find((c) => c.name === name);
@@ -34,8 +36,16 @@ describe('db check', () => {
     const report = await runSchemaChecks({ server: serverConfig(server('pg18')), projectDir: PROJECT, live });
     const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.summary}\n${c.details.join('\n')}\n${c.diff ?? ''}`);
     expect(failed).toEqual([]);
-    expect(report.checks.map((c) => c.name)).toEqual(
-      ['migrations-apply', 'schema-sql', 'generated-types', 'down-up', 'lint', 'privileges', 'live-checksums', 'live-drift']);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'migrations-apply',
+      'schema-sql',
+      'generated-types',
+      'down-up',
+      'lint',
+      'privileges',
+      'live-checksums',
+      'live-drift',
+    ]);
     expect(report.ok).toBe(true);
   });
 
@@ -45,17 +55,19 @@ describe('db check', () => {
     await fs.appendFile(path.join(dir, 'schema.sql'), '-- edited by hand\n');
     // A new migration: a column the committed types lack, a stray grant, a blocking index (lint),
     // and a down file that forgets to revoke the grant.
-    await fs.writeFile(path.join(dir, 'migrations/0099_broken.sql'), [
-      'ALTER TABLE voip.extensions ADD COLUMN broken_note text;',
-      'GRANT SELECT ON voip.extensions TO kamailio;',
-      'CREATE INDEX extensions_broken_note_idx ON voip.extensions (broken_note);',
-      '',
-    ].join('\n'));
-    await fs.writeFile(path.join(dir, 'migrations/0099_broken.down.sql'), [
-      'DROP INDEX voip.extensions_broken_note_idx;',
-      'ALTER TABLE voip.extensions DROP COLUMN broken_note;',
-      '',
-    ].join('\n'));
+    await fs.writeFile(
+      path.join(dir, 'migrations/0099_broken.sql'),
+      [
+        'ALTER TABLE voip.extensions ADD COLUMN broken_note text;',
+        'GRANT SELECT ON voip.extensions TO kamailio;',
+        'CREATE INDEX extensions_broken_note_idx ON voip.extensions (broken_note);',
+        '',
+      ].join('\n'),
+    );
+    await fs.writeFile(
+      path.join(dir, 'migrations/0099_broken.down.sql'),
+      ['DROP INDEX voip.extensions_broken_note_idx;', 'ALTER TABLE voip.extensions DROP COLUMN broken_note;', ''].join('\n'),
+    );
     // A live database with an object added by hand and an applied file whose checksum no longer matches.
     const live = await migratedDatabase('pg18');
     await query(live, 'CREATE TABLE voip.made_by_hand (id int)');

@@ -14,14 +14,32 @@ const PSQL = ['/usr/bin/psql', '/usr/lib/postgresql/15/bin/psql'].find((p) => ex
 
 /** Loads a file the way the README tells people to: psql, stop on the first error, one transaction. */
 async function psqlLoad(config: ConnectionConfig, sql: string): Promise<void> {
-  if (!PSQL) throw new Error('psql is missing: install Debian\'s postgresql-client-15 (the .ci/run image has it)');
+  if (!PSQL) throw new Error("psql is missing: install Debian's postgresql-client-15 (the .ci/run image has it)");
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-dump-'));
   const file = path.join(dir, 'schema.sql');
   await fs.writeFile(file, sql);
   try {
-    await promisify(execFile)(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', file,
-      '-h', config.host, '-p', String(config.port), '-U', config.user, '-d', config.database],
-    { env: { ...process.env, PGPASSWORD: config.password ?? '', PGTZ: 'America/New_York' } });
+    await promisify(execFile)(
+      PSQL,
+      [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-1',
+        '-f',
+        file,
+        '-h',
+        config.host,
+        '-p',
+        String(config.port),
+        '-U',
+        config.user,
+        '-d',
+        config.database,
+      ],
+      { env: { ...process.env, PGPASSWORD: config.password ?? '', PGTZ: 'America/New_York' } },
+    );
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
@@ -44,7 +62,7 @@ describe('schema dump of a fixture with every object kind', () => {
     expect(dump18.split('\n')[0]).toBe(DUMP_HEADER);
     expect(dump18).not.toMatch(/PostgreSQL 1\d|server_version|\\restrict/);
     // What the fixture holds shows up, normalised.
-    expect(dump18).toContain('CREATE TABLE voip.cdr_2030_01 PARTITION OF voip.cdr FOR VALUES FROM (\'2030-01-01 00:00:00+00\')');
+    expect(dump18).toContain("CREATE TABLE voip.cdr_2030_01 PARTITION OF voip.cdr FOR VALUES FROM ('2030-01-01 00:00:00+00')");
     expect(dump18).toContain('REVOKE EXECUTE ON FUNCTION voip.extension_count(p_domain bigint) FROM PUBLIC;');
     expect(dump18).toContain('GRANT SELECT (id, number), UPDATE (display_name) ON TABLE voip.extensions TO dumptest_rw;');
     expect(dump18).toContain('GRANT SELECT, USAGE ON SEQUENCE voip.cdr_id_seq TO dumptest_rw;');
@@ -64,8 +82,11 @@ describe('schema dump of a fixture with every object kind', () => {
     const dumps: string[] = [];
     for (const name of ['pg18', 'pg15'] as const) {
       const db = await freshDatabase(name);
-      await query(db, `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dumptest_rw') THEN CREATE ROLE dumptest_rw NOLOGIN; END IF; END $$;
-        CREATE SCHEMA voip; CREATE TABLE voip.t (id int); GRANT ALL ON voip.t TO dumptest_rw`);
+      await query(
+        db,
+        `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dumptest_rw') THEN CREATE ROLE dumptest_rw NOLOGIN; END IF; END $$;
+        CREATE SCHEMA voip; CREATE TABLE voip.t (id int); GRANT ALL ON voip.t TO dumptest_rw`,
+      );
       dumps.push(await dumpDatabase(db));
     }
     expect(dumps[1]).toBe(dumps[0]);

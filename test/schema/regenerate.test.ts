@@ -14,8 +14,12 @@ describe('regenerateSchemaArtifacts (db dump + db codegen)', () => {
       try {
         await fs.cp(path.join(PROJECT, 'migrations'), path.join(dir, 'migrations'), { recursive: true });
         const { schemaFile, typesFile } = await regenerateSchemaArtifacts(serverConfig(server(name)), { projectDir: dir });
-        expect(await fs.readFile(schemaFile, 'utf8'), `schema.sql from ${name}`).toBe(await fs.readFile(path.join(PROJECT, 'schema.sql'), 'utf8'));
-        expect(await fs.readFile(typesFile, 'utf8'), `types from ${name}`).toBe(await fs.readFile(path.join(PROJECT, 'src/generated/db.ts'), 'utf8'));
+        expect(await fs.readFile(schemaFile, 'utf8'), `schema.sql from ${name}`).toBe(
+          await fs.readFile(path.join(PROJECT, 'schema.sql'), 'utf8'),
+        );
+        expect(await fs.readFile(typesFile, 'utf8'), `types from ${name}`).toBe(
+          await fs.readFile(path.join(PROJECT, 'src/generated/db.ts'), 'utf8'),
+        );
       } finally {
         await fs.rm(dir, { recursive: true, force: true });
       }

@@ -6,8 +6,8 @@ describe('unifiedDiff', () => {
     const a = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'].join('\n');
     const b = ['1', '2', '3', '4', 'five', '6', '7', '8', '9', '10', '11'].join('\n');
     expect(unifiedDiff(a, a, { expected: 'a', actual: 'b' })).toBe('');
-    expect(unifiedDiff(a, b, { expected: 'a', actual: 'b' }, 1)).toBe([
-      '--- a', '+++ b', '@@ -4,3 +4,3 @@', ' 4', '-5', '+five', ' 6', '@@ -10,1 +10,2 @@', ' 10', '+11', '',
-    ].join('\n'));
+    expect(unifiedDiff(a, b, { expected: 'a', actual: 'b' }, 1)).toBe(
+      ['--- a', '+++ b', '@@ -4,3 +4,3 @@', ' 4', '-5', '+five', ' 6', '@@ -10,1 +10,2 @@', ' 10', '+11', ''].join('\n'),
+    );
   });
 });

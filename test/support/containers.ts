@@ -21,9 +21,17 @@ export async function startContainers(): Promise<{ pg18: TestServer; pg15: TestS
       .start();
     return {
       server: { name, via: 'testcontainers', host: container.getHost(), port: container.getMappedPort(5432), user: 'postgres', password },
-      stop: async () => { await container.stop(); },
+      stop: async () => {
+        await container.stop();
+      },
     };
   };
   const [a, b] = await Promise.all([start('postgres:18', 'pg18'), start('postgres:15', 'pg15')]);
-  return { pg18: a.server, pg15: b.server, stop: async () => { await Promise.all([a.stop(), b.stop()]); } };
+  return {
+    pg18: a.server,
+    pg15: b.server,
+    stop: async () => {
+      await Promise.all([a.stop(), b.stop()]);
+    },
+  };
 }

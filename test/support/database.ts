@@ -32,11 +32,20 @@ export async function freshDatabase(name: ServerName | TestServer, prefix = 't')
   return serverConfig(s, database);
 }
 
-export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(s: TestServer, sql: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> {
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  s: TestServer,
+  sql: string,
+  params: unknown[] = [],
+  database = 'postgres',
+): Promise<T[]> {
   return query<T>(serverConfig(s, database), sql, params);
 }
 
-export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(config: ConnectionConfig, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  config: ConnectionConfig,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ ...config, application_name: 'voipdb-test' });
   await client.connect();
   try {

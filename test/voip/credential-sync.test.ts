@@ -27,12 +27,19 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
   });
 
   async function subscribers(): Promise<Array<{ username: string; domain: string; password: string; ha1: string; ha1b: string }>> {
-    const { rows } = await admin.query('RESET ROLE; SELECT username, domain, password, ha1, ha1b FROM kamailio.subscriber ORDER BY domain, username; SET ROLE voipadmin')
+    const { rows } = await admin
+      .query(
+        'RESET ROLE; SELECT username, domain, password, ha1, ha1b FROM kamailio.subscriber ORDER BY domain, username; SET ROLE voipadmin',
+      )
       .then((r) => (r as unknown as pg.QueryResult[])[1]!);
     return rows;
   }
-  const row = (username: string, domain: string, password: string) =>
-    ({ username, domain, password: '', ...computeDigestHashes({ username, domain, password }) });
+  const row = (username: string, domain: string, password: string) => ({
+    username,
+    domain,
+    password: '',
+    ...computeDigestHashes({ username, domain, password }),
+  });
 
   test('voipadmin itself cannot touch kamailio.subscriber', async () => {
     await expect(admin.query(`DELETE FROM kamailio.subscriber`)).rejects.toThrow(/permission denied/);
@@ -45,11 +52,15 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
   });
 
   test('changing the password changes the hashes in place (same subscriber id)', async () => {
-    const [before] = (await admin.query(`RESET ROLE; SELECT id FROM kamailio.subscriber WHERE username = '100'`) as unknown as pg.QueryResult[])[1]!.rows;
+    const [before] = (
+      (await admin.query(`RESET ROLE; SELECT id FROM kamailio.subscriber WHERE username = '100'`)) as unknown as pg.QueryResult[]
+    )[1]!.rows;
     await admin.query('SET ROLE voipadmin');
     expect(await setExtensionPassword(admin, 'a.test', '100', 'new-pw-100')).toBe(true);
     expect(await subscribers()).toEqual([row('100', 'a.test', 'new-pw-100'), row('101', 'a.test', 'pw-101')]);
-    const [after] = (await admin.query(`RESET ROLE; SELECT id FROM kamailio.subscriber WHERE username = '100'`) as unknown as pg.QueryResult[])[1]!.rows;
+    const [after] = (
+      (await admin.query(`RESET ROLE; SELECT id FROM kamailio.subscriber WHERE username = '100'`)) as unknown as pg.QueryResult[]
+    )[1]!.rows;
     await admin.query('SET ROLE voipadmin');
     expect(after.id).toBe(before.id);
   });
@@ -69,7 +80,10 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
   });
 
   test('an update that does not touch credentials leaves the subscriber row alone', async () => {
-    const xmin = async () => (await admin.query(`RESET ROLE; SELECT xmin::text FROM kamailio.subscriber WHERE username = '101'`) as unknown as pg.QueryResult[])[1]!.rows[0].xmin;
+    const xmin = async () =>
+      (
+        (await admin.query(`RESET ROLE; SELECT xmin::text FROM kamailio.subscriber WHERE username = '101'`)) as unknown as pg.QueryResult[]
+      )[1]!.rows[0].xmin;
     const before = await xmin();
     await admin.query('SET ROLE voipadmin');
     await admin.query(`UPDATE voip.extensions SET display_name = 'Someone' WHERE extension = '101'`);
@@ -121,7 +135,8 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
     await admin.query(
       `INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b)
        SELECT d.id, x.e, x.h1, x.h2 FROM voip.domains d, unnest($1::text[], $2::text[], $3::text[]) AS x(e, h1, h2) WHERE d.name = 'b.test'`,
-      [numbers, hashes.map((h) => h.ha1), hashes.map((h) => h.ha1b)]);
+      [numbers, hashes.map((h) => h.ha1), hashes.map((h) => h.ha1b)],
+    );
     expect((await subscribers()).filter((s) => s.domain === 'b.test')).toHaveLength(501);
     expect((await subscribers()).find((s) => s.username === '5123')).toEqual(row('5123', 'b.test', 'pw-5123'));
     await admin.query(`UPDATE voip.extensions SET enabled = false WHERE extension LIKE '5%'`);
@@ -131,8 +146,16 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
   test('the directory view answers only enabled users with credentials', async () => {
     const { rows } = await admin.query(`SELECT extension, domain_name, a1_hash FROM voip.directory_users ORDER BY extension`);
     expect(rows).toEqual([
-      { extension: '100', domain_name: 'c.test', a1_hash: computeDigestHashes({ username: '100', domain: 'c.test', password: 'pw-100-c' }).ha1 },
-      { extension: '200', domain_name: 'b.test', a1_hash: computeDigestHashes({ username: '200', domain: 'b.test', password: 'pw-200' }).ha1 },
+      {
+        extension: '100',
+        domain_name: 'c.test',
+        a1_hash: computeDigestHashes({ username: '100', domain: 'c.test', password: 'pw-100-c' }).ha1,
+      },
+      {
+        extension: '200',
+        domain_name: 'b.test',
+        a1_hash: computeDigestHashes({ username: '200', domain: 'b.test', password: 'pw-200' }).ha1,
+      },
     ]);
   });
 

@@ -9,8 +9,16 @@ import { migratedDatabase } from '../support/migrate.js';
 
 /** Every row (with its xmin, which any UPDATE changes) of every table the seeds write. */
 const SEEDED_TABLES = [
-  'voip.domains', 'voip.extensions', 'voip.queues', 'voip.queue_agents', 'voip.queue_tiers', 'voip.gateways',
-  'voip.inbound_numbers', 'kamailio.subscriber', 'kamailio.dispatcher', 'kamailio.address',
+  'voip.domains',
+  'voip.extensions',
+  'voip.queues',
+  'voip.queue_agents',
+  'voip.queue_tiers',
+  'voip.gateways',
+  'voip.inbound_numbers',
+  'kamailio.subscriber',
+  'kamailio.dispatcher',
+  'kamailio.address',
 ];
 
 async function snapshot(client: pg.Client): Promise<Record<string, unknown[]>> {
@@ -19,7 +27,9 @@ async function snapshot(client: pg.Client): Promise<Record<string, unknown[]>> {
     // Constant table names from the list above.
     out[table] = (await client.query(`SELECT xmin::text AS xmin, t::text AS row FROM ${table} t ORDER BY t::text`)).rows;
   }
-  out['partitions'] = (await client.query(`SELECT relname FROM pg_inherits JOIN pg_class ON oid = inhrelid WHERE inhparent = 'voip.cdr'::regclass ORDER BY 1`)).rows;
+  out.partitions = (
+    await client.query(`SELECT relname FROM pg_inherits JOIN pg_class ON oid = inhrelid WHERE inhparent = 'voip.cdr'::regclass ORDER BY 1`)
+  ).rows;
   return out;
 }
 
@@ -39,14 +49,26 @@ describe('seeds', () => {
   test('seedDemo loads the demo set, with Kamailio credentials for the enabled extensions only', async () => {
     const report = await seedDemo(client);
     expect(report).toMatchObject({
-      'voip.domains': 1, 'voip.extensions': 4, 'voip.queues': 1, 'voip.queue_agents': 2, 'voip.queue_tiers': 2,
-      'voip.gateways': 1, 'voip.inbound_numbers': 1, 'kamailio.dispatcher': 2, 'kamailio.address': 2,
+      'voip.domains': 1,
+      'voip.extensions': 4,
+      'voip.queues': 1,
+      'voip.queue_agents': 2,
+      'voip.queue_tiers': 2,
+      'voip.gateways': 1,
+      'voip.inbound_numbers': 1,
+      'kamailio.dispatcher': 2,
+      'kamailio.address': 2,
     });
-    const subscribers = (await client.query(`SELECT username, domain, password, ha1, ha1b FROM kamailio.subscriber ORDER BY username`)).rows;
-    expect(subscribers).toEqual(DEMO_EXTENSIONS.filter((x) => x.enabled).map((x) => ({
-      username: x.extension, domain: DEMO_DOMAIN, password: '',
-      ...computeDigestHashes({ username: x.extension, domain: DEMO_DOMAIN, password: x.password }),
-    })));
+    const subscribers = (await client.query(`SELECT username, domain, password, ha1, ha1b FROM kamailio.subscriber ORDER BY username`))
+      .rows;
+    expect(subscribers).toEqual(
+      DEMO_EXTENSIONS.filter((x) => x.enabled).map((x) => ({
+        username: x.extension,
+        domain: DEMO_DOMAIN,
+        password: '',
+        ...computeDigestHashes({ username: x.extension, domain: DEMO_DOMAIN, password: x.password }),
+      })),
+    );
     const dispatcher = (await client.query(`SELECT setid, destination FROM kamailio.dispatcher ORDER BY destination`)).rows;
     expect(dispatcher).toEqual([
       { setid: 1, destination: 'sip:172.16.91.101:5080' },
@@ -57,9 +79,12 @@ describe('seeds', () => {
       { grp: 1, ip_addr: '172.16.91.101', mask: 32, port: 0 },
       { grp: 1, ip_addr: '172.16.91.102', mask: 32, port: 0 },
     ]);
-    const tiers = (await client.query(
-      `SELECT q.name AS queue, a.name AS agent, t.level, t.position FROM voip.queue_tiers t
-         JOIN voip.queues q ON q.id = t.queue_id JOIN voip.queue_agents a ON a.id = t.agent_id ORDER BY t.position`)).rows;
+    const tiers = (
+      await client.query(
+        `SELECT q.name AS queue, a.name AS agent, t.level, t.position FROM voip.queue_tiers t
+         JOIN voip.queues q ON q.id = t.queue_id JOIN voip.queue_agents a ON a.id = t.agent_id ORDER BY t.position`,
+      )
+    ).rows;
     expect(tiers).toEqual([
       { queue: 'support', agent: 'agent-1002', level: 1, position: 1 },
       { queue: 'support', agent: 'agent-1003', level: 1, position: 2 },
@@ -80,22 +105,35 @@ describe('seeds', () => {
     const report = await seedScale(client, { extensions: 2000, cdrs: 5000 });
     expect(report.extensionsInserted).toBe(2000);
     expect(report.cdrsInserted).toBe(5000);
-    const counts = (await client.query(
-      `SELECT (SELECT count(*)::int FROM voip.extensions e JOIN voip.domains d ON d.id = e.domain_id WHERE d.name = $1) AS extensions,
+    const counts = (
+      await client.query(
+        `SELECT (SELECT count(*)::int FROM voip.extensions e JOIN voip.domains d ON d.id = e.domain_id WHERE d.name = $1) AS extensions,
               (SELECT count(*)::int FROM kamailio.subscriber WHERE domain = $1) AS subscribers,
-              (SELECT count(*)::int FROM voip.cdr WHERE domain_name = $1) AS cdrs`, [SCALE_DOMAIN])).rows[0];
+              (SELECT count(*)::int FROM voip.cdr WHERE domain_name = $1) AS cdrs`,
+        [SCALE_DOMAIN],
+      )
+    ).rows[0];
     expect(counts).toEqual({ extensions: 2000, subscribers: 2000, cdrs: 5000 });
     // Every subscriber row holds the hashes of its documented password.
-    const sample = (await client.query(`SELECT username, ha1, ha1b FROM kamailio.subscriber WHERE domain = $1 AND username IN ('200000', '201999')`, [SCALE_DOMAIN])).rows;
+    const sample = (
+      await client.query(`SELECT username, ha1, ha1b FROM kamailio.subscriber WHERE domain = $1 AND username IN ('200000', '201999')`, [
+        SCALE_DOMAIN,
+      ])
+    ).rows;
     expect(sample).toHaveLength(2);
     for (const s of sample) {
-      expect({ ha1: s.ha1, ha1b: s.ha1b }).toEqual(computeDigestHashes({ username: s.username, domain: SCALE_DOMAIN, password: scalePassword(s.username) }));
+      expect({ ha1: s.ha1, ha1b: s.ha1b }).toEqual(
+        computeDigestHashes({ username: s.username, domain: SCALE_DOMAIN, password: scalePassword(s.username) }),
+      );
     }
     // The CDRs land in the 90 days before the current UTC month, each in its own month's partition.
-    const spread = (await client.query(
-      `SELECT min(start_stamp) >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '90 days' AS after_start,
+    const spread = (
+      await client.query(
+        `SELECT min(start_stamp) >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '90 days' AS after_start,
               max(start_stamp) < date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS before_anchor,
-              count(DISTINCT tableoid) >= 3 AS partitions FROM voip.cdr`)).rows[0];
+              count(DISTINCT tableoid) >= 3 AS partitions FROM voip.cdr`,
+      )
+    ).rows[0];
     expect(spread).toEqual({ after_start: true, before_anchor: true, partitions: true });
 
     const again = await seedScale(client, { extensions: 2000, cdrs: 5000 });

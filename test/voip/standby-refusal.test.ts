@@ -27,7 +27,11 @@ describe('voip writes on a hot standby (pg18)', () => {
   });
 
   test('seedDemo, seedScale and partition maintenance throw StandbyRefusedError (exit 4)', async () => {
-    for (const run of [() => seedDemo(standby), () => seedScale(standby, { extensions: 10, cdrs: 10 }), () => maintainCdrPartitions(standby, { ahead: 1 })]) {
+    for (const run of [
+      () => seedDemo(standby),
+      () => seedScale(standby, { extensions: 10, cdrs: 10 }),
+      () => maintainCdrPartitions(standby, { ahead: 1 }),
+    ]) {
       const error = await run().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StandbyRefusedError);
       expect((error as StandbyRefusedError).exitCode).toBe(4);

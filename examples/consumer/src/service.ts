@@ -1,8 +1,17 @@
 // An example service: answers FreeSWITCH's mod_xml_curl directory requests and stores the CDRs
 // mod_xml_cdr posts, using only what voipdb exports.
 import {
-  type CdrRow, type Kysely, type Selectable, CdrPartitionMissingError, StandbyWriteError,
-  connectionConfigFromEnv, createDb, ingestCdrs, lookupDirectoryUser, nodeRole, withRetry,
+  type CdrRow,
+  type Kysely,
+  type Selectable,
+  CdrPartitionMissingError,
+  StandbyWriteError,
+  connectionConfigFromEnv,
+  createDb,
+  ingestCdrs,
+  lookupDirectoryUser,
+  nodeRole,
+  withRetry,
 } from 'voipdb';
 import type { DB } from 'voipdb/types';
 
@@ -28,11 +37,15 @@ export async function directoryXml(db: Kysely<DB>, domain: string, user: string)
   const variables: Record<string, string> = { user_context: found.userContext, toll_allow: found.tollAllow };
   if (found.effectiveCallerIdNumber) variables.effective_caller_id_number = found.effectiveCallerIdNumber;
   const tags = (kind: string, map: Record<string, unknown>): string =>
-    Object.entries(map).map(([name, value]) => `<${kind} name="${xml(name)}" value="${xml(String(value))}"/>`).join('');
-  return `<document type="freeswitch/xml"><section name="directory"><domain name="${xml(found.domain)}">`
-    + `<params>${tags('param', found.domainParams)}</params>`
-    + `<user id="${xml(found.extension)}"><params>${tags('param', params)}</params>`
-    + `<variables>${tags('variable', variables)}</variables></user></domain></section></document>`;
+    Object.entries(map)
+      .map(([name, value]) => `<${kind} name="${xml(name)}" value="${xml(String(value))}"/>`)
+      .join('');
+  return (
+    `<document type="freeswitch/xml"><section name="directory"><domain name="${xml(found.domain)}">` +
+    `<params>${tags('param', found.domainParams)}</params>` +
+    `<user id="${xml(found.extension)}"><params>${tags('param', params)}</params>` +
+    `<variables>${tags('variable', variables)}</variables></user></domain></section></document>`
+  );
 }
 
 /** HTTP status for a CDR post: 2xx also for a retried post; non-2xx makes FreeSWITCH keep the file. */

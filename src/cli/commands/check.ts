@@ -6,26 +6,31 @@ import { paint, type CliIO } from '../io.js';
 import { scratchServer } from '../scratch-server.js';
 
 export function registerCheck(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  program.command('check')
-    .description('the CI schema checks: migrations apply, schema.sql and types are fresh, down/up round trip, lint, privileges; exit 1 if any fails')
+  program
+    .command('check')
+    .description(
+      'the CI schema checks: migrations apply, schema.sql and types are fresh, down/up round trip, lint, privileges; exit 1 if any fails',
+    )
     .option('--url <url>', 'also compare this live database with the migrations (checksums, drift); scratch databases go on its server')
-    .option('--scratch-url <url>', 'server for the scratch databases (default: --url\'s server, else the local embedded PostgreSQL 18)')
+    .option('--scratch-url <url>', "server for the scratch databases (default: --url's server, else the local embedded PostgreSQL 18)")
     .option('--json', 'print the report as one JSON object')
-    .action((opts: { url?: string; scratchUrl?: string; json?: boolean }) => run(async () => {
-      let live;
-      if (opts.url !== undefined) {
-        const problems: string[] = [];
-        live = resolveConnection({ url: opts.url, env: io.env }, problems);
-        assertNoProblems(problems);
-      }
-      const { server } = opts.scratchUrl === undefined && live ? { server: live } : await scratchServer(io, opts.scratchUrl);
-      // Loaded here, not at startup: the checks pull in kysely-codegen and TypeScript.
-      const { runSchemaChecks } = await import('../../schema/check.js');
-      const report = await runSchemaChecks({ server, projectDir: io.cwd, env: io.env, ...(live ? { live } : {}) });
-      if (opts.json) io.out(JSON.stringify(report));
-      else printReport(io, report);
-      return report.ok ? ExitCode.ok : ExitCode.notOk;
-    }));
+    .action((opts: { url?: string; scratchUrl?: string; json?: boolean }) =>
+      run(async () => {
+        let live: ReturnType<typeof resolveConnection> | undefined;
+        if (opts.url !== undefined) {
+          const problems: string[] = [];
+          live = resolveConnection({ url: opts.url, env: io.env }, problems);
+          assertNoProblems(problems);
+        }
+        const { server } = opts.scratchUrl === undefined && live ? { server: live } : await scratchServer(io, opts.scratchUrl);
+        // Loaded here, not at startup: the checks pull in kysely-codegen and TypeScript.
+        const { runSchemaChecks } = await import('../../schema/check.js');
+        const report = await runSchemaChecks({ server, projectDir: io.cwd, env: io.env, ...(live ? { live } : {}) });
+        if (opts.json) io.out(JSON.stringify(report));
+        else printReport(io, report);
+        return report.ok ? ExitCode.ok : ExitCode.notOk;
+      }),
+    );
 }
 
 function printReport(io: CliIO, report: CheckReport): void {

@@ -9,18 +9,22 @@ import type { CliIO } from '../io.js';
  * settings for its services from the topology file. Reads no database and no secret.
  */
 export function registerConfigRender(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  const config = program.commands.find((c) => c.name() === 'config')
-    ?? program.command('config').description('per-node settings from the topology file (no database needed)');
-  config.command('render')
-    .description('print a node\'s settings for kamailio, voip-admin, freeswitch and postgres from the topology file')
+  const config =
+    program.commands.find((c) => c.name() === 'config') ??
+    program.command('config').description('per-node settings from the topology file (no database needed)');
+  config
+    .command('render')
+    .description("print a node's settings for kamailio, voip-admin, freeswitch and postgres from the topology file")
     .requiredOption('--node <name>', 'the node to render for (as named in the topology, e.g. node2)')
     .addOption(new Option('--service <service>', 'only this service').choices([...SERVICES]))
     .option('--topology <file>', 'topology YAML (else VOIPDB_TOPOLOGY, else ./topology.yaml)')
-    .action((opts: { node: string; service?: Service; topology?: string }) => run(async () => {
-      const file = path.resolve(io.cwd, opts.topology ?? io.env.VOIPDB_TOPOLOGY ?? 'topology.yaml');
-      const { loadTopology, renderNodeConfig } = await import('../../topology/index.js');
-      const topology = await loadTopology(file);
-      io.out(renderNodeConfig(topology, opts.node, opts.service).trimEnd());
-      return ExitCode.ok;
-    }));
+    .action((opts: { node: string; service?: Service; topology?: string }) =>
+      run(async () => {
+        const file = path.resolve(io.cwd, opts.topology ?? io.env.VOIPDB_TOPOLOGY ?? 'topology.yaml');
+        const { loadTopology, renderNodeConfig } = await import('../../topology/index.js');
+        const topology = await loadTopology(file);
+        io.out(renderNodeConfig(topology, opts.node, opts.service).trimEnd());
+        return ExitCode.ok;
+      }),
+    );
 }

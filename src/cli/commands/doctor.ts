@@ -20,37 +20,60 @@ const COLOR: Record<Severity, 'green' | 'yellow' | 'red' | 'dim'> = { ok: 'green
  * A node that cannot be reached is CRITICAL; a bad flag is UNKNOWN (the plugin convention).
  */
 export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  const cmd = program.command('doctor')
+  const cmd = program
+    .command('doctor')
     .description('check this node: replication (primary or standby), lag, slots, roles, migrations; Nagios exit codes 0/1/2/3')
     .option('--json', 'print one JSON object')
     .option('--max-lag-bytes <size>', 'replication lag beyond this is critical (default 10MB)')
     .option('--max-lag-seconds <s>', 'replay lag beyond this many seconds is critical (default 5)');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) => run(async () => {
-    try {
-      const { thresholds, problems } = resolveLagThresholds({ maxLagBytes: opts.maxLagBytes as string | undefined, maxLagSeconds: opts.maxLagSeconds as string | undefined });
-      const { settings, problems: engineProblems } = resolveEngineSettings({ migrationsDir: opts.migrationsDir as string | undefined }, io.cwd);
-      problems.push(...engineProblems);
-      const connection = resolveConnection({ url: opts.url as string | undefined, env: io.env, applicationName: 'voipdb-doctor' }, problems);
-      assertNoProblems(problems);
-      // Without a migrations folder (doctor run from anywhere by monitoring) the migration checks are skipped, not failed.
-      const migrationsDir = opts.migrationsDir !== undefined || existsSync(settings.migrationsDir) ? settings.migrationsDir : undefined;
-      const report = await withConnection(connection!, (client) => runDoctor(client, { ...thresholds, ...(migrationsDir !== undefined ? { migrationsDir } : {}) }));
-      if (opts.json) io.out(JSON.stringify(report));
-      else printReport(io, describeConnection(connection!), report, migrationsDir === undefined);
-      return report.exitCode;
-    } catch (error) {
-      renderError(error, io);
-      return error instanceof ConnectionFailedError ? NAGIOS_CODE.critical : NAGIOS_CODE.unknown;
-    }
-  }));
+  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+    run(async () => {
+      try {
+        const { thresholds, problems } = resolveLagThresholds({
+          maxLagBytes: opts.maxLagBytes as string | undefined,
+          maxLagSeconds: opts.maxLagSeconds as string | undefined,
+        });
+        const { settings, problems: engineProblems } = resolveEngineSettings(
+          { migrationsDir: opts.migrationsDir as string | undefined },
+          io.cwd,
+        );
+        problems.push(...engineProblems);
+        const connection = resolveConnection(
+          { url: opts.url as string | undefined, env: io.env, applicationName: 'voipdb-doctor' },
+          problems,
+        );
+        assertNoProblems(problems);
+        // Without a migrations folder (doctor run from anywhere by monitoring) the migration checks are skipped, not failed.
+        const migrationsDir = opts.migrationsDir !== undefined || existsSync(settings.migrationsDir) ? settings.migrationsDir : undefined;
+        const report = await withConnection(connection!, (client) =>
+          runDoctor(client, { ...thresholds, ...(migrationsDir !== undefined ? { migrationsDir } : {}) }),
+        );
+        if (opts.json) io.out(JSON.stringify(report));
+        else printReport(io, describeConnection(connection!), report, migrationsDir === undefined);
+        return report.exitCode;
+      } catch (error) {
+        renderError(error, io);
+        return error instanceof ConnectionFailedError ? NAGIOS_CODE.critical : NAGIOS_CODE.unknown;
+      }
+    }),
+  );
 }
 
 export function printReport(io: CliIO, where: string, report: DoctorReport, migrationsSkipped: boolean): void {
   const counts = (['critical', 'warning', 'unknown'] as const)
     .map((s) => [s, report.checks.filter((c) => c.severity === s).length] as const)
-    .filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`);
-  io.out(`DOCTOR ${paint(io, COLOR[report.severity], report.severity.toUpperCase())}: ${where} is ${report.node.role} (PostgreSQL ${report.node.serverVersion}); ${counts.length > 0 ? counts.join(', ') : `${report.checks.length} checks ok`}`);
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`);
+  io.out(
+    `DOCTOR ${paint(io, COLOR[report.severity], report.severity.toUpperCase())}: ${where} is ${report.node.role} (PostgreSQL ${report.node.serverVersion}); ${counts.length > 0 ? counts.join(', ') : `${report.checks.length} checks ok`}`,
+  );
   for (const c of report.checks) io.out(`  ${paint(io, COLOR[c.severity], `[${c.severity}]`.padEnd(10))} ${c.summary}`);
-  io.out(paint(io, 'dim', `limits: lag ${formatBytes(report.thresholds.maxLagBytes)}, ${report.thresholds.maxLagSeconds} s${migrationsSkipped ? '; migrations not checked (no migrations folder here; pass --migrations-dir)' : ''}`));
+  io.out(
+    paint(
+      io,
+      'dim',
+      `limits: lag ${formatBytes(report.thresholds.maxLagBytes)}, ${report.thresholds.maxLagSeconds} s${migrationsSkipped ? '; migrations not checked (no migrations folder here; pass --migrations-dir)' : ''}`,
+    ),
+  );
 }

@@ -8,20 +8,27 @@ import { addConnectionOptions, addLimitOptions } from '../options.js';
 import { formatMs, progressPrinter } from './migrate.js';
 
 export function registerDown(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  const cmd = program.command('down')
+  const cmd = program
+    .command('down')
     .description('revert applied migrations newest first with their .down.sql files')
     .option('--to <version>', 'revert everything after this version (it stays applied; 0 reverts all)')
     .option('--step <n>', 'revert the newest n migrations');
   addConnectionOptions(cmd);
   addLimitOptions(cmd);
-  cmd.action((opts: Record<string, string | undefined>) => run(async () => {
-    if ((opts.to === undefined) === (opts.step === undefined)) {
-      throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1` or `db down --to 3`');
-    }
-    const { connection, engine } = resolveSettings({ ...opts }, io.env, io.cwd);
-    io.out(`reverting on ${describeConnection(connection)}`);
-    const result = await down(connection, { ...engine, onEvent: progressPrinter(io, 'reverted') });
-    io.out(result.reverted.length === 0 ? 'nothing to revert' : `done: reverted ${result.reverted.length} migration(s) in ${formatMs(result.totalMs)}`);
-    return ExitCode.ok;
-  }));
+  cmd.action((opts: Record<string, string | undefined>) =>
+    run(async () => {
+      if ((opts.to === undefined) === (opts.step === undefined)) {
+        throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1` or `db down --to 3`');
+      }
+      const { connection, engine } = resolveSettings({ ...opts }, io.env, io.cwd);
+      io.out(`reverting on ${describeConnection(connection)}`);
+      const result = await down(connection, { ...engine, onEvent: progressPrinter(io, 'reverted') });
+      io.out(
+        result.reverted.length === 0
+          ? 'nothing to revert'
+          : `done: reverted ${result.reverted.length} migration(s) in ${formatMs(result.totalMs)}`,
+      );
+      return ExitCode.ok;
+    }),
+  );
 }

@@ -10,21 +10,26 @@ export function registerDump(program: Command, io: CliIO, run: (fn: () => Promis
     ['dump', 'write schema.sql: the whole schema after the last migration, from a scratch database', 'schema.sql'],
     ['codegen', 'write src/generated/db.ts: the Kysely types of all three schemas, from a scratch database', 'src/generated/db.ts'],
   ] as const) {
-    program.command(name)
+    program
+      .command(name)
       .description(what)
       .option('--scratch-url <url>', 'server for the scratch database (default: the local embedded PostgreSQL 18)')
       .option('--migrations-dir <dir>', 'folder of migration files', 'migrations')
       .option('--out <file>', `file to write (default ${fallback})`)
-      .action((opts: { scratchUrl?: string; migrationsDir: string; out?: string }) => run(async () => {
-        const { server, label } = await scratchServer(io, opts.scratchUrl);
-        // Loaded here, not at startup: codegen pulls in kysely-codegen and TypeScript.
-        const { codegenMigrations, dumpMigrations } = await import('../../schema/regenerate.js');
-        const write = name === 'dump' ? dumpMigrations : codegenMigrations;
-        const file = await write(server, {
-          projectDir: io.cwd, migrationsDir: path.resolve(io.cwd, opts.migrationsDir), ...(opts.out ? { file: path.resolve(io.cwd, opts.out) } : {}),
-        });
-        io.out(`wrote ${path.relative(io.cwd, file)} (built on ${label})`);
-        return ExitCode.ok;
-      }));
+      .action((opts: { scratchUrl?: string; migrationsDir: string; out?: string }) =>
+        run(async () => {
+          const { server, label } = await scratchServer(io, opts.scratchUrl);
+          // Loaded here, not at startup: codegen pulls in kysely-codegen and TypeScript.
+          const { codegenMigrations, dumpMigrations } = await import('../../schema/regenerate.js');
+          const write = name === 'dump' ? dumpMigrations : codegenMigrations;
+          const file = await write(server, {
+            projectDir: io.cwd,
+            migrationsDir: path.resolve(io.cwd, opts.migrationsDir),
+            ...(opts.out ? { file: path.resolve(io.cwd, opts.out) } : {}),
+          });
+          io.out(`wrote ${path.relative(io.cwd, file)} (built on ${label})`);
+          return ExitCode.ok;
+        }),
+      );
   }
 }

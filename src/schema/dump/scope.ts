@@ -7,9 +7,7 @@ import type { Catalog } from './catalog.js';
  * committed file would go stale every month and every live database would show drift.
  * A partition with any other name is schema and is dumped.
  */
-export const MAINTAINED_PARTITIONS: ReadonlyArray<{ parent: string; name: RegExp }> = [
-  { parent: 'voip.cdr', name: /^voip\.cdr_\d{6}$/ },
-];
+export const MAINTAINED_PARTITIONS: ReadonlyArray<{ parent: string; name: RegExp }> = [{ parent: 'voip.cdr', name: /^voip\.cdr_\d{6}$/ }];
 
 export function isMaintainedPartition(name: string, parent: string | null): boolean {
   return MAINTAINED_PARTITIONS.some((p) => p.parent === parent && p.name.test(name));
@@ -21,7 +19,8 @@ export function withoutMaintainedPartitions(c: Catalog): Catalog {
   if (dropped.length === 0) return c;
   const oids = new Set(dropped.map((t) => t.oid));
   const names = new Set(dropped.map((t) => t.name));
-  const onDropped = (identity: string): boolean => [...names].some((n) => identity === n || identity.startsWith(`${n}.`) || identity.endsWith(` on ${n}`));
+  const onDropped = (identity: string): boolean =>
+    [...names].some((n) => identity === n || identity.startsWith(`${n}.`) || identity.endsWith(` on ${n}`));
   return {
     ...c,
     tables: c.tables.filter((t) => !oids.has(t.oid)),

@@ -40,10 +40,13 @@ export async function lintMigrations(files: MigrationText[]): Promise<LintFindin
   return lintMigrationTexts(files);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: parse trees and the unknown schema of a scratch database have no static type
 type Node = Record<string, any>;
 
-interface Relation { schema: string | undefined; name: string }
+interface Relation {
+  schema: string | undefined;
+  name: string;
+}
 
 /** Lints one file. A table counts as existing unless this same file created it earlier. */
 export function lintMigrationText(file: MigrationText): LintFinding[] {
@@ -74,10 +77,19 @@ export function lintMigrationText(file: MigrationText): LintFinding[] {
     const used = new Set<number>();
     for (const [i, allow] of stmt.allows.entries()) {
       if (!isRuleName(allow.rule)) {
-        findings.push(finding('allow-unknown-rule', file.file, allow.line, `\`voipdb:allow ${allow.rule}\`: no rule has that name (rules: ${Object.keys(RULES).join(', ')})`));
+        findings.push(
+          finding(
+            'allow-unknown-rule',
+            file.file,
+            allow.line,
+            `\`voipdb:allow ${allow.rule}\`: no rule has that name (rules: ${Object.keys(RULES).join(', ')})`,
+          ),
+        );
         used.add(i);
       } else if (allow.reason.trim() === '') {
-        findings.push(finding('allow-missing-reason', file.file, allow.line, `\`voipdb:allow ${allow.rule}\` gives no reason; it silences nothing`));
+        findings.push(
+          finding('allow-missing-reason', file.file, allow.line, `\`voipdb:allow ${allow.rule}\` gives no reason; it silences nothing`),
+        );
         used.add(i);
       }
     }
@@ -87,7 +99,10 @@ export function lintMigrationText(file: MigrationText): LintFinding[] {
       else findings.push(finding(r.rule, file.file, stmt.line, r.message));
     }
     stmt.allows.forEach((allow, i) => {
-      if (!used.has(i)) findings.push(finding('allow-unused', file.file, allow.line, `\`voipdb:allow ${allow.rule}\`: the next statement does not break that rule`));
+      if (!used.has(i))
+        findings.push(
+          finding('allow-unused', file.file, allow.line, `\`voipdb:allow ${allow.rule}\`: the next statement does not break that rule`),
+        );
     });
   }
   return findings.sort((a, b) => a.line - b.line);
@@ -110,7 +125,11 @@ function checkStatement(node: Node, ctx: CheckContext): void {
     case 'IndexStmt': {
       const rel = relationOf(body.relation);
       if (body.concurrent) requireNoTransaction(ctx, 'CREATE INDEX CONCURRENTLY');
-      else if (ctx.existing(rel)) ctx.report('index-without-concurrently', `CREATE INDEX ${body.idxname ?? ''} on existing table ${show(rel)} without CONCURRENTLY`.replace('  ', ' '));
+      else if (ctx.existing(rel))
+        ctx.report(
+          'index-without-concurrently',
+          `CREATE INDEX ${body.idxname ?? ''} on existing table ${show(rel)} without CONCURRENTLY`.replace('  ', ' '),
+        );
       break;
     }
     case 'DropStmt':
@@ -139,7 +158,10 @@ function checkStatement(node: Node, ctx: CheckContext): void {
   }
   for (const rel of createdRelations(node)) {
     if (KAMAILIO_TABLE_NAMES.has(rel.name) && rel.schema !== 'kamailio') {
-      ctx.report('kamailio-table-outside-schema', `${show(rel)} is named like Kamailio's table ${rel.name} but is ${rel.schema ? `in schema ${rel.schema}` : 'not qualified with schema kamailio'}`);
+      ctx.report(
+        'kamailio-table-outside-schema',
+        `${show(rel)} is named like Kamailio's table ${rel.name} but is ${rel.schema ? `in schema ${rel.schema}` : 'not qualified with schema kamailio'}`,
+      );
     }
   }
 }
@@ -164,11 +186,20 @@ function checkAlterTable(body: Node, ctx: CheckContext): void {
         const defaultExpr = has('CONSTR_DEFAULT')?.raw_expr;
         const generated = has('CONSTR_GENERATED');
         if ((has('CONSTR_NOTNULL') || has('CONSTR_PRIMARY')) && !defaultExpr && !serial && !has('CONSTR_IDENTITY') && !generated) {
-          ctx.report('add-column-not-null-without-default', `ADD COLUMN ${col.colname} NOT NULL without a default on existing table ${show(rel)}`);
+          ctx.report(
+            'add-column-not-null-without-default',
+            `ADD COLUMN ${col.colname} NOT NULL without a default on existing table ${show(rel)}`,
+          );
         }
         const volatile = defaultExpr ? volatileCall(defaultExpr) : undefined;
         if (serial || has('CONSTR_IDENTITY') || volatile || (generated && isStored(generated))) {
-          const what = serial ? `type ${typeName}` : has('CONSTR_IDENTITY') ? 'an identity' : volatile ? `default ${volatile}()` : 'a stored generated expression';
+          const what = serial
+            ? `type ${typeName}`
+            : has('CONSTR_IDENTITY')
+              ? 'an identity'
+              : volatile
+                ? `default ${volatile}()`
+                : 'a stored generated expression';
           ctx.report('volatile-default-on-existing-table', `ADD COLUMN ${col.colname} with ${what} rewrites existing table ${show(rel)}`);
         }
         break;
@@ -185,7 +216,13 @@ function checkAlterTable(body: Node, ctx: CheckContext): void {
       case 'AT_AddConstraint': {
         const c: Node = cmd.def?.Constraint ?? {};
         if (existing && (c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_FOREIGN') && !c.skip_validation) {
-          ctx.report('constraint-without-not-valid', `ADD ${c.contype === 'CONSTR_CHECK' ? 'CHECK' : 'FOREIGN KEY'} ${c.conname ?? ''} on existing table ${show(rel)} without NOT VALID`.replace('  ', ' '));
+          ctx.report(
+            'constraint-without-not-valid',
+            `ADD ${c.contype === 'CONSTR_CHECK' ? 'CHECK' : 'FOREIGN KEY'} ${c.conname ?? ''} on existing table ${show(rel)} without NOT VALID`.replace(
+              '  ',
+              ' ',
+            ),
+          );
         }
         break;
       }
@@ -213,7 +250,10 @@ function checkSetting(body: Node, ctx: CheckContext): void {
   const name = String(body.name ?? '').toLowerCase();
   if (!TIMEOUT_SETTINGS.has(name)) return;
   if (body.kind === 'VAR_RESET' || body.kind === 'VAR_SET_DEFAULT') {
-    ctx.report('lock-timeout-disabled', `${body.kind === 'VAR_RESET' ? 'RESET' : 'SET … TO DEFAULT'} ${name} replaces the engine's ${name} with the server default (usually none)`);
+    ctx.report(
+      'lock-timeout-disabled',
+      `${body.kind === 'VAR_RESET' ? 'RESET' : 'SET … TO DEFAULT'} ${name} replaces the engine's ${name} with the server default (usually none)`,
+    );
     return;
   }
   const value = constValue(body.args?.[0]);
@@ -231,7 +271,16 @@ function checkGrant(body: Node, ctx: CheckContext, prefix = ''): void {
 
 /** A FuncCall in the expression whose function is volatile by definition (a fixed list). */
 const VOLATILE_FUNCTIONS = new Set([
-  'random', 'gen_random_uuid', 'uuidv4', 'uuidv7', 'clock_timestamp', 'timeofday', 'nextval', 'txid_current', 'setseed', 'random_normal',
+  'random',
+  'gen_random_uuid',
+  'uuidv4',
+  'uuidv7',
+  'clock_timestamp',
+  'timeofday',
+  'nextval',
+  'txid_current',
+  'setseed',
+  'random_normal',
 ]);
 
 function volatileCall(expr: unknown): string | undefined {
@@ -260,11 +309,16 @@ function createdRelations(node: Node): Relation[] {
   const [kind, body] = Object.entries(node)[0] ?? [];
   if (!body) return [];
   switch (kind) {
-    case 'CreateStmt': return [relationOf(body.relation)];
-    case 'CreateTableAsStmt': return [relationOf(body.into?.rel)];
-    case 'ViewStmt': return [relationOf(body.view)];
-    case 'CreateSeqStmt': return [relationOf(body.sequence)];
-    default: return [];
+    case 'CreateStmt':
+      return [relationOf(body.relation)];
+    case 'CreateTableAsStmt':
+      return [relationOf(body.into?.rel)];
+    case 'ViewStmt':
+      return [relationOf(body.view)];
+    case 'CreateSeqStmt':
+      return [relationOf(body.sequence)];
+    default:
+      return [];
   }
 }
 

@@ -3,7 +3,7 @@ import { parseSync } from 'libpg-query';
 /** A statement of a migration file with where it starts and the allow comments before it. */
 export interface ParsedStatement {
   /** The parse tree: `{ IndexStmt: {...} }` and so on (libpg-query's JSON form). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: parse trees and the unknown schema of a scratch database have no static type
   node: Record<string, any>;
   /** 1-based line of the statement's first token. */
   line: number;
@@ -12,10 +12,17 @@ export interface ParsedStatement {
   allows: AllowComment[];
 }
 
-export interface AllowComment { rule: string; reason: string; line: number }
+export interface AllowComment {
+  rule: string;
+  reason: string;
+  line: number;
+}
 
 export class LintSyntaxError extends Error {
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(message);
   }
 }
@@ -30,7 +37,7 @@ const ALLOW = /--\s*voipdb:allow(?:\s+(\S+))?(?:\s+(.*?))?\s*$/;
  */
 export function splitStatements(sql: string): ParsedStatement[] {
   const bytes = Buffer.from(sql, 'utf8');
-  let tree;
+  let tree: ReturnType<typeof parseSync>;
   try {
     tree = parseSync(sql);
   } catch (error) {
