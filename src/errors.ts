@@ -1,3 +1,5 @@
+import type { MigrationRun } from './engine/result.js';
+
 /**
  * Every failure a user can act on is one class here: a stable `code` that scripts can match,
  * a one-line `message`, a `hint` naming the next step, and the CLI `exitCode` it maps to.
@@ -18,6 +20,8 @@ export abstract class VoipdbError extends Error {
   abstract readonly code: string;
   abstract readonly exitCode: ExitCodeValue;
   readonly hint: string;
+  /** The migration run as far as it got, when the error stopped one (see the engine's MigrationRun). */
+  run?: MigrationRun;
 
   constructor(message: string, hint: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -353,6 +357,57 @@ export class VoipDomainNotFoundError extends VoipdbError {
       'create the domain first, or check its spelling (domains are stored in lower case)',
     );
   }
+}
+
+/**
+ * A PostgreSQL error that no more specific class explains (a permission, a constraint, a server
+ * that went away mid-query): its SQLSTATE, detail and hint as the server gave them.
+ */
+export class DatabaseError extends VoipdbError {
+  readonly code = 'DATABASE';
+  readonly exitCode = ExitCode.database;
+  readonly sqlState: string;
+  readonly serverDetail: string | undefined;
+  readonly serverHint: string | undefined;
+  constructor(cause: ServerErrorFields & Error) {
+    super(
+      `${cause.message} (SQLSTATE ${cause.code})`,
+      cause.hint ?? 'the database refused the statement; check the SQLSTATE in the PostgreSQL error codes appendix, then run again',
+      { cause },
+    );
+    this.sqlState = cause.code;
+    this.serverDetail = cause.detail;
+    this.serverHint = cause.hint;
+  }
+  override details(): string[] {
+    return this.serverDetail ? [`detail: ${this.serverDetail}`] : [];
+  }
+}
+
+interface ServerErrorFields {
+  code: string;
+  severity?: string;
+  detail?: string;
+  hint?: string;
+}
+
+/** An error as the pg driver reports a server's ErrorResponse: a five-character SQLSTATE and a severity. */
+export function isServerError(e: unknown): e is ServerErrorFields & Error {
+  const fields = e as Partial<ServerErrorFields> | null;
+  return e instanceof Error && typeof fields?.code === 'string' && /^[0-9A-Z]{5}$/.test(fields.code) && typeof fields.severity === 'string';
+}
+
+/** Ours as they are; a raw server error becomes a DatabaseError; anything else (a bug) stays as it is. */
+export function toVoipdbError(e: unknown): unknown {
+  if (e instanceof VoipdbError) return e;
+  return isServerError(e) ? new DatabaseError(e) : e;
+}
+
+/** The error with the run it stopped attached (`error.run`); a raw server error becomes a DatabaseError first. */
+export function attachRun(e: unknown, run: MigrationRun | undefined): unknown {
+  const error = toVoipdbError(e);
+  if (run && error instanceof Error) (error as { run?: MigrationRun }).run = run;
+  return error;
 }
 
 export function isVoipdbError(e: unknown): e is VoipdbError {

@@ -1,11 +1,13 @@
-import { ExitCode, isVoipdbError } from '../errors.js';
+import { ExitCode, isVoipdbError, toVoipdbError } from '../errors.js';
 import { paint, type CliIO } from './io.js';
 
 /**
  * `error[CODE]: message`, the details, then `hint: …`. No stack unless --verbose. Returns the
- * exit code. Unknown errors are bugs or raw driver errors: exit 3 with their message only.
+ * exit code. A raw PostgreSQL error is shown as a DatabaseError (its SQLSTATE, detail and hint);
+ * anything else is a bug: exit 3 with its message only.
  */
-export function renderError(error: unknown, io: CliIO): number {
+export function renderError(raw: unknown, io: CliIO): number {
+  const error = toVoipdbError(raw);
   if (isVoipdbError(error)) {
     io.err(`${paint(io, 'red', `error[${error.code}]`)}: ${error.message}`);
     for (const line of error.details()) io.err(`  ${line}`);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { readNodeRole } from '../database/connect.js';
+import { type NodeRole, readNodeInfo } from '../database/node-role.js';
 import { migrationStatus } from '../engine/migrate.js';
 import { describeRoles } from '../roles/index.js';
 import { evaluateMigrations } from './migration-health.js';
@@ -25,7 +25,7 @@ export interface DoctorOptions extends Partial<LagThresholds> {
 }
 
 export interface DoctorReport {
-  node: { role: 'primary' | 'standby'; serverVersion: string };
+  node: { role: NodeRole; serverVersion: string };
   thresholds: LagThresholds;
   checks: Check[];
   severity: Severity;
@@ -45,7 +45,7 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
     maxLagSeconds: options.maxLagSeconds ?? DEFAULT_THRESHOLDS.maxLagSeconds,
   };
   const expectedSlots = options.expectedSlots ?? [PLATFORM_SLOT];
-  const node = await readNodeRole(client as pg.Client);
+  const node = await readNodeInfo(client);
   const checks: Check[] = [];
   const group = async (id: string, fn: () => Promise<Check[]>): Promise<void> => {
     try {
@@ -80,7 +80,7 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
   await group('roles', async () => evaluateRoles(await describeRoles(client)));
   if (options.migrationsDir !== undefined) {
     const dir = options.migrationsDir;
-    await group('migrations', async () => evaluateMigrations(await migrationStatus(client as pg.Client, dir)));
+    await group('migrations', async () => evaluateMigrations(await migrationStatus(client, dir)));
   }
 
   const severity = worstSeverity(checks.map((c) => c.severity));

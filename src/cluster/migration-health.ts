@@ -1,4 +1,4 @@
-import type { StatusResult } from '../engine/migrate.js';
+import type { StatusRun } from '../engine/migrate.js';
 import { versionLabel } from '../engine/files.js';
 import type { Check } from './severity.js';
 
@@ -7,7 +7,7 @@ import type { Check } from './severity.js';
  * migration whose file changed or vanished is CRITICAL: the history no longer says what the
  * schema is, and `db migrate` refuses to run until it is fixed.
  */
-export function evaluateMigrations(status: StatusResult): Check[] {
+export function evaluateMigrations(status: Pick<StatusRun, 'applied' | 'pending'> & { node: Pick<StatusRun['node'], 'role'> }): Check[] {
   const label = (m: { version: number; name: string }): string => `${versionLabel(m.version)}_${m.name}`;
   const changed = status.applied.filter((a) => a.fileChanged);
   const missing = status.applied.filter((a) => a.fileMissing);

@@ -103,18 +103,3 @@ export async function withConnection<T>(config: ConnectionConfig, fn: (client: p
     await client.end().catch(() => undefined);
   }
 }
-
-/** Server facts every command reports. */
-export async function readNodeRole(
-  client: pg.Client,
-): Promise<{ role: 'primary' | 'standby'; serverVersion: string; serverVersionNum: number }> {
-  const { rows } = await client.query<{ in_recovery: boolean; server_version: string; server_version_num: string }>(
-    "SELECT pg_is_in_recovery() AS in_recovery, current_setting('server_version') AS server_version, current_setting('server_version_num') AS server_version_num",
-  );
-  const row = rows[0]!;
-  return {
-    role: row.in_recovery ? 'standby' : 'primary',
-    serverVersion: row.server_version.split(' ')[0]!,
-    serverVersionNum: Number(row.server_version_num),
-  };
-}

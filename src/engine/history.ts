@@ -33,18 +33,18 @@ REVOKE ALL ON SCHEMA voipdb_meta FROM PUBLIC;`;
  * Creates the history table when it is missing; called only under the migration lock, on a
  * primary. An up-to-date run writes nothing (no catalog churn, no WAL for the standby).
  */
-export async function ensureHistoryTable(client: pg.Client): Promise<void> {
+export async function ensureHistoryTable(client: pg.ClientBase): Promise<void> {
   if (await historyTableExists(client)) return;
   await client.query(CREATE_HISTORY);
 }
 
-export async function historyTableExists(client: pg.Client): Promise<boolean> {
+export async function historyTableExists(client: pg.ClientBase): Promise<boolean> {
   const { rows } = await client.query<{ exists: boolean }>("SELECT to_regclass('voipdb_meta.migrations') IS NOT NULL AS exists");
   return rows[0]!.exists;
 }
 
 /** Applied migrations, oldest first; empty when the history table does not exist yet. */
-export async function readHistory(client: pg.Client): Promise<AppliedMigration[]> {
+export async function readHistory(client: pg.ClientBase): Promise<AppliedMigration[]> {
   if (!(await historyTableExists(client))) return [];
   const { rows } = await client.query<{
     version: number;
@@ -65,7 +65,7 @@ export async function readHistory(client: pg.Client): Promise<AppliedMigration[]
 }
 
 export async function recordApplied(
-  client: pg.Client,
+  client: pg.ClientBase,
   m: { version: number; name: string; checksum: string },
   durationMs: number,
 ): Promise<void> {
@@ -77,6 +77,6 @@ export async function recordApplied(
   ]);
 }
 
-export async function recordReverted(client: pg.Client, version: number): Promise<void> {
+export async function recordReverted(client: pg.ClientBase, version: number): Promise<void> {
   await client.query('DELETE FROM voipdb_meta.migrations WHERE version = $1', [version]);
 }

@@ -8,7 +8,7 @@ import { MigrationLockBusyError } from '../errors.js';
  */
 export const MIGRATION_LOCK_KEY = '7432190015102301'; // "voipdb" migrations; bigint as text for pg
 
-export async function acquireMigrationLock(client: pg.Client, waitMs: number, pollMs = 100): Promise<void> {
+export async function acquireMigrationLock(client: pg.ClientBase, waitMs: number, pollMs = 100): Promise<void> {
   const started = Date.now();
   for (;;) {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [MIGRATION_LOCK_KEY]);
@@ -20,12 +20,12 @@ export async function acquireMigrationLock(client: pg.Client, waitMs: number, po
   }
 }
 
-export async function releaseMigrationLock(client: pg.Client): Promise<void> {
+export async function releaseMigrationLock(client: pg.ClientBase): Promise<void> {
   await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
 }
 
 /** "pid 1234, application_name voipdb, user postgres, since 2026-…" for the error message. */
-async function describeLockHolder(client: pg.Client): Promise<string> {
+async function describeLockHolder(client: pg.ClientBase): Promise<string> {
   const { rows } = await client.query<{
     pid: number;
     application_name: string;

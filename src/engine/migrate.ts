@@ -1,50 +1,24 @@
-import type pg from 'pg';
-import type { ConnectionConfig, Env } from '../config/connection.js';
-import { describeConnection } from '../config/connection.js';
-import { connect, readNodeRole } from '../database/connect.js';
-import { StandbyRefusedError } from '../errors.js';
-import { readMigrationFiles, type MigrationFile } from './files.js';
-import { ensureHistoryTable, readHistory, type AppliedMigration } from './history.js';
-import { acquireMigrationLock, releaseMigrationLock } from './lock.js';
-import { planDown, planUp, verifyHistory } from './plan.js';
-import { runMigration, type MigrationEvent, type MigrationLimits } from './run-migration.js';
-import { runPostMigrateSteps, validatePostMigrateInputs, type PostMigrateReport } from './post-migrate.js';
+import type { NodeInfo } from '../database/node-role.js';
+import { attachRun } from '../errors.js';
+import type { MigrationHook } from './hooks.js';
+import { compareHistory } from './compare.js';
+import type { MigrationFile } from './files.js';
+import { type MigrationTarget, planDown, planUp, verifyHistory } from './plan.js';
+import { type Direction, type MigrationRun, plannedOutcome } from './result.js';
+import type { MigrationEvent, MigrationLimits } from './run-migration.js';
+import { runPlan } from './runner.js';
+import { readState, type Session, withMigrationLock } from './session.js';
 
 export interface EngineOptions extends Partial<MigrationLimits> {
   migrationsDir: string;
   /** How long to wait for another run's migration lock before giving up. */
   lockWaitMs?: number;
-  /** Environment for role passwords (VOIPDB_*_PASSWORD[_FILE]); never process.env implicitly. */
-  env?: Env;
-  /**
-   * After migrating, create the CDR partitions of this month and this many following months
-   * (default 3). -1 skips the step: the bare schema, as schema.sql shows it.
-   */
-  cdrPartitionsAhead?: number;
+  /** Steps after a successful `migrate` (see hooks.ts); none: the bare schema of the migrations. */
+  hooks?: readonly MigrationHook[];
   onEvent?: (event: MigrationEvent) => void;
 }
 
 export const DEFAULT_LIMITS: MigrationLimits = { lockTimeoutMs: 5_000, statementTimeoutMs: 0, lockRetries: 3, retryBackoffMs: 1_000 };
-export const DEFAULT_LOCK_WAIT_MS = 60_000;
-
-export interface NodeInfo {
-  role: 'primary' | 'standby';
-  serverVersion: string;
-}
-
-export interface MigrateResult {
-  node: NodeInfo;
-  applied: Array<{ version: number; name: string; durationMs: number }>;
-  /** Migrations that were already applied before this run. */
-  upToDate: number;
-  postMigrate: PostMigrateReport;
-  totalMs: number;
-}
-
-export interface DryRunResult {
-  node: NodeInfo;
-  wouldApply: Array<{ version: number; name: string; file: string; transactional: boolean; sql: string }>;
-}
 
 function limitsOf(options: EngineOptions): MigrationLimits {
   return {
@@ -55,192 +29,155 @@ function limitsOf(options: EngineOptions): MigrationLimits {
   };
 }
 
-/** Refuses on a hot standby before anything is locked or written. */
-async function requirePrimary(client: pg.Client, config: ConnectionConfig, action: string): Promise<NodeInfo> {
-  const node = await readNodeRole(client);
-  if (node.role === 'standby') throw new StandbyRefusedError(action, describeConnection(config));
-  return { role: node.role, serverVersion: node.serverVersion };
+function targetOf(target: MigrationTarget): MigrationTarget {
+  return { ...(target.to !== undefined ? { to: target.to } : {}), ...(target.step !== undefined ? { step: target.step } : {}) };
 }
 
 /**
- * If this process dies mid-migration, the server would otherwise keep running the statement (and
- * hold the migration lock) until it next writes to the socket. PostgreSQL 14+ can poll the
- * client: the transaction is then rolled back and the lock released within a second.
+ * One writing run, `migrate` or `down`: plan under the migration lock, run the plan through
+ * umzug, then (up only) the hooks. Whatever happens after connecting, the error carries the run
+ * as far as it got (`error.run`).
  */
-async function watchForDeadClient(client: pg.Client): Promise<void> {
-  await client.query(
-    "SELECT set_config('client_connection_check_interval', '1000', false) WHERE current_setting('server_version_num')::int >= 140000",
-  );
-}
-
-/**
- * The session every writing run shares: refuse on a standby, watch for our own death, check the
- * history and the plan before locking, then lock, re-read the history (another run may have
- * applied migrations meanwhile), re-plan, and run `work` with that plan. Unlocks and disconnects
- * whatever happens.
- */
-async function withMigrationSession<T>(
-  config: ConnectionConfig,
-  options: EngineOptions,
-  action: string,
-  plan: (files: MigrationFile[], history: AppliedMigration[]) => MigrationFile[],
-  work: (client: pg.Client, node: NodeInfo, plan: MigrationFile[], history: AppliedMigration[]) => Promise<T>,
-  prepare: (client: pg.Client) => Promise<void> = async () => undefined,
-): Promise<T> {
-  const files = await readMigrationFiles(options.migrationsDir);
-  const client = await connect(config);
-  try {
-    const node = await requirePrimary(client, config, action);
-    await watchForDeadClient(client);
-    const before = await readHistory(client);
-    verifyHistory(files, before);
-    plan(files, before);
-    await acquireMigrationLock(client, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
-    try {
-      await prepare(client);
-      const history = await readHistory(client);
-      verifyHistory(files, history);
-      return await work(client, node, plan(files, history), history);
-    } finally {
-      await releaseMigrationLock(client).catch(() => undefined);
-    }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** Runs a plan, collecting what was done and passing each event on. */
-async function runCollecting(
-  client: pg.Client,
-  plan: MigrationFile[],
-  direction: 'up' | 'down',
-  options: EngineOptions,
-): Promise<Array<{ version: number; name: string; durationMs: number }>> {
-  const done: Array<{ version: number; name: string; durationMs: number }> = [];
-  await runPlan(client, plan, direction, limitsOf(options), (event) => {
-    if (event.type === 'done') done.push({ version: event.migration.version, name: event.migration.name, durationMs: event.durationMs });
-    options.onEvent?.(event);
-  });
-  return done;
-}
-
-/**
- * `db migrate`: applies pending migrations up to `to` (all when absent), one transaction each,
- * under the migration lock; then the post-migrate steps (role passwords, CDR partitions).
- */
-export async function migrate(config: ConnectionConfig, options: EngineOptions & { to?: number }): Promise<MigrateResult> {
+async function writingRun(session: Session, options: EngineOptions & MigrationTarget, direction: Direction): Promise<MigrationRun> {
   const started = performance.now();
-  validatePostMigrateInputs(options.env ?? {});
-  return withMigrationSession(
-    config,
-    options,
-    'migrate',
-    (files, history) => planUp(files, history, options.to),
-    async (client, node, plan, history) => {
-      const applied = await runCollecting(client, plan, 'up', options);
-      const postMigrate = await runPostMigrateSteps(
-        client,
-        options.env ?? {},
-        options.cdrPartitionsAhead !== undefined ? { cdrPartitionsAhead: options.cdrPartitionsAhead } : {},
-      );
-      return { node, applied, upToDate: history.length, postMigrate, totalMs: performance.now() - started };
-    },
-    ensureHistoryTable,
-  );
-}
-
-/** `db migrate --dry-run`: what would run, with its SQL. Reads only; takes no lock. */
-export async function planMigrate(config: ConnectionConfig, options: EngineOptions & { to?: number }): Promise<DryRunResult> {
-  const files = await readMigrationFiles(options.migrationsDir);
-  const client = await connect(config);
+  const target = targetOf(options);
+  const hooks = direction === 'up' ? (options.hooks ?? []) : [];
+  for (const hook of hooks) await hook.validate?.();
+  let run: MigrationRun | undefined;
+  const plan = (files: MigrationFile[], history: Parameters<typeof planUp>[1]): MigrationFile[] =>
+    direction === 'up' ? planUp(files, history, target) : planDown(files, history, target);
   try {
-    const node = await readNodeRole(client);
-    const history = await readHistory(client);
-    verifyHistory(files, history);
-    const plan = planUp(files, history, options.to);
-    return {
-      node: { role: node.role, serverVersion: node.serverVersion },
-      wouldApply: plan.map((m) => ({
-        version: m.version,
-        name: m.name,
-        file: m.file,
-        transactional: m.transactional,
-        sql: m.sql ?? `-- ${m.file}: TypeScript migration (up)`,
-      })),
-    };
-  } finally {
-    await client.end().catch(() => undefined);
+    return await withMigrationLock(
+      session,
+      {
+        migrationsDir: options.migrationsDir,
+        createHistory: direction === 'up',
+        ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+      },
+      direction === 'up' ? 'migrate' : 'revert migrations',
+      plan,
+      (node, alreadyApplied) => {
+        run = { node, direction, migrations: [], alreadyApplied, hooks: [], durationMs: 0 };
+      },
+      async (state) => {
+        const current = run!;
+        current.migrations = state.plan.map((f) => plannedOutcome(f, direction));
+        await runPlan(state.client, state, direction, limitsOf(options), current, options.onEvent ?? (() => undefined));
+        for (const hook of hooks) current.hooks.push(await hook.afterMigrate(state.client, current));
+        current.durationMs = performance.now() - started;
+        return current;
+      },
+    );
+  } catch (error) {
+    if (run) run.durationMs = performance.now() - started;
+    throw attachRun(error, run);
   }
 }
 
-export interface DownResult {
-  node: NodeInfo;
-  reverted: Array<{ version: number; name: string; durationMs: number }>;
-  totalMs: number;
+/**
+ * `db migrate`: applies pending migrations up to the target (all when none), one transaction
+ * each, under the migration lock; then the hooks.
+ */
+export function migrate(session: Session, options: EngineOptions & MigrationTarget): Promise<MigrationRun> {
+  return writingRun(session, options, 'up');
 }
 
 /** `db down --to <version> | --step <n>`: reverts newest first with the down files. */
-export async function down(config: ConnectionConfig, options: EngineOptions & { to?: number; step?: number }): Promise<DownResult> {
+export function down(session: Session, options: EngineOptions & MigrationTarget): Promise<MigrationRun> {
+  return writingRun(session, options, 'down');
+}
+
+/** A dry run: the run that `migrate` (or `down`) would make, every migration `not-run`, with its SQL. */
+export interface PlanRun extends MigrationRun {
+  steps: Array<{ version: number; file: string; transactional: boolean; sql: string }>;
+}
+
+/** `db migrate --dry-run`: reads only, takes no lock, works on a standby (which `migrate` would refuse). */
+export async function planRun(
+  session: Session,
+  options: { migrationsDir: string; direction?: Direction } & MigrationTarget,
+): Promise<PlanRun> {
   const started = performance.now();
-  const target = { ...(options.to !== undefined ? { to: options.to } : {}), ...(options.step !== undefined ? { step: options.step } : {}) };
-  return withMigrationSession(
-    config,
-    options,
-    'revert migrations',
-    (files, history) => planDown(files, history, target),
-    async (client, node, plan) => ({
-      node,
-      reverted: await runCollecting(client, plan, 'down', options),
-      totalMs: performance.now() - started,
-    }),
-  );
+  const direction = options.direction ?? 'up';
+  const { node, files, history } = await readState(session, options.migrationsDir);
+  const run: PlanRun = { node, direction, migrations: [], alreadyApplied: history.length, hooks: [], durationMs: 0, steps: [] };
+  try {
+    verifyHistory(files, history);
+    const target = targetOf(options);
+    const plan = direction === 'up' ? planUp(files, history, target) : planDown(files, history, target);
+    run.migrations = plan.map((f) => plannedOutcome(f, direction));
+    run.steps = plan.map((m) => {
+      const step = direction === 'up' ? { sql: m.sql, transactional: m.transactional } : m.down;
+      return {
+        version: m.version,
+        file: direction === 'up' ? m.file : (m.down?.file ?? m.file),
+        transactional: step?.transactional ?? true,
+        sql: step?.sql ?? `-- ${m.file}: TypeScript migration (${direction})`,
+      };
+    });
+  } catch (error) {
+    throw attachRun(error, run);
+  } finally {
+    run.durationMs = performance.now() - started;
+  }
+  return run;
 }
 
-/** Runs the planned migrations in the planner's order (up: oldest first; down: newest first). */
-async function runPlan(
-  client: pg.Client,
-  plan: MigrationFile[],
-  direction: 'up' | 'down',
-  limits: MigrationLimits,
-  onEvent: (e: MigrationEvent) => void,
-): Promise<void> {
-  for (const migration of plan) await runMigration(client, migration, direction, limits, onEvent);
+export interface StatusEntry {
+  version: number;
+  name: string;
+  checksum: string;
+  appliedAt: string;
+  durationMs: number;
+  appliedBy: string;
+  fileChanged: boolean;
+  fileMissing: boolean;
 }
 
-export interface StatusResult {
-  node: NodeInfo;
-  applied: Array<{
-    version: number;
-    name: string;
-    checksum: string;
-    appliedAt: string;
-    durationMs: number;
-    appliedBy: string;
-    fileChanged: boolean;
-    fileMissing: boolean;
-  }>;
+/**
+ * `db status`: the run `migrate` would make (pending migrations `not-run`, up to the target),
+ * after the applied ones (`applied`, with their recorded durations); plus each history row next
+ * to its file. Reads only; works on a standby.
+ */
+export interface StatusRun extends MigrationRun {
+  applied: StatusEntry[];
   pending: Array<{ version: number; name: string }>;
 }
 
-/** `db status`: applied and pending migrations and the node's role. Reads only; works on a standby. */
-export async function migrationStatus(client: pg.Client, migrationsDir: string): Promise<StatusResult> {
-  const files = await readMigrationFiles(migrationsDir);
-  const node = await readNodeRole(client);
-  const history = await readHistory(client);
-  const byVersion = new Map(files.map((f) => [f.version, f]));
-  const done = new Set(history.map((h) => h.version));
+export async function migrationStatus(session: Session, migrationsDir: string, target: MigrationTarget = {}): Promise<StatusRun> {
+  const started = performance.now();
+  const { node, files, history } = await readState(session, migrationsDir);
+  const comparison = compareHistory(files, history);
+  const pending = target.to === undefined && target.step === undefined ? comparison.pending : planUp(files, history, targetOf(target));
   return {
-    node: { role: node.role, serverVersion: node.serverVersion },
-    applied: history.map((h) => ({
-      version: h.version,
-      name: h.name,
-      checksum: h.checksum,
-      appliedAt: h.appliedAt.toISOString(),
-      durationMs: h.durationMs,
-      appliedBy: h.appliedBy,
-      fileChanged: byVersion.has(h.version) && byVersion.get(h.version)!.checksum !== h.checksum,
-      fileMissing: !byVersion.has(h.version),
+    node,
+    direction: 'up',
+    migrations: [
+      ...comparison.applied.map((a) => ({
+        version: a.row.version,
+        name: a.row.name,
+        file: a.file?.file ?? `${a.row.version}_${a.row.name}`,
+        direction: 'up' as const,
+        status: 'applied' as const,
+        durationMs: a.row.durationMs,
+      })),
+      ...pending.map((f) => plannedOutcome(f, 'up')),
+    ],
+    alreadyApplied: history.length,
+    hooks: [],
+    durationMs: performance.now() - started,
+    applied: comparison.applied.map((a) => ({
+      version: a.row.version,
+      name: a.row.name,
+      checksum: a.row.checksum,
+      appliedAt: a.row.appliedAt.toISOString(),
+      durationMs: a.row.durationMs,
+      appliedBy: a.row.appliedBy,
+      fileChanged: a.state === 'changed',
+      fileMissing: a.state === 'missing',
     })),
-    pending: files.filter((f) => !done.has(f.version)).map((f) => ({ version: f.version, name: f.name })),
+    pending: pending.map((f) => ({ version: f.version, name: f.name })),
   };
 }
+
+export type { NodeInfo };

@@ -8,31 +8,42 @@ import {
 } from '../errors.js';
 import type { MigrationFile } from './files.js';
 import type { AppliedMigration } from './history.js';
+import { compareHistory } from './compare.js';
 
-/**
- * Checks the applied history against the files, and refuses before anything is locked or
- * written: a changed applied file, a missing applied file, a new file that sorts before the
- * last applied one. Pure, so it is tested without a server.
- */
-export function verifyHistory(files: readonly MigrationFile[], applied: readonly AppliedMigration[]): void {
-  const byVersion = new Map(files.map((f) => [f.version, f]));
-  for (const row of applied) {
-    const file = byVersion.get(row.version);
-    if (!file) throw new MigrationFileMissingError(row.version, row.name);
-    if (file.checksum !== row.checksum) throw new MigrationChecksumMismatchError(row.version, file.file, row.checksum, file.checksum);
-  }
-  const last = applied.at(-1)?.version;
-  if (last === undefined) return;
-  const appliedVersions = new Set(applied.map((a) => a.version));
-  const early = files.find((f) => f.version < last && !appliedVersions.has(f.version));
-  if (early) throw new MigrationOutOfOrderError(early.file, last);
+/** Where a run stops: at a version (`to`), after a number of migrations (`step`), or (neither) at the end. */
+export interface MigrationTarget {
+  to?: number;
+  step?: number;
 }
 
-/** Pending migrations in order, up to and including `to` when given. */
-export function planUp(files: readonly MigrationFile[], applied: readonly AppliedMigration[], to?: number): MigrationFile[] {
+/**
+ * Refuses, before anything is locked or written, a history the files no longer explain: a
+ * changed applied file, a missing applied file, a new file that sorts before the last applied one.
+ */
+export function verifyHistory(files: readonly MigrationFile[], applied: readonly AppliedMigration[]): void {
+  const comparison = compareHistory(files, applied);
+  for (const entry of comparison.applied) {
+    if (!entry.file) throw new MigrationFileMissingError(entry.row.version, entry.row.name);
+    if (entry.state === 'changed') {
+      throw new MigrationChecksumMismatchError(entry.row.version, entry.file.file, entry.row.checksum, entry.file.checksum);
+    }
+  }
+  const early = comparison.outOfOrder[0];
+  if (early) throw new MigrationOutOfOrderError(early.file, applied.at(-1)!.version);
+}
+
+/** Pending migrations in order: up to and including `to`, or the next `step`, or all. */
+export function planUp(
+  files: readonly MigrationFile[],
+  applied: readonly AppliedMigration[],
+  target: MigrationTarget = {},
+): MigrationFile[] {
+  const { to, step } = target;
+  if (to !== undefined && step !== undefined)
+    throw new UsageError('give at most one of --to <version> or --step <n>', 'e.g. `db migrate --step 1`');
   if (to !== undefined && !files.some((f) => f.version === to)) throw new MigrationTargetUnknownError(to);
-  const done = new Set(applied.map((a) => a.version));
-  return files.filter((f) => !done.has(f.version) && (to === undefined || f.version <= to));
+  const pending = compareHistory(files, applied).pending.filter((f) => to === undefined || f.version <= to);
+  return step === undefined ? pending : pending.slice(0, step);
 }
 
 /**
@@ -40,11 +51,7 @@ export function planUp(files: readonly MigrationFile[], applied: readonly Applie
  * applied; `to: 0` reverts all), or the newest `step`. A migration without a down file stops
  * the plan before anything runs.
  */
-export function planDown(
-  files: readonly MigrationFile[],
-  applied: readonly AppliedMigration[],
-  target: { to?: number; step?: number },
-): MigrationFile[] {
+export function planDown(files: readonly MigrationFile[], applied: readonly AppliedMigration[], target: MigrationTarget): MigrationFile[] {
   if ((target.to === undefined) === (target.step === undefined))
     throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1`');
   if (target.to !== undefined && target.to !== 0 && !applied.some((a) => a.version === target.to)) {

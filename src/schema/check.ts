@@ -4,8 +4,12 @@ import path from 'node:path';
 import { type ConnectionConfig, type Env, withDatabase } from '../config/connection.js';
 import { withConnection } from '../database/connect.js';
 import { readMigrationFiles, type MigrationFile } from '../engine/files.js';
-import { historyTableExists, readHistory } from '../engine/history.js';
+import { compareHistory } from '../engine/compare.js';
+import { readHistory } from '../engine/history.js';
 import { down, migrate } from '../engine/migrate.js';
+import type { MigrationHook } from '../engine/hooks.js';
+import { withStatus } from '../engine/result.js';
+import { platformHooks } from '../platform/hooks.js';
 import { generateTypes, GENERATED_TYPES_FILE } from './codegen.js';
 import { dumpDatabase } from './dump.js';
 import { lintMigrations } from './lint/lint.js';
@@ -64,14 +68,15 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
     types: options.typesFile ?? path.join(options.projectDir, GENERATED_TYPES_FILE),
     privileges: options.expectedPrivilegesFile ?? path.join(options.projectDir, 'test', 'expected', 'privileges.txt'),
   };
-  const env = options.env ?? {};
+  // The platform's composition, as `db migrate` runs it: role passwords and CDR partitions after the migrations.
+  const hooks = platformHooks(options.env ?? {});
   const scratch = new ScratchDatabases(options.server);
   const checks: CheckResult[] = [];
   try {
     const built = await scratch.create();
     const applied = await attempt('migrations-apply', async () => {
-      const result = await migrate(built, { migrationsDir: paths.migrations, env });
-      return pass('migrations-apply', `${result.applied.length} migrations applied to an empty database`);
+      const result = await migrate(built, { migrationsDir: paths.migrations, hooks });
+      return pass('migrations-apply', `${withStatus(result, 'applied').length} migrations applied to an empty database`);
     });
     checks.push(applied);
 
@@ -97,7 +102,7 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
           ),
         ),
       );
-      checks.push(await attempt('down-up', () => checkDownUp(scratch, built, dump, paths.migrations, env)));
+      checks.push(await attempt('down-up', () => checkDownUp(scratch, built, dump, paths.migrations, hooks)));
       checks.push(
         await attempt('privileges', async () => {
           const actual = await withConnection(built, readPrivileges);
@@ -116,7 +121,7 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
     if (options.live) {
       const live = options.live;
       checks.push(await attempt('live-checksums', () => checkLiveHistory(live, paths.migrations)));
-      checks.push(await attempt('live-drift', () => checkLiveDrift(scratch, live, paths.migrations, env)));
+      checks.push(await attempt('live-drift', () => checkLiveDrift(scratch, live, paths.migrations, hooks)));
     }
   } catch (error) {
     // Only scratch creation lands here; every check catches its own failure.
@@ -149,7 +154,7 @@ async function checkDownUp(
   built: ConnectionConfig,
   before: string,
   migrationsDir: string,
-  env: Env,
+  hooks: MigrationHook[],
 ): Promise<CheckResult> {
   const files = await readMigrationFiles(migrationsDir);
   const reversible = topReversibleRun(files);
@@ -164,13 +169,13 @@ async function checkDownUp(
   if (needed.has(0)) expectedAt.set(0, await dumpDatabase(reference));
   for (const version of versions) {
     if (version > Math.max(...needed)) break;
-    await migrate(reference, { migrationsDir, env, to: version });
+    await migrate(reference, { migrationsDir, hooks, to: version });
     if (needed.has(version)) expectedAt.set(version, await dumpDatabase(reference));
   }
 
   for (const file of reversible) {
     const previous = previousOf(file.version);
-    await down(built, { migrationsDir, env, step: 1 });
+    await down(built, { migrationsDir, step: 1 });
     const afterDown = await dumpDatabase(built);
     if (afterDown !== expectedAt.get(previous)) {
       const downFile = file.file.replace(/\.sql$/, '.down.sql');
@@ -182,7 +187,7 @@ async function checkDownUp(
       );
     }
   }
-  await migrate(built, { migrationsDir, env });
+  await migrate(built, { migrationsDir, hooks });
   const afterUp = await dumpDatabase(built);
   if (afterUp !== before) {
     return fail(
@@ -224,19 +229,18 @@ async function checkLint(migrationsDir: string): Promise<CheckResult> {
 
 async function checkLiveHistory(live: ConnectionConfig, migrationsDir: string): Promise<CheckResult> {
   const files = await readMigrationFiles(migrationsDir);
-  const history = await withConnection(live, async (client) => ((await historyTableExists(client)) ? readHistory(client) : []));
-  const byVersion = new Map(files.map((f) => [f.version, f]));
-  const problems: string[] = [];
-  for (const h of history) {
-    const file = byVersion.get(h.version);
-    if (!file) problems.push(`applied ${h.version} (${h.name}) has no file in ${migrationsDir}`);
-    else if (file.checksum !== h.checksum)
-      problems.push(
-        `${file.file} was changed after it was applied (sha256 ${h.checksum.slice(0, 12)}… applied, ${file.checksum.slice(0, 12)}… now)`,
-      );
-  }
-  const applied = new Set(history.map((h) => h.version));
-  const pending = files.filter((f) => !applied.has(f.version)).map((f) => f.file);
+  const history = await withConnection(live, readHistory);
+  const comparison = compareHistory(files, history);
+  const problems = comparison.applied.flatMap((a) =>
+    a.state === 'missing'
+      ? [`applied ${a.row.version} (${a.row.name}) has no file in ${migrationsDir}`]
+      : a.state === 'changed'
+        ? [
+            `${a.file!.file} was changed after it was applied (sha256 ${a.row.checksum.slice(0, 12)}… applied, ${a.file!.checksum.slice(0, 12)}… now)`,
+          ]
+        : [],
+  );
+  const pending = comparison.pending.map((f) => f.file);
   const details = [...problems, ...(pending.length > 0 ? [`pending (not applied yet): ${pending.join(', ')}`] : [])];
   return problems.length > 0
     ? fail('live-checksums', `${problems.length} applied migration${problems.length === 1 ? '' : 's'} differ from the files`, details)
@@ -244,11 +248,16 @@ async function checkLiveHistory(live: ConnectionConfig, migrationsDir: string): 
 }
 
 /** Compares the live schema with a scratch database migrated to the live database's version. */
-async function checkLiveDrift(scratch: ScratchDatabases, live: ConnectionConfig, migrationsDir: string, env: Env): Promise<CheckResult> {
-  const history = await withConnection(live, async (client) => ((await historyTableExists(client)) ? readHistory(client) : []));
+async function checkLiveDrift(
+  scratch: ScratchDatabases,
+  live: ConnectionConfig,
+  migrationsDir: string,
+  hooks: MigrationHook[],
+): Promise<CheckResult> {
+  const history = await withConnection(live, readHistory);
   const version = history.reduce((max, h) => Math.max(max, h.version), 0);
   const reference = await scratch.create();
-  if (version > 0) await migrate(reference, { migrationsDir, env, to: version });
+  if (version > 0) await migrate(reference, { migrationsDir, hooks, to: version });
   const expected = await dumpDatabase(reference);
   const actual = await dumpDatabase(live);
   if (expected === actual) return pass('live-drift', `the live schema equals the migrations up to version ${version}`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type ConnectionConfig, type Env, withDatabase } from '../config/connection.js';
 import { withConnection } from '../database/connect.js';
 import { migrate } from '../engine/migrate.js';
+import { platformHooks } from '../platform/hooks.js';
 import { GENERATED_TYPES_FILE, writeTypesFile } from './codegen.js';
 import { writeSchemaFile } from './dump.js';
 
@@ -20,7 +21,7 @@ export async function withMigratedScratch<T>(
   await withConnection(server, (c) => c.query(`CREATE DATABASE "${name}"`));
   const db = withDatabase(server, name);
   try {
-    await migrate(db, { migrationsDir: options.migrationsDir, env: options.env ?? {} });
+    await migrate(db, { migrationsDir: options.migrationsDir, hooks: platformHooks(options.env ?? {}) });
     return await fn(db);
   } finally {
     await withConnection(server, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => undefined);

@@ -3,7 +3,10 @@
  * Admin and its own PostgreSQL; node 1 primary, node 2 a hot standby; a VIP in front of SIP and
  * the HTTP API. Secrets are never part of it: only the paths of files that hold them.
  */
-export type NodeRole = 'primary' | 'standby';
+import type { NodeRole } from '../database/node-role.js';
+
+// The one role type: what a topology file declares is what pg_is_in_recovery() answers on that node.
+export type { NodeRole };
 
 export interface TopologyNode {
   /** Lower case letters, digits and _ (it becomes the slot name `<name>_slot`). */

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
-import { inTransaction, refuseOnStandby } from './primary.js';
+import { requirePrimary } from '../database/node-role.js';
+import { inTransaction } from './primary.js';
 
 /**
  * Monthly partitions of voip.cdr (cdr_YYYYMM, UTC months). The work is done by the database
@@ -40,7 +41,7 @@ export async function maintainCdrPartitions(
   const ahead = options.ahead ?? DEFAULT_PARTITIONS_AHEAD;
   checkMonths('--ahead', ahead, 0, 120);
   if (options.retain !== undefined) checkMonths('--retain', options.retain, 0, 1200);
-  await refuseOnStandby(client, 'maintain CDR partitions');
+  await requirePrimary(client, 'maintain CDR partitions');
   return inTransaction(client, async () => {
     const created = await ensureCdrPartitions(client, ahead, options.at);
     const dropped = options.retain === undefined ? [] : await dropCdrPartitions(client, options.retain, options.at);

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { down, migrate, migrationStatus, planMigrate } from '../../src/engine/migrate.js';
+import { down, migrate, migrationStatus, planRun } from '../../src/engine/migrate.js';
+import { withStatus } from '../../src/engine/result.js';
 import { withConnection } from '../../src/database/connect.js';
 import { freshDatabase, query } from '../support/database.js';
 import { migrationsFixture } from '../support/fixtures.js';
@@ -26,7 +27,11 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
       '1_first.sql': 'CREATE SCHEMA app;',
     });
     const result = await migrate(db, { migrationsDir: dir });
-    expect(result.applied.map((a) => a.version)).toEqual([1, 2, 10]);
+    expect(result.migrations.map((a) => [a.version, a.status])).toEqual([
+      [1, 'applied'],
+      [2, 'applied'],
+      [10, 'applied'],
+    ]);
     const rows = await query<{ version: number; name: string; checksum: string }>(
       db,
       'SELECT version, name, checksum FROM voipdb_meta.migrations ORDER BY version',
@@ -34,8 +39,8 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
     expect(rows.map((r) => r.name)).toEqual(['first', 'second', 'third']);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum))).toBe(true);
     const again = await migrate(db, { migrationsDir: dir });
-    expect(again.applied).toEqual([]);
-    expect(again.upToDate).toBe(3);
+    expect(again.migrations).toEqual([]);
+    expect(again.alreadyApplied).toBe(3);
   });
 
   it('leaves no trace of a failing migration: no schema change, no history row', async () => {
@@ -126,7 +131,7 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
     });
     await migrate(db, { migrationsDir: dir });
     const result = await down(db, { migrationsDir: dir, to: 1 });
-    expect(result.reverted.map((r) => r.version)).toEqual([3, 2]);
+    expect(withStatus(result, 'reverted').map((r) => r.version)).toEqual([3, 2]);
     expect(await history(db)).toEqual([1]);
     expect(await tableNames(db)).toEqual([]);
     await migrate(db, { migrationsDir: dir });
@@ -140,8 +145,9 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
   it('a dry run lists the SQL and writes nothing, not even the history table', async () => {
     const db = await freshDatabase(serverName);
     const dir = await migrationsFixture({ '0001_a.sql': 'CREATE SCHEMA app;' });
-    const plan = await planMigrate(db, { migrationsDir: dir });
-    expect(plan.wouldApply).toEqual([expect.objectContaining({ version: 1, sql: 'CREATE SCHEMA app;' })]);
+    const plan = await planRun(db, { migrationsDir: dir });
+    expect(plan.steps).toEqual([expect.objectContaining({ version: 1, sql: 'CREATE SCHEMA app;' })]);
+    expect(plan.migrations).toEqual([expect.objectContaining({ version: 1, status: 'not-run' })]);
     expect(await query(db, "SELECT 1 FROM pg_namespace WHERE nspname IN ('voipdb_meta', 'app')")).toEqual([]);
   });
 
@@ -186,7 +192,7 @@ describe.each(['pg18', 'pg15'] as const)('migration engine on %s', (serverName) 
     const db = await freshDatabase(serverName);
     const dir = await migrationsFixture({ '0001_a.sql': 'CREATE SCHEMA app;', '0002_b.sql': 'CREATE TABLE app.b (id int);' });
     await migrate(db, { migrationsDir: dir, to: 1 });
-    const status = await withConnection(db, (c) => migrationStatus(c, dir));
+    const status = await migrationStatus(db, dir);
     expect(status.node.role).toBe('primary');
     expect(status.applied.map((a) => [a.version, a.fileChanged])).toEqual([[1, false]]);
     expect(status.pending).toEqual([{ version: 2, name: 'b' }]);

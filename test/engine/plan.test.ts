@@ -28,8 +28,8 @@ describe('planning (pure)', () => {
   it('plans pending migrations in order, up to --to', () => {
     const files = [file(1), file(2), file(3)];
     expect(planUp(files, [applied(1)]).map((f) => f.version)).toEqual([2, 3]);
-    expect(planUp(files, [applied(1)], 2).map((f) => f.version)).toEqual([2]);
-    expect(() => planUp(files, [], 9)).toThrow(expect.objectContaining({ code: 'MIGRATION_TARGET_UNKNOWN' }));
+    expect(planUp(files, [applied(1)], { to: 2 }).map((f) => f.version)).toEqual([2]);
+    expect(() => planUp(files, [], { to: 9 })).toThrow(expect.objectContaining({ code: 'MIGRATION_TARGET_UNKNOWN' }));
   });
 
   it('plans reverts newest first, by --to or --step, and refuses a missing down file before anything', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { migrate } from '../../src/engine/migrate.js';
+import { rolePasswordsHook } from '../../src/platform/hooks.js';
 import { computeDigestHashes } from '../../src/voip/credentials.js';
 import { configUrl, freshDatabase, query } from '../support/database.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
@@ -46,8 +47,8 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
     releaseLock = await acquireRolePasswordLock('pg18');
     db = await freshDatabase('pg18');
     // `db migrate` applies the password from the environment after the migrations.
-    const migrated = await migrate(db, { migrationsDir: MIGRATIONS_DIR, env });
-    expect(migrated.postMigrate.passwords).toContainEqual({ role: 'kamailio', action: 'set' });
+    const migrated = await migrate(db, { migrationsDir: MIGRATIONS_DIR, hooks: [rolePasswordsHook(env)] });
+    expect(migrated.hooks).toEqual([{ hook: 'password', changes: ['role kamailio: applied (SCRAM-SHA-256 verifier computed here)'] }]);
     await query(
       db,
       `INSERT INTO kamailio.subscriber (username, domain, ha1) VALUES ('alice', 'example.test', $1), ('bob', 'example.test', $2)`,

@@ -7,17 +7,17 @@ import { freshDatabase, type ServerName } from './database.js';
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations');
 
 /**
- * Applies every migration of the repository with the engine, as `db migrate` does, but without
- * its date-dependent CDR partitions step: tests start from the schema exactly as schema.sql has it.
+ * Applies every migration of the repository with the bare engine, without the platform's hooks
+ * (role passwords, date-dependent CDR partitions): tests start from the schema exactly as schema.sql has it.
  */
-export async function applyAllMigrations(config: ConnectionConfig, env: Record<string, string | undefined> = {}): Promise<void> {
-  await migrate(config, { migrationsDir: MIGRATIONS_DIR, env, cdrPartitionsAhead: -1 });
+export async function applyAllMigrations(config: ConnectionConfig): Promise<void> {
+  await migrate(config, { migrationsDir: MIGRATIONS_DIR });
 }
 
 /** A fresh database on the named server with every migration applied. */
-export async function migratedDatabase(name: ServerName, env: Record<string, string | undefined> = {}): Promise<ConnectionConfig> {
+export async function migratedDatabase(name: ServerName): Promise<ConnectionConfig> {
   const db = await freshDatabase(name);
-  await applyAllMigrations(db, env);
+  await applyAllMigrations(db);
   return db;
 }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { resolveSettings } from '../../config/settings.js';
 import { down } from '../../engine/migrate.js';
+import { withStatus } from '../../engine/result.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { CliIO } from '../io.js';
 import { addConnectionOptions, addLimitOptions } from '../options.js';
@@ -24,9 +25,9 @@ export function registerDown(program: Command, io: CliIO, run: (fn: () => Promis
       io.out(`reverting on ${describeConnection(connection)}`);
       const result = await down(connection, { ...engine, onEvent: progressPrinter(io, 'reverted') });
       io.out(
-        result.reverted.length === 0
+        withStatus(result, 'reverted').length === 0
           ? 'nothing to revert'
-          : `done: reverted ${result.reverted.length} migration(s) in ${formatMs(result.totalMs)}`,
+          : `done: reverted ${withStatus(result, 'reverted').length} migration(s) in ${formatMs(result.durationMs)}`,
       );
       return ExitCode.ok;
     }),

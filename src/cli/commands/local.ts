@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { assertNoProblems, describeConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
-import { withConnection } from '../../database/connect.js';
 import { migrate, migrationStatus } from '../../engine/migrate.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { startLocalServer, stopLocalServer } from '../../local/server.js';
 import { paint, type CliIO } from '../io.js';
 import { printMigrateSummary, progressPrinter } from './migrate.js';
+import { platformHooks } from '../../platform/hooks.js';
 import { printStatus } from './status.js';
 
 function parsePort(raw: string | undefined): number | undefined {
@@ -55,9 +55,9 @@ export function registerLocal(program: Command, io: CliIO, run: (fn: () => Promi
         assertNoProblems(problems);
         const info = await startLocalServer(io.cwd, parsePort(opts.port));
         io.out(`${info.alreadyRunning ? 'reusing' : 'started'} local PostgreSQL 18 (pid ${info.pid}), data in ${info.dataDir}`);
-        const result = await migrate(info.config, { ...settings, env: io.env, onEvent: progressPrinter(io, 'applied') });
+        const result = await migrate(info.config, { ...settings, hooks: platformHooks(io.env), onEvent: progressPrinter(io, 'applied') });
         printMigrateSummary(io, result);
-        const status = await withConnection(info.config, (c) => migrationStatus(c, settings.migrationsDir));
+        const status = await migrationStatus(info.config, settings.migrationsDir);
         printStatus(io, describeConnection(info.config), status);
         io.out('');
         io.out(`${paint(io, 'bold', 'connect')}: psql ${describeConnection(info.config)}`);

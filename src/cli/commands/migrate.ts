@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { resolveSettings } from '../../config/settings.js';
 import { describeConnection } from '../../config/connection.js';
-import { migrate, planMigrate, type MigrateResult } from '../../engine/migrate.js';
+import { migrate, planRun } from '../../engine/migrate.js';
+import type { MigrationRun } from '../../engine/result.js';
+import { withStatus } from '../../engine/result.js';
 import type { MigrationEvent } from '../../engine/run-migration.js';
 import { versionLabel } from '../../engine/files.js';
 import { ExitCode } from '../../errors.js';
+import { platformHooks } from '../../platform/hooks.js';
 import { paint, type CliIO } from '../io.js';
 import { addConnectionOptions, addLimitOptions } from '../options.js';
 
@@ -12,7 +15,7 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** One progress line per migration, as it happens. */
+/** One progress line per migration, as umzug reports it done. */
 export function progressPrinter(io: CliIO, verb: string): (e: MigrationEvent) => void {
   return (e) => {
     if (e.type === 'done')
@@ -24,18 +27,14 @@ export function progressPrinter(io: CliIO, verb: string): (e: MigrationEvent) =>
   };
 }
 
-/** The post-migrate steps and the final line, shared by `db migrate` and `db up`. */
-export function printMigrateSummary(io: CliIO, result: MigrateResult): void {
-  for (const p of result.postMigrate.passwords) {
-    if (p.action === 'set') io.out(`  ${paint(io, 'green', 'password')} role ${p.role}: applied (SCRAM-SHA-256 verifier computed here)`);
-  }
-  if (result.postMigrate.cdrPartitionsCreated.length > 0) {
-    io.out(`  ${paint(io, 'green', 'partitions')} created ${result.postMigrate.cdrPartitionsCreated.join(', ')}`);
-  }
+/** What the hooks changed and the final line, shared by `db migrate` and `db up`. */
+export function printMigrateSummary(io: CliIO, run: MigrationRun): void {
+  for (const report of run.hooks) for (const change of report.changes) io.out(`  ${paint(io, 'green', report.hook)} ${change}`);
+  const applied = withStatus(run, 'applied').length;
   io.out(
-    result.applied.length === 0
-      ? `up to date: applied 0 migration(s), ${result.upToDate} applied in all, nothing pending (${formatMs(result.totalMs)})`
-      : `done: applied ${result.applied.length} migration(s) in ${formatMs(result.totalMs)}; ${result.upToDate + result.applied.length} applied in all`,
+    applied === 0
+      ? `up to date: applied 0 migration(s), ${run.alreadyApplied} applied in all, nothing pending (${formatMs(run.durationMs)})`
+      : `done: applied ${applied} migration(s) in ${formatMs(run.durationMs)}; ${run.alreadyApplied + applied} applied in all`,
   );
 }
 
@@ -44,6 +43,7 @@ export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Pro
     .command('migrate')
     .description('apply pending migrations (one transaction each, under a lock), then apply role passwords from the environment')
     .option('--to <version>', 'stop after this version')
+    .option('--step <n>', 'apply only the next n pending migrations')
     .option('--dry-run', 'list what would run, with its SQL; write nothing');
   addConnectionOptions(cmd);
   addLimitOptions(cmd);
@@ -54,6 +54,7 @@ export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Pro
           url: opts.url as string | undefined,
           migrationsDir: opts.migrationsDir as string | undefined,
           to: opts.to as string | undefined,
+          step: opts.step as string | undefined,
           lockWait: opts.lockWait as string | undefined,
           lockTimeout: opts.lockTimeout as string | undefined,
           lockRetries: opts.lockRetries as string | undefined,
@@ -63,22 +64,22 @@ export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Pro
         io.cwd,
       );
       if (opts.dryRun) {
-        const plan = await planMigrate(connection, { ...engine, ...(engine.to !== undefined ? { to: engine.to } : {}) });
-        if (plan.wouldApply.length === 0) {
+        const plan = await planRun(connection, engine);
+        if (plan.steps.length === 0) {
           io.out(`dry run: nothing to apply on ${describeConnection(connection)}`);
           return ExitCode.ok;
         }
         io.out(
-          `dry run: ${plan.wouldApply.length} migration(s) would be applied on ${describeConnection(connection)}${plan.node.role === 'standby' ? ' (but this node is a standby: migrate would refuse)' : ''}; nothing was written`,
+          `dry run: ${plan.steps.length} migration(s) would be applied on ${describeConnection(connection)}${plan.node.role === 'standby' ? ' (but this node is a standby: migrate would refuse)' : ''}; nothing was written`,
         );
-        for (const m of plan.wouldApply) {
+        for (const m of plan.steps) {
           io.out(`-- ${paint(io, 'bold', m.file)}${m.transactional ? '' : ' (outside a transaction)'}`);
           io.out(m.sql.trimEnd());
         }
         return ExitCode.ok;
       }
       io.out(`migrating ${describeConnection(connection)}`);
-      const result = await migrate(connection, { ...engine, env: io.env, onEvent: progressPrinter(io, 'applied') });
+      const result = await migrate(connection, { ...engine, hooks: platformHooks(io.env), onEvent: progressPrinter(io, 'applied') });
       printMigrateSummary(io, result);
       return ExitCode.ok;
     }),

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { parseCount } from '../../config/durations.js';
 import { resolveSettings } from '../../config/settings.js';
-import { readNodeRole, withConnection } from '../../database/connect.js';
-import { ConfigInvalidError, ExitCode, StandbyRefusedError } from '../../errors.js';
+import { withConnection } from '../../database/connect.js';
+import { requirePrimary } from '../../database/node-role.js';
+import { ConfigInvalidError, ExitCode } from '../../errors.js';
 import { DEFAULT_PARTITIONS_AHEAD, maintainCdrPartitions } from '../../voip/partitions.js';
 import type { CliIO } from '../io.js';
 import { addConnectionOptions } from '../options.js';
@@ -35,7 +36,7 @@ export function registerPartitions(program: Command, io: CliIO, run: (fn: () => 
       if (problems.length > 0) throw new ConfigInvalidError(problems);
       const where = describeConnection(connection);
       return withConnection(connection, async (client) => {
-        if ((await readNodeRole(client)).role === 'standby') throw new StandbyRefusedError('maintain CDR partitions', where);
+        await requirePrimary(client, 'maintain CDR partitions', where);
         const result = await maintainCdrPartitions(client, {
           ...(ahead !== undefined ? { ahead } : {}),
           ...(retain !== undefined ? { retain } : {}),

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { parseCount } from '../../config/durations.js';
 import { resolveSettings } from '../../config/settings.js';
-import { readNodeRole, withConnection } from '../../database/connect.js';
-import { ConfigInvalidError, ExitCode, StandbyRefusedError, UsageError } from '../../errors.js';
+import { withConnection } from '../../database/connect.js';
+import { requirePrimary } from '../../database/node-role.js';
+import { ConfigInvalidError, ExitCode, UsageError } from '../../errors.js';
 import { seedDemo, seedScale } from '../../voip/seed.js';
 import type { CliIO } from '../io.js';
 import { addConnectionOptions } from '../options.js';
@@ -27,7 +28,7 @@ export function registerSeed(program: Command, io: CliIO, run: (fn: () => Promis
       const sizes = opts.scale ? parseSizes(String(opts.extensions), String(opts.cdrs)) : undefined;
       const where = describeConnection(connection);
       return withConnection(connection, async (client) => {
-        if ((await readNodeRole(client)).role === 'standby') throw new StandbyRefusedError('seed', where);
+        await requirePrimary(client, 'seed', where);
         const started = performance.now();
         if (sizes) {
           const report = await seedScale(client, sizes);

@@ -3,14 +3,14 @@ import { describeConnection } from '../../config/connection.js';
 import { resolveSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { versionLabel } from '../../engine/files.js';
-import { migrationStatus, type StatusResult } from '../../engine/migrate.js';
+import { migrationStatus, type StatusRun } from '../../engine/migrate.js';
 import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
 import { addConnectionOptions } from '../options.js';
 
 /** The documented `db status --json` shape. */
-export function statusJson(s: StatusResult): object {
+export function statusJson(s: StatusRun): object {
   return {
     node: { role: s.node.role, serverVersion: s.node.serverVersion },
     applied: s.applied.map((a) => ({ version: a.version, name: a.name, checksum: a.checksum, appliedAt: a.appliedAt })),
@@ -33,7 +33,7 @@ export function registerStatus(program: Command, io: CliIO, run: (fn: () => Prom
         io.cwd,
       );
       if (opts.json) {
-        const status = await withConnection(connection, (client) => migrationStatus(client, engine.migrationsDir));
+        const status = await migrationStatus(connection, engine.migrationsDir);
         io.out(JSON.stringify(statusJson(status)));
         return opts.exitCode && status.pending.length > 0 ? ExitCode.notOk : ExitCode.ok;
       }
@@ -59,7 +59,7 @@ function printRoleLogins(io: CliIO, roles: RoleDescription[]): void {
   }
 }
 
-export function printStatus(io: CliIO, where: string, s: StatusResult): void {
+export function printStatus(io: CliIO, where: string, s: StatusRun): void {
   io.out(
     `${where}: PostgreSQL ${s.node.serverVersion}, ${s.node.role === 'primary' ? paint(io, 'green', 'primary') : paint(io, 'yellow', 'standby (read-only)')}`,
   );
