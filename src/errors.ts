@@ -20,6 +20,8 @@ export abstract class VoipdbError extends Error {
   abstract readonly code: string;
   abstract readonly exitCode: ExitCodeValue;
   readonly hint: string;
+  /** Codes this failure had before codes were made to match class names; `hasCode` still accepts them. */
+  readonly formerCodes: readonly string[] = [];
   /** The migration run as far as it got, when the error stopped one (see the engine's MigrationRun). */
   run?: MigrationRun;
 
@@ -57,7 +59,8 @@ export class ConfigInvalidError extends VoipdbError {
 }
 
 export class NoConnectionConfiguredError extends VoipdbError {
-  readonly code = 'NO_CONNECTION';
+  readonly code = 'NO_CONNECTION_CONFIGURED';
+  override readonly formerCodes = ['NO_CONNECTION'];
   readonly exitCode = ExitCode.usage;
   constructor() {
     super(
@@ -72,7 +75,7 @@ export class MigrationNameInvalidError extends VoipdbError {
   readonly exitCode = ExitCode.usage;
 }
 
-export class SecretFileError extends VoipdbError {
+export class SecretFileUnreadableError extends VoipdbError {
   readonly code = 'SECRET_FILE_UNREADABLE';
   readonly exitCode = ExitCode.usage;
 }
@@ -109,23 +112,52 @@ export class TopologyNodeUnknownError extends VoipdbError {
 
 // ---------------------------------------------------------------- connection (exit 3)
 
+/** The connection could not be made; the subclasses name which way (all are exit 3). */
 export class ConnectionFailedError extends VoipdbError {
-  readonly code: string;
+  readonly code: string = 'CONNECTION_FAILED';
   readonly exitCode = ExitCode.database;
-  constructor(
-    code: 'HOST_NOT_FOUND' | 'CONNECTION_REFUSED' | 'CONNECTION_TIMEOUT' | 'AUTH_FAILED' | 'DATABASE_NOT_FOUND' | 'CONNECTION_FAILED',
-    message: string,
-    hint: string,
-    cause?: unknown,
-  ) {
+  constructor(message: string, hint: string, cause?: unknown) {
     super(message, hint, { cause });
-    this.code = code;
   }
+}
+export class HostNotFoundError extends ConnectionFailedError {
+  override readonly code = 'HOST_NOT_FOUND';
+}
+export class ConnectionRefusedError extends ConnectionFailedError {
+  override readonly code = 'CONNECTION_REFUSED';
+}
+export class ConnectionTimeoutError extends ConnectionFailedError {
+  override readonly code = 'CONNECTION_TIMEOUT';
+}
+export class AuthFailedError extends ConnectionFailedError {
+  override readonly code = 'AUTH_FAILED';
+}
+export class DatabaseNotFoundError extends ConnectionFailedError {
+  override readonly code = 'DATABASE_NOT_FOUND';
+}
+
+const CONNECTION_FAILURES = {
+  HOST_NOT_FOUND: HostNotFoundError,
+  CONNECTION_REFUSED: ConnectionRefusedError,
+  CONNECTION_TIMEOUT: ConnectionTimeoutError,
+  AUTH_FAILED: AuthFailedError,
+  DATABASE_NOT_FOUND: DatabaseNotFoundError,
+  CONNECTION_FAILED: ConnectionFailedError,
+} as const;
+
+/** The ConnectionFailedError subclass whose code is `code`. */
+export function connectionFailure(
+  code: keyof typeof CONNECTION_FAILURES,
+  message: string,
+  hint: string,
+  cause?: unknown,
+): ConnectionFailedError {
+  return new CONNECTION_FAILURES[code](message, hint, cause);
 }
 
 // ---------------------------------------------------------------- standby (exit 4)
 
-export class StandbyRefusedError extends VoipdbError {
+export class NodeIsStandbyError extends VoipdbError {
   readonly code = 'NODE_IS_STANDBY';
   readonly exitCode = ExitCode.standby;
   constructor(action: string, where: string) {
@@ -182,7 +214,7 @@ export class MigrationOutOfOrderError extends VoipdbError {
   }
 }
 
-export class DuplicateMigrationVersionError extends VoipdbError {
+export class MigrationVersionDuplicateError extends VoipdbError {
   readonly code = 'MIGRATION_VERSION_DUPLICATE';
   readonly exitCode = ExitCode.database;
   constructor(
@@ -196,6 +228,22 @@ export class DuplicateMigrationVersionError extends VoipdbError {
   }
 }
 
+/**
+ * A NNNN_name.ts/.js file in the migrations folder. TypeScript migrations were removed: they always
+ * ran in a transaction whatever they declared, the dry run could not show them, and they needed a
+ * TypeScript compiler in production. Refused rather than skipped, so nothing is silently not applied.
+ */
+export class MigrationFileUnsupportedError extends VoipdbError {
+  readonly code = 'MIGRATION_FILE_UNSUPPORTED';
+  readonly exitCode = ExitCode.usage;
+  constructor(readonly file: string) {
+    super(
+      `${file}: migrations are SQL files (NNNN_name.sql, with an optional NNNN_name.down.sql); TypeScript and JavaScript migrations are not supported`,
+      'write the change as SQL (`db new <name>`), or move the file out of the migrations folder',
+    );
+  }
+}
+
 export class MigrationTargetUnknownError extends VoipdbError {
   readonly code = 'MIGRATION_TARGET_UNKNOWN';
   readonly exitCode = ExitCode.usage;
@@ -204,7 +252,7 @@ export class MigrationTargetUnknownError extends VoipdbError {
   }
 }
 
-export class DownMigrationMissingError extends VoipdbError {
+export class MigrationDownMissingError extends VoipdbError {
   readonly code = 'MIGRATION_DOWN_MISSING';
   readonly exitCode = ExitCode.database;
   constructor(readonly file: string) {
@@ -259,7 +307,7 @@ export class MigrationLockBusyError extends VoipdbError {
   }
 }
 
-export class DdlLockTimeoutError extends VoipdbError {
+export class MigrationLockTimeoutError extends VoipdbError {
   readonly code = 'MIGRATION_LOCK_TIMEOUT';
   readonly exitCode = ExitCode.database;
   constructor(
@@ -275,12 +323,12 @@ export class DdlLockTimeoutError extends VoipdbError {
   }
 }
 
-export class InvalidIndexLeftError extends VoipdbError {
+export class MigrationInvalidIndexError extends VoipdbError {
   readonly code = 'MIGRATION_INVALID_INDEX';
   readonly exitCode = ExitCode.database;
 }
 
-export class PlatformRoleMissingError extends VoipdbError {
+export class RoleMissingError extends VoipdbError {
   readonly code = 'ROLE_MISSING';
   readonly exitCode = ExitCode.database;
   constructor(readonly role: string) {
@@ -412,4 +460,9 @@ export function attachRun(e: unknown, run: MigrationRun | undefined): unknown {
 
 export function isVoipdbError(e: unknown): e is VoipdbError {
   return e instanceof VoipdbError;
+}
+
+/** Whether `e` is our error with this code, current or former (for scripts written against the old codes). */
+export function hasCode(e: unknown, code: string): boolean {
+  return e instanceof VoipdbError && (e.code === code || e.formerCodes.includes(code));
 }

@@ -1,8 +1,8 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import { NODE_INFO_SQL, type NodeRole, nodeInfoOf, type NodeInfoRow } from '../database/node-role.js';
+import { NODE_INFO_SQL, type NodeRole, nodeInfoOf, type NodeInfoRow } from '../database/node-info.js';
 import type { DB } from '../generated/db.js';
 
-export type { NodeRole } from '../database/node-role.js';
+export type { NodeRole } from '../database/node-info.js';
 
 /**
  * Whether the server behind `db` is the primary or a hot standby: the same query and the same

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { type ConnectionConfig, describeConnection, toPgOptions } from '../config/connection.js';
-import { ConnectionFailedError } from '../errors.js';
+import { type ConnectionFailedError, connectionFailure } from '../errors.js';
 
 /**
  * Opens one dedicated connection (never a pool: the migration lock and each migration's
@@ -27,21 +27,21 @@ export function connectionError(error: unknown, config: ConnectionConfig): Conne
   switch (e.code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ConnectionFailedError(
+      return connectionFailure(
         'HOST_NOT_FOUND',
         `cannot resolve host "${config.host}" (${where})`,
         'check the host name in --url / DATABASE_URL / PGHOST',
         error,
       );
     case 'ECONNREFUSED':
-      return new ConnectionFailedError(
+      return connectionFailure(
         'CONNECTION_REFUSED',
         `connection refused by ${config.host}:${config.port} (${where})`,
         'is PostgreSQL running and listening on that address and port? (`npx db start` runs a local one)',
         error,
       );
     case 'ETIMEDOUT':
-      return new ConnectionFailedError(
+      return connectionFailure(
         'CONNECTION_TIMEOUT',
         `connection to ${config.host}:${config.port} timed out (${where})`,
         'check the address, the firewall and listen_addresses',
@@ -49,14 +49,14 @@ export function connectionError(error: unknown, config: ConnectionConfig): Conne
       );
     case '28P01':
     case '28000':
-      return new ConnectionFailedError(
+      return connectionFailure(
         'AUTH_FAILED',
         `authentication failed for user "${config.user}" (${where})`,
         'check the user and password (URL, PGPASSWORD or ~/.pgpass) and pg_hba.conf',
         error,
       );
     case '3D000':
-      return new ConnectionFailedError(
+      return connectionFailure(
         'DATABASE_NOT_FOUND',
         `database "${config.database}" does not exist (${where})`,
         `create it first: createdb -h ${config.host} -p ${config.port} ${config.database}`,
@@ -66,7 +66,7 @@ export function connectionError(error: unknown, config: ConnectionConfig): Conne
       break;
   }
   if (/timeout/i.test(message)) {
-    return new ConnectionFailedError(
+    return connectionFailure(
       'CONNECTION_TIMEOUT',
       `connection to ${config.host}:${config.port} timed out (${where})`,
       'check the address, the firewall and listen_addresses',
@@ -74,14 +74,14 @@ export function connectionError(error: unknown, config: ConnectionConfig): Conne
     );
   }
   if (/password must be a string|SASL/i.test(message)) {
-    return new ConnectionFailedError(
+    return connectionFailure(
       'AUTH_FAILED',
       `the server asks a password for user "${config.user}" and none was given (${where})`,
       'put the password in the URL, PGPASSWORD, or a password file (~/.pgpass or PGPASSFILE)',
       error,
     );
   }
-  return new ConnectionFailedError(
+  return connectionFailure(
     'CONNECTION_FAILED',
     `cannot connect to ${where}: ${redactMessage(message, config)}`,
     'check the connection settings',

@@ -1,40 +1,8 @@
 import type pg from 'pg';
-import { StandbyRefusedError } from '../errors.js';
+import { NodeIsStandbyError } from '../errors.js';
+import { NODE_INFO_SQL, type NodeInfo, nodeInfoOf, type NodeInfoRow } from './node-info.js';
 
-/** What a node's database is: the primary, or a read-only hot standby (pg_is_in_recovery()). */
-export type NodeRole = 'primary' | 'standby';
-
-/** The server facts every command reports. */
-export interface NodeInfo {
-  role: NodeRole;
-  /** e.g. "18.4" (without the distribution's suffix). */
-  serverVersion: string;
-  serverVersionNum: number;
-  database: string;
-}
-
-/**
- * The one query for a node's role and version. The client runs the same text through Kysely,
- * so there is one definition of "standby" whichever way a caller is connected.
- */
-export const NODE_INFO_SQL =
-  "SELECT pg_is_in_recovery() AS in_recovery, current_setting('server_version') AS server_version, current_setting('server_version_num') AS server_version_num, current_database() AS database";
-
-export interface NodeInfoRow {
-  in_recovery: boolean;
-  server_version: string;
-  server_version_num: string;
-  database: string;
-}
-
-export function nodeInfoOf(row: NodeInfoRow): NodeInfo {
-  return {
-    role: row.in_recovery ? 'standby' : 'primary',
-    serverVersion: row.server_version.split(' ')[0]!,
-    serverVersionNum: Number(row.server_version_num),
-    database: row.database,
-  };
-}
+export type { NodeInfo, NodeRole } from './node-info.js';
 
 /** Asked each time, never cached: a standby becomes the primary on failover. */
 export async function readNodeInfo(client: pg.ClientBase): Promise<NodeInfo> {
@@ -48,6 +16,6 @@ export async function readNodeInfo(client: pg.ClientBase): Promise<NodeInfo> {
  */
 export async function requirePrimary(client: pg.ClientBase, action: string, where?: string): Promise<NodeInfo> {
   const node = await readNodeInfo(client);
-  if (node.role === 'standby') throw new StandbyRefusedError(action, where ?? `database ${node.database}`);
+  if (node.role === 'standby') throw new NodeIsStandbyError(action, where ?? `database ${node.database}`);
   return node;
 }

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DuplicateMigrationVersionError, UsageError } from '../errors.js';
+import { MigrationFileUnsupportedError, MigrationVersionDuplicateError, UsageError } from '../errors.js';
 
 /** First line of a migration that must run outside a transaction (CREATE INDEX CONCURRENTLY). */
 export const NO_TRANSACTION_MARKER = '-- voipdb:no-transaction';
 
-const UP_FILE = /^(\d{1,9})_([a-z0-9][a-z0-9_]*)\.(sql|ts|js|mjs)$/;
+const UP_FILE = /^(\d{1,9})_([a-z0-9][a-z0-9_]*)\.sql$/;
+/** TypeScript/JavaScript migrations were removed; a file that looks like one is refused, never skipped. */
+const MODULE_FILE = /^(\d{1,9})_([a-z0-9][a-z0-9_]*)\.(ts|js|mjs|cjs|mts|cts)$/;
 const DOWN_FILE = /^(\d{1,9})_([a-z0-9][a-z0-9_]*)\.down\.sql$/;
 
 export interface MigrationFile {
@@ -15,13 +17,11 @@ export interface MigrationFile {
   /** File name of the up migration, e.g. 0003_kamailio_schema.sql. */
   file: string;
   path: string;
-  kind: 'sql' | 'module';
   /** sha256 of the up file with line endings normalised to \n. */
   checksum: string;
-  /** SQL text (sql kind only). */
-  sql?: string;
+  sql: string;
   transactional: boolean;
-  /** Whether it can be reverted: a .down.sql file, or a module exporting `down`. */
+  /** Whether it can be reverted: it has a .down.sql file. */
   hasDown: boolean;
   down?: { file: string; path: string; sql: string; transactional: boolean };
 }
@@ -51,6 +51,7 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
   const ups = new Map<number, string[]>();
   const downs = new Map<number, string>();
   for (const name of names) {
+    if (MODULE_FILE.test(name)) throw new MigrationFileUnsupportedError(name);
     const down = DOWN_FILE.exec(name);
     if (down) {
       downs.set(Number(down[1]), name);
@@ -63,14 +64,13 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
     }
   }
   for (const [version, files] of ups) {
-    if (files.length > 1) throw new DuplicateMigrationVersionError(version, files.sort());
+    if (files.length > 1) throw new MigrationVersionDuplicateError(version, files.sort());
   }
   const migrations: MigrationFile[] = [];
   for (const [version, [file]] of [...ups.entries()].sort((a, b) => a[0] - b[0])) {
     const filePath = path.join(dir, file!);
     const text = await fs.readFile(filePath, 'utf8');
     const match = UP_FILE.exec(file!)!;
-    const isSql = match[3] === 'sql';
     const downName = downs.get(version);
     let down: MigrationFile['down'];
     if (downName) {
@@ -82,11 +82,10 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
       name: match[2]!,
       file: file!,
       path: filePath,
-      kind: isSql ? 'sql' : 'module',
       checksum: checksumOf(text),
-      ...(isSql ? { sql: text } : {}),
-      transactional: isSql ? !isNoTransaction(text) : !/^\s*export\s+const\s+transactional\s*=\s*false/m.test(text),
-      hasDown: isSql ? down !== undefined : /export\s+(async\s+)?(function|const|let)\s+down\b/.test(text),
+      sql: text,
+      transactional: !isNoTransaction(text),
+      hasDown: down !== undefined,
       ...(down ? { down } : {}),
     });
   }

@@ -1,4 +1,4 @@
-import type { NodeInfo } from '../database/node-role.js';
+import type { NodeInfo } from '../database/node-info.js';
 import { attachRun } from '../errors.js';
 import type { MigrationHook } from './hooks.js';
 import { compareHistory } from './compare.js';
@@ -106,15 +106,10 @@ export async function planRun(
     const target = targetOf(options);
     const plan = direction === 'up' ? planUp(files, history, target) : planDown(files, history, target);
     run.migrations = plan.map((f) => plannedOutcome(f, direction));
-    run.steps = plan.map((m) => {
-      const step = direction === 'up' ? { sql: m.sql, transactional: m.transactional } : m.down;
-      return {
-        version: m.version,
-        file: direction === 'up' ? m.file : (m.down?.file ?? m.file),
-        transactional: step?.transactional ?? true,
-        sql: step?.sql ?? `-- ${m.file}: TypeScript migration (${direction})`,
-      };
-    });
+    // planDown has refused a migration without a down file; what is listed is exactly what would run.
+    run.steps = plan
+      .map((m) => ({ version: m.version, ...(direction === 'up' ? m : m.down!) }))
+      .map(({ version, file, sql, transactional }) => ({ version, file, sql, transactional }));
   } catch (error) {
     throw attachRun(error, run);
   } finally {

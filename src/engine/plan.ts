@@ -3,7 +3,7 @@ import {
   MigrationFileMissingError,
   MigrationOutOfOrderError,
   MigrationTargetUnknownError,
-  DownMigrationMissingError,
+  MigrationDownMissingError,
   UsageError,
 } from '../errors.js';
 import type { MigrationFile } from './files.js';
@@ -62,6 +62,6 @@ export function planDown(files: readonly MigrationFile[], applied: readonly Appl
   const chosen = target.step !== undefined ? newestFirst.slice(0, target.step) : newestFirst.filter((a) => a.version > target.to!);
   const plan = chosen.map((a) => byVersion.get(a.version)!);
   const withoutDown = plan.find((f) => !f.hasDown);
-  if (withoutDown) throw new DownMigrationMissingError(withoutDown.file);
+  if (withoutDown) throw new MigrationDownMissingError(withoutDown.file);
   return plan;
 }

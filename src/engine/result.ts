@@ -1,4 +1,4 @@
-import type { NodeInfo } from '../database/node-role.js';
+import type { NodeInfo } from '../database/node-info.js';
 import type { MigrationFile } from './files.js';
 
 export type Direction = 'up' | 'down';

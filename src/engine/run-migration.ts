@@ -1,7 +1,5 @@
-import { pathToFileURL } from 'node:url';
-import type { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import { DdlLockTimeoutError, InvalidIndexLeftError, MigrationFailedError, UsageError, type VoipdbError } from '../errors.js';
+import { MigrationFailedError, MigrationInvalidIndexError, MigrationLockTimeoutError } from '../errors.js';
 import { caretExcerpt, lineAndColumn, splitStatements, type SqlStatement } from '../sql/parse.js';
 import type { MigrationFile } from './files.js';
 import { recordApplied, recordReverted } from './history.js';
@@ -46,7 +44,7 @@ export async function runMigration(
   onEvent({ type: 'start', direction, migration });
   const started = performance.now();
   const step = stepFor(migration, direction);
-  if (step && !step.transactional) {
+  if (!step.transactional) {
     await runOutsideTransaction(client, migration, step, direction, limits, started);
   } else {
     for (let attempt = 0; ; attempt++) {
@@ -56,7 +54,7 @@ export async function runMigration(
       } catch (error) {
         if (!isLockTimeout(error)) throw error;
         if (attempt >= limits.lockRetries) {
-          throw new DdlLockTimeoutError(step?.file ?? migration.file, attempt + 1, limits.lockTimeoutMs, await describeBlockers(client));
+          throw new MigrationLockTimeoutError(step.file, attempt + 1, limits.lockTimeoutMs, await describeBlockers(client));
         }
         const waitMs = limits.retryBackoffMs * 2 ** attempt;
         onEvent({ type: 'retry', migration, attempt: attempt + 1, waitMs });
@@ -69,8 +67,7 @@ export async function runMigration(
   return durationMs;
 }
 
-function stepFor(m: MigrationFile, direction: Direction): Step | undefined {
-  if (m.kind === 'module') return undefined;
+function stepFor(m: MigrationFile, direction: Direction): Step {
   if (direction === 'up') return { file: m.file, sql: m.sql!, transactional: m.transactional };
   return { file: m.down!.file, sql: m.down!.sql, transactional: m.down!.transactional };
 }
@@ -85,7 +82,7 @@ async function applyLimits(client: pg.Client, limits: MigrationLimits, scope: 'L
 async function runInTransaction(
   client: pg.Client,
   m: MigrationFile,
-  step: Step | undefined,
+  step: Step,
   direction: Direction,
   limits: MigrationLimits,
   started: number,
@@ -93,19 +90,15 @@ async function runInTransaction(
   await client.query('BEGIN');
   try {
     await applyLimits(client, limits, 'LOCAL');
-    if (step) {
-      // The whole file in one simple-protocol round trip; the server parses it with its own
-      // grammar, so nothing here needs the SQL parser unless something fails.
-      await client.query(step.sql);
-    } else {
-      await runModule(client, m, direction);
-    }
+    // The whole file in one simple-protocol round trip; the server parses it with its own
+    // grammar, so nothing here needs the SQL parser unless something fails.
+    await client.query(step.sql);
     if (direction === 'up') await recordApplied(client, m, performance.now() - started);
     else await recordReverted(client, m.version);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    if (step && isServerError(error) && !isLockTimeout(error)) throw await locateFailure(client, step, error, limits);
+    if (isServerError(error) && !isLockTimeout(error)) throw await locateFailure(client, step, error, limits);
     throw error;
   }
 }
@@ -167,7 +160,7 @@ async function runOutsideTransaction(
         const left = (await invalidIndexes(client)).filter((name) => !before.includes(name));
         for (const name of left) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
         if (left.length > 0 && error instanceof MigrationFailedError) {
-          throw new InvalidIndexLeftError(
+          throw new MigrationInvalidIndexError(
             `${error.message}; the invalid index ${left.join(', ')} it left behind was dropped`,
             'fix the cause (often duplicate rows for a UNIQUE index) and run `db migrate` again',
             { cause: error },
@@ -241,45 +234,4 @@ async function describeBlockers(client: pg.Client): Promise<string> {
       ORDER BY xact_start LIMIT 3`,
   );
   return rows.map((r) => `pid ${r.pid} (${r.usename}, ${r.state}, transaction open since ${r.since})`).join('; ');
-}
-
-// ------------------------------------------------------------------ TypeScript / JS migrations
-
-interface ModuleMigration {
-  up: (db: Kysely<unknown>) => Promise<unknown>;
-  down?: (db: Kysely<unknown>) => Promise<unknown>;
-}
-
-/** A TypeScript/JS migration gets a Kysely bound to the migration's own connection and transaction. */
-async function runModule(client: pg.Client, m: MigrationFile, direction: Direction): Promise<void> {
-  const mod = await importMigration(m);
-  const fn = direction === 'up' ? mod.up : mod.down;
-  if (typeof fn !== 'function') {
-    throw new UsageError(`${m.file} does not export a function \`${direction}\``, 'export `up(db)` (and `down(db)` to make it revertible)');
-  }
-  const { Kysely: KyselyClass, PostgresDialect: Dialect } = await import('kysely');
-  const db = new KyselyClass<unknown>({ dialect: new Dialect({ pool: singleClientPool(client) }) });
-  try {
-    await fn(db);
-  } catch (error) {
-    throw toMigrationError(error, m.file, 0, '') as VoipdbError;
-  }
-}
-
-async function importMigration(m: MigrationFile): Promise<ModuleMigration> {
-  if (m.path.endsWith('.ts')) {
-    // Node 20 cannot import TypeScript by itself: tsx compiles it in-process.
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(pathToFileURL(m.path).href, import.meta.url)) as ModuleMigration;
-  }
-  return (await import(pathToFileURL(m.path).href)) as ModuleMigration;
-}
-
-/** A pool of exactly one, already connected client that Kysely must never close. */
-function singleClientPool(client: pg.Client): ConstructorParameters<typeof PostgresDialect>[0]['pool'] {
-  const connection = { query: client.query.bind(client), release: () => undefined };
-  return {
-    connect: async () => connection as unknown as pg.PoolClient,
-    end: async () => undefined,
-  } as unknown as pg.Pool;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Env } from '../config/connection.js';
-import { ConfigInvalidError, SecretFileError } from '../errors.js';
+import { ConfigInvalidError, SecretFileUnreadableError } from '../errors.js';
 import { passwordVariables, type PlatformRole } from './platform-roles.js';
 
 /**
@@ -26,7 +26,7 @@ export function readRolePassword(role: PlatformRole, env: Env): string | undefin
     contents = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SecretFileError(
+    throw new SecretFileUnreadableError(
       `cannot read the password file of role ${role} named by ${names.file} (${file}: ${reason})`,
       `make the file readable by this user, or unset ${names.file}`,
       { cause: error },
@@ -34,7 +34,7 @@ export function readRolePassword(role: PlatformRole, env: Env): string | undefin
   }
   const password = contents.replace(/\r?\n$/, '');
   if (password === '') {
-    throw new SecretFileError(
+    throw new SecretFileUnreadableError(
       `the password file of role ${role} (${names.file}=${file}) is empty`,
       `write the password into the file, or unset ${names.file} to leave the role's password unchanged`,
     );

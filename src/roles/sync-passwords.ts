@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Env } from '../config/connection.js';
-import { PlatformRoleMissingError } from '../errors.js';
+import { RoleMissingError } from '../errors.js';
 import { PLATFORM_ROLES, type PlatformRole } from './platform-roles.js';
 import { buildScramVerifier, SCRAM_DEFAULT_ITERATIONS, verifierMatchesPassword } from './scram.js';
 import { readRolePassword } from './secrets.js';
@@ -35,7 +35,7 @@ export async function syncRolePasswords(client: pg.ClientBase, env: Env): Promis
       continue;
     }
     const { rows } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-    if (rows.length === 0) throw new PlatformRoleMissingError(role);
+    if (rows.length === 0) throw new RoleMissingError(role);
 
     if (canReadAuthid) {
       const stored = await client.query<{ rolpassword: string | null }>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [role]);

@@ -3,7 +3,7 @@
  * Admin and its own PostgreSQL; node 1 primary, node 2 a hot standby; a VIP in front of SIP and
  * the HTTP API. Secrets are never part of it: only the paths of files that hold them.
  */
-import type { NodeRole } from '../database/node-role.js';
+import type { NodeRole } from '../database/node-info.js';
 
 // The one role type: what a topology file declares is what pg_is_in_recovery() answers on that node.
 export type { NodeRole };

@@ -107,7 +107,7 @@ describe('bad configuration: exit code, one error line, never the password', () 
   it('no connection configured at all: exit 2, never a guess', async () => {
     const r = await runCli(['status']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error\[NO_CONNECTION\]/);
+    expect(r.stderr).toMatch(/^error\[NO_CONNECTION_CONFIGURED\]/);
   });
 
   it('malformed URL: exit 2', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { configUrl } from '../support/database.js';
+import { configUrl, freshDatabase } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
 
 const run = promisify(execFile);
@@ -69,6 +69,8 @@ describe('examples/consumer against the packed package', () => {
         'dist/index.d.ts',
         'dist/generated/db.js',
         'dist/generated/db.d.ts',
+        'dist/migrate/index.js',
+        'dist/migrate/index.d.ts',
         'migrations/0001_schemas.sql',
       ]),
     );
@@ -97,6 +99,28 @@ describe('examples/consumer against the packed package', () => {
       consumer(),
     );
     expect(out.trim()).toBe('function function function function function StandbyWriteError');
+  });
+
+  test('voipdb/migrate migrates a database with the migrations the package ships', async () => {
+    const db = await freshDatabase('pg18');
+    const script =
+      "const { createMigrator } = await import('voipdb/migrate');" +
+      ' const migrator = createMigrator();' +
+      ' const first = await migrator.migrate(process.env.URL, { to: 2 });' +
+      ' const rest = await migrator.migrate(process.env.URL);' +
+      ' console.log(JSON.stringify([first, rest].map((r) => r.migrations.map((m) => m.version + ":" + m.status).join(" "))));';
+    const out = await shWithEnv(process.execPath, ['--input-type=module', '-e', script], consumer(), { URL: configUrl(db) });
+    const files = (await fs.readdir(path.join(ROOT, 'migrations'))).filter(
+      (f) => /^\d+_[a-z0-9_]+\.sql$/.test(f) && !f.endsWith('.down.sql'),
+    );
+    const versions = files.map((f) => Number(f.split('_')[0])).sort((a, b) => a - b);
+    expect(JSON.parse(out)).toEqual([
+      '1:applied 2:applied',
+      versions
+        .slice(2)
+        .map((v) => `${v}:applied`)
+        .join(' '),
+    ]);
   });
 
   test('the compiled example answers a directory request and stores a CDR on a real database', async () => {

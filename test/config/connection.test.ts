@@ -24,7 +24,7 @@ describe('connection settings', () => {
   });
 
   it('refuses no settings at all instead of guessing', () => {
-    expect(() => resolveConnection({ env: { HOME: '/root' } }, [])).toThrow(expect.objectContaining({ code: 'NO_CONNECTION' }));
+    expect(() => resolveConnection({ env: { HOME: '/root' } }, [])).toThrow(expect.objectContaining({ code: 'NO_CONNECTION_CONFIGURED' }));
   });
 
   it('collects every problem, and never echoes a malformed URL (it may hold a password)', () => {

@@ -9,7 +9,6 @@ const file = (version: number, withDown = true): MigrationFile => ({
   name: `m${version}`,
   file: `${String(version).padStart(4, '0')}_m${version}.sql`,
   path: '',
-  kind: 'sql',
   checksum: checksumOf(`-- ${version}`),
   sql: `-- ${version}`,
   transactional: true,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { ConfigInvalidError, SecretFileError } from '../../src/errors.js';
+import { ConfigInvalidError, SecretFileUnreadableError } from '../../src/errors.js';
 import { buildScramVerifier, parseScramVerifier, verifierMatchesPassword } from '../../src/roles/scram.js';
 import { readRolePassword } from '../../src/roles/secrets.js';
 import { syncRolePasswords } from '../../src/roles/sync-passwords.js';
@@ -94,18 +94,20 @@ describe('password variables and files', () => {
   });
 
   it('refuses an unreadable file, an empty file, and both forms at once', async () => {
-    expect(() => readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD_FILE: path.join(dir, 'missing') })).toThrow(SecretFileError);
+    expect(() => readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD_FILE: path.join(dir, 'missing') })).toThrow(
+      SecretFileUnreadableError,
+    );
     const empty = path.join(dir, 'empty');
     await fs.writeFile(empty, '\n');
-    expect(() => readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD_FILE: empty })).toThrow(SecretFileError);
+    expect(() => readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD_FILE: empty })).toThrow(SecretFileUnreadableError);
     expect(() => readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD: 'a', VOIPDB_REPLICATOR_PASSWORD_FILE: empty })).toThrow(
       ConfigInvalidError,
     );
     try {
       readRolePassword('replicator', { VOIPDB_REPLICATOR_PASSWORD_FILE: path.join(dir, 'missing') });
     } catch (error) {
-      expect((error as SecretFileError).code).toBe('SECRET_FILE_UNREADABLE');
-      expect((error as SecretFileError).exitCode).toBe(2);
+      expect((error as SecretFileUnreadableError).code).toBe('SECRET_FILE_UNREADABLE');
+      expect((error as SecretFileUnreadableError).exitCode).toBe(2);
     }
   });
 });
@@ -181,7 +183,7 @@ describe.each<ServerName>(['pg18', 'pg15'])('syncRolePasswords on %s', (serverNa
         VOIPDB_KAMAILIO_PASSWORD: `${second}-new`,
         VOIPDB_VOIPADMIN_PASSWORD_FILE: '/nonexistent/voipadmin',
       }),
-    ).rejects.toBeInstanceOf(SecretFileError);
+    ).rejects.toBeInstanceOf(SecretFileUnreadableError);
     expect(await storedVerifier('kamailio')).toBe(before);
   });
 });

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { StandbyRefusedError } from '../../src/errors.js';
+import { NodeIsStandbyError } from '../../src/errors.js';
 import { maintainCdrPartitions } from '../../src/voip/partitions.js';
 import { seedDemo, seedScale } from '../../src/voip/seed.js';
 import { query } from '../support/database.js';
@@ -26,15 +26,15 @@ describe('voip writes on a hot standby (pg18)', () => {
     await pair?.stop();
   });
 
-  test('seedDemo, seedScale and partition maintenance throw StandbyRefusedError (exit 4)', async () => {
+  test('seedDemo, seedScale and partition maintenance throw NodeIsStandbyError (exit 4)', async () => {
     for (const run of [
       () => seedDemo(standby),
       () => seedScale(standby, { extensions: 10, cdrs: 10 }),
       () => maintainCdrPartitions(standby, { ahead: 1 }),
     ]) {
       const error = await run().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(StandbyRefusedError);
-      expect((error as StandbyRefusedError).exitCode).toBe(4);
+      expect(error).toBeInstanceOf(NodeIsStandbyError);
+      expect((error as NodeIsStandbyError).exitCode).toBe(4);
     }
     // Nothing half-done: the standby's connection is still usable, not stuck in a failed transaction.
     expect((await standby.query('SELECT count(*)::int AS n FROM voip.domains')).rows[0].n).toBe(0);
