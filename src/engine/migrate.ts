@@ -3,6 +3,7 @@ import { attachRun } from '../errors.js';
 import type { MigrationHook } from './hooks.js';
 import { compareHistory } from './compare.js';
 import type { MigrationFile } from './files.js';
+import type { AppliedMigration } from './history.js';
 import { type MigrationTarget, planDown, planUp, verifyHistory } from './plan.js';
 import { type Direction, type MigrationRun, plannedOutcome } from './result.js';
 import type { MigrationEvent, MigrationLimits } from './run-migration.js';
@@ -44,7 +45,7 @@ async function writingRun(session: Session, options: EngineOptions & MigrationTa
   const hooks = direction === 'up' ? (options.hooks ?? []) : [];
   for (const hook of hooks) await hook.validate?.();
   let run: MigrationRun | undefined;
-  const plan = (files: MigrationFile[], history: Parameters<typeof planUp>[1]): MigrationFile[] =>
+  const plan = (files: MigrationFile[], history: AppliedMigration[]): MigrationFile[] =>
     direction === 'up' ? planUp(files, history, target) : planDown(files, history, target);
   try {
     return await withMigrationLock(
