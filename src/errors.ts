@@ -263,9 +263,11 @@ export class DdlLockTimeoutError extends VoipdbError {
     attempts: number,
     lockTimeoutMs: number,
     blockers: string,
+    /** What became of the migration: rolled back, or (no-transaction) which statements stay applied. */
+    outcome = 'it was rolled back',
   ) {
     super(
-      `${file}: could not take its table locks within lock_timeout ${lockTimeoutMs} ms after ${attempts} attempts; it was rolled back${blockers ? `; blocked by ${blockers}` : ''}`,
+      `${file}: could not take its table locks within lock_timeout ${lockTimeoutMs} ms after ${attempts} attempts; ${outcome}${blockers ? `; blocked by ${blockers}` : ''}`,
       'find the long transaction (pg_stat_activity) and let it finish, or raise --lock-timeout / --lock-retries',
     );
   }
@@ -274,6 +276,48 @@ export class DdlLockTimeoutError extends VoipdbError {
 export class InvalidIndexLeftError extends VoipdbError {
   readonly code = 'MIGRATION_INVALID_INDEX';
   readonly exitCode = ExitCode.database;
+}
+
+// ---------------------------------------------------------------- migration files as input (exit 2)
+
+/** The naming rule of migration files, as the refusals and the README state it. */
+export const MIGRATION_FILE_RULE =
+  'migration files are named NNNN_name.sql (or .ts, .js, .mjs) with an optional NNNN_name.down.sql: a version of 1 to 9 digits, an underscore, then lower-case letters, digits and underscores';
+
+/** Files in the migrations folder that look like migrations but break the naming rule; all are listed. */
+export class MigrationFileNameInvalidError extends VoipdbError {
+  readonly code = 'MIGRATION_FILE_NAME_INVALID';
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    readonly dir: string,
+    readonly problems: Array<{ file: string; problem: string }>,
+  ) {
+    super(
+      problems.length === 1
+        ? `${problems[0]!.file} in ${dir} is not a valid migration file name: ${problems[0]!.problem}; nothing was run`
+        : `${problems.length} files in ${dir} are not valid migration file names; nothing was run`,
+      `rename them (${MIGRATION_FILE_RULE}); files that are not migrations (README, .gitkeep, dotfiles) are ignored`,
+    );
+  }
+  override details(): string[] {
+    return this.problems.length > 1 ? this.problems.map((p) => `- ${p.file}: ${p.problem}`) : [];
+  }
+}
+
+/** A migration file is not valid UTF-8: it would reach the server changed (or be refused by it halfway). */
+export class MigrationFileEncodingError extends VoipdbError {
+  readonly code = 'MIGRATION_FILE_NOT_UTF8';
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly byteOffset: number,
+  ) {
+    super(
+      `${file}:${line}: not valid UTF-8 (first bad byte at offset ${byteOffset}); nothing was run`,
+      `save ${file} as UTF-8 (e.g. \`iconv -f latin1 -t utf-8\`) and run again`,
+    );
+  }
 }
 
 export class PlatformRoleMissingError extends VoipdbError {

@@ -207,10 +207,13 @@ export function topReversibleRun(files: MigrationFile[]): MigrationFile[] {
 }
 
 async function checkLint(migrationsDir: string): Promise<CheckResult> {
-  const names = (await fs.readdir(migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
-  const texts = await Promise.all(names.map(async (file) => ({ file, text: await fs.readFile(path.join(migrationsDir, file), 'utf8') })));
+  // The engine's reader: the same naming rule, UTF-8 check and BOM handling as `db migrate`.
+  const texts = (await readMigrationFiles(migrationsDir)).flatMap((m) => [
+    ...(m.sql !== undefined ? [{ file: m.file, text: m.sql }] : []),
+    ...(m.down ? [{ file: m.down.file, text: m.down.sql }] : []),
+  ]);
   const findings = await lintMigrations(texts);
-  if (findings.length === 0) return pass('lint', `${names.length} migration files, no findings`);
+  if (findings.length === 0) return pass('lint', `${texts.length} migration files, no findings`);
   return fail(
     'lint',
     `${findings.length} finding${findings.length === 1 ? '' : 's'} in the migrations`,
