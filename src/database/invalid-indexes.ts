@@ -1,5 +1,8 @@
 import type pg from 'pg';
 
+/** The schemas voipdb's migrations build; `db doctor` and `db check` report invalid indexes there. */
+export const MANAGED_SCHEMAS = ['kamailio', 'voip'];
+
 /** An index a failed or killed CREATE INDEX CONCURRENTLY left behind: not used by queries, maybe still updated. */
 export interface InvalidIndex {
   schema: string;

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type ConnectionConfig, type Env, withDatabase } from '../config/connection.js';
 import { withConnection } from '../database/connect.js';
+import { MANAGED_SCHEMAS, readInvalidIndexes } from '../database/invalid-indexes.js';
 import { readMigrationFiles, type MigrationFile } from '../engine/files.js';
 import { historyTableExists, readHistory } from '../engine/history.js';
 import { down, migrate } from '../engine/migrate.js';
@@ -30,7 +31,8 @@ export type CheckName =
   | 'lint'
   | 'privileges'
   | 'live-checksums'
-  | 'live-drift';
+  | 'live-drift'
+  | 'live-indexes';
 
 export interface CheckReport {
   ok: boolean;
@@ -117,6 +119,7 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
       const live = options.live;
       checks.push(await attempt('live-checksums', () => checkLiveHistory(live, paths.migrations)));
       checks.push(await attempt('live-drift', () => checkLiveDrift(scratch, live, paths.migrations, env)));
+      checks.push(await attempt('live-indexes', () => checkLiveIndexes(live)));
     }
   } catch (error) {
     // Only scratch creation lands here; every check catches its own failure.
@@ -133,6 +136,7 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
     'privileges',
     'live-checksums',
     'live-drift',
+    'live-indexes',
   ];
   checks.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   return { ok: checks.every((c) => c.ok), checks };
@@ -260,6 +264,20 @@ async function checkLiveDrift(scratch: ScratchDatabases, live: ConnectionConfig,
     'the live schema differs from what its applied migrations build (changed by hand?)',
     ['+ lines exist only in the live database, - lines only in the one built from the migrations'],
     unifiedDiff(expected, actual, { expected: `migrations up to ${version}`, actual: 'live database' }),
+  );
+}
+
+/** The schema dump shows an index whether or not it is valid: an INVALID one is found here. */
+async function checkLiveIndexes(live: ConnectionConfig): Promise<CheckResult> {
+  const invalid = await withConnection(live, (client) => readInvalidIndexes(client, MANAGED_SCHEMAS));
+  if (invalid.length === 0) return pass('live-indexes', `no invalid index in ${MANAGED_SCHEMAS.join(', ')}`);
+  return fail(
+    'live-indexes',
+    `${invalid.length} invalid index${invalid.length === 1 ? '' : 'es'} in the live database (a CREATE INDEX CONCURRENTLY failed or was killed)`,
+    [
+      ...invalid.map((i) => `${i.qualified} on ${i.schema}.${i.table}`),
+      'if a migration builds it, `db migrate` drops and rebuilds it; otherwise REINDEX INDEX CONCURRENTLY it',
+    ],
   );
 }
 
