@@ -222,11 +222,22 @@ async function runAloneStatement(
     await runStatement(client, step.file, statement, step.sql);
   } catch (error) {
     // The failed statement's own leftovers, named or not (CONCURRENTLY builds in stages).
+    // The drop waits for the same transactions the build waited for: if it cannot finish within
+    // lock_timeout, the original error still wins, and the next run drops what is left.
     const left = (await readInvalidIndexes(client)).map((i) => i.qualified).filter((name) => !before.includes(name));
-    for (const name of left) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
-    if (left.length > 0 && error instanceof MigrationFailedError) {
+    const dropped: string[] = [];
+    for (const name of left) {
+      if (
+        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).then(
+          () => true,
+          () => false,
+        )
+      )
+        dropped.push(name);
+    }
+    if (dropped.length > 0 && error instanceof MigrationFailedError) {
       throw new InvalidIndexLeftError(
-        `${error.message}; the invalid index ${left.join(', ')} it left behind was dropped`,
+        `${error.message}; the invalid index ${dropped.join(', ')} it left behind was dropped`,
         'fix the cause (often duplicate rows for a UNIQUE index) and run `db migrate` again',
         { cause: error },
       );
