@@ -263,11 +263,11 @@ export class DdlLockTimeoutError extends VoipdbError {
     attempts: number,
     lockTimeoutMs: number,
     blockers: string,
-    /** What became of the migration: rolled back, or (no-transaction) which statements stay applied. */
-    outcome = 'it was rolled back',
+    /** The statement's line (no-transaction files), and what became of the migration if not rolled back. */
+    at: { line?: number; outcome?: string } = {},
   ) {
     super(
-      `${file}: could not take its table locks within lock_timeout ${lockTimeoutMs} ms after ${attempts} attempts; ${outcome}${blockers ? `; blocked by ${blockers}` : ''}`,
+      `${file}${at.line ? `:${at.line}` : ''}: could not take its table locks within lock_timeout ${lockTimeoutMs} ms after ${attempts} attempts; ${at.outcome ?? 'it was rolled back'}${blockers ? `; blocked by ${blockers}` : ''}`,
       'find the long transaction (pg_stat_activity) and let it finish, or raise --lock-timeout / --lock-retries',
     );
   }

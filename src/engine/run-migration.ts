@@ -49,42 +49,45 @@ export async function runMigration(
   onEvent: (e: MigrationEvent) => void,
 ): Promise<number> {
   onEvent({ type: 'start', direction, migration });
-  const started = performance.now();
+  const run: Run = { client, migration, direction, limits, onEvent, started: performance.now() };
   const step = stepFor(migration, direction);
-  const retrying = (what: () => Promise<void>, outcome: string, line?: number): Promise<void> =>
-    withLockRetries(client, migration, step?.file ?? migration.file, limits, onEvent, what, outcome, line);
-  if (step && !step.transactional) {
-    await runOutsideTransaction(client, migration, step, direction, limits, started, onEvent, retrying);
-  } else {
-    await retrying(() => runInTransaction(client, migration, step, direction, limits, started), 'it was rolled back');
-  }
-  const durationMs = performance.now() - started;
+  if (step && !step.transactional) await runOutsideTransaction(run, step);
+  else await withLockRetries(run, step?.file ?? migration.file, () => runInTransaction(run, step));
+  const durationMs = performance.now() - run.started;
   onEvent({ type: 'done', direction, migration, durationMs });
   return durationMs;
 }
 
-/** Runs `what` again after a lock_timeout (55P03), with doubling backoff, then names the blockers. */
+/** One migration being applied or reverted: what every step of it needs. */
+interface Run {
+  client: pg.Client;
+  migration: MigrationFile;
+  direction: Direction;
+  limits: MigrationLimits;
+  onEvent: (e: MigrationEvent) => void;
+  started: number;
+}
+
+/**
+ * Runs `what` again after a lock_timeout (55P03), with doubling backoff, then names the oldest
+ * open transactions. `at` says which statement it was and what stays applied (no-transaction).
+ */
 async function withLockRetries(
-  client: pg.Client,
-  migration: MigrationFile,
+  run: Run,
   file: string,
-  limits: MigrationLimits,
-  onEvent: (e: MigrationEvent) => void,
   what: () => Promise<void>,
-  outcome: string,
-  line: number | undefined,
+  at: { line?: number; outcome?: string } = {},
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await what();
     } catch (error) {
       if (!isLockTimeout(error)) throw error;
-      if (attempt >= limits.lockRetries) {
-        const where = line === undefined ? file : `${file}:${line}`;
-        throw new DdlLockTimeoutError(where, attempt + 1, limits.lockTimeoutMs, await describeBlockers(client), outcome);
+      if (attempt >= run.limits.lockRetries) {
+        throw new DdlLockTimeoutError(file, attempt + 1, run.limits.lockTimeoutMs, await describeBlockers(run.client), at);
       }
-      const waitMs = limits.retryBackoffMs * 2 ** attempt;
-      onEvent({ type: 'retry', migration, attempt: attempt + 1, waitMs });
+      const waitMs = run.limits.retryBackoffMs * 2 ** attempt;
+      run.onEvent({ type: 'retry', migration: run.migration, attempt: attempt + 1, waitMs });
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }
@@ -103,14 +106,7 @@ async function applyLimits(client: pg.Client, limits: MigrationLimits, scope: 'L
   );
 }
 
-async function runInTransaction(
-  client: pg.Client,
-  m: MigrationFile,
-  step: Step | undefined,
-  direction: Direction,
-  limits: MigrationLimits,
-  started: number,
-): Promise<void> {
+async function runInTransaction({ client, migration: m, direction, limits, started }: Run, step: Step | undefined): Promise<void> {
   await client.query('BEGIN');
   try {
     await applyLimits(client, limits, 'LOCAL');
@@ -173,27 +169,18 @@ async function locateFailure(client: pg.Client, step: Step, error: unknown, limi
  * written only when every index the file creates is valid. Statements before a failure stay
  * applied, so such files should be idempotent.
  */
-async function runOutsideTransaction(
-  client: pg.Client,
-  m: MigrationFile,
-  step: Step,
-  direction: Direction,
-  limits: MigrationLimits,
-  started: number,
-  onEvent: (e: MigrationEvent) => void,
-  retrying: (what: () => Promise<void>, outcome: string, line?: number) => Promise<void>,
-): Promise<void> {
+async function runOutsideTransaction(run: Run, step: Step): Promise<void> {
+  const { client, migration: m, direction, limits, started } = run;
   const statements = await statementsOf(step.file, step.sql);
   const indexes = createdIndexes(statements);
   await applyLimits(client, limits, 'SESSION');
   try {
     for (const statement of statements) {
       const own = indexes.filter((i) => i.statement === statement);
-      await retrying(
-        () => runAloneStatement(client, m, step, statement, own, onEvent),
-        'that statement was not applied, the ones before it were (the next run repeats them)',
-        statement.line,
-      );
+      await withLockRetries(run, step.file, () => runAloneStatement(run, step, statement, own), {
+        line: statement.line,
+        outcome: 'that statement was not applied, the ones before it were (the next run repeats them)',
+      });
     }
     await requireValidIndexes(client, step, indexes);
     if (direction === 'up') await recordApplied(client, m, performance.now() - started);
@@ -204,18 +191,16 @@ async function runOutsideTransaction(
 }
 
 async function runAloneStatement(
-  client: pg.Client,
-  m: MigrationFile,
+  { client, migration, onEvent }: Run,
   step: Step,
   statement: SqlStatement,
   own: CreatedIndex[],
-  onEvent: (e: MigrationEvent) => void,
 ): Promise<void> {
   for (const index of own) {
     const invalid = await invalidIndexOn(client, index.table, index.name);
     if (!invalid) continue;
     await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${invalid.qualified}`);
-    onEvent({ type: 'invalid-index-dropped', migration: m, index: invalid.qualified });
+    onEvent({ type: 'invalid-index-dropped', migration, index: invalid.qualified });
   }
   const before = (await readInvalidIndexes(client)).map((i) => i.qualified);
   try {
@@ -226,15 +211,7 @@ async function runAloneStatement(
     // lock_timeout, the original error still wins, and the next run drops what is left.
     const left = (await readInvalidIndexes(client)).map((i) => i.qualified).filter((name) => !before.includes(name));
     const dropped: string[] = [];
-    for (const name of left) {
-      if (
-        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).then(
-          () => true,
-          () => false,
-        )
-      )
-        dropped.push(name);
-    }
+    for (const name of left) if (await dropIndexIfPossible(client, name)) dropped.push(name);
     if (dropped.length > 0 && error instanceof MigrationFailedError) {
       throw new InvalidIndexLeftError(
         `${error.message}; the invalid index ${dropped.join(', ')} it left behind was dropped`,
@@ -243,6 +220,15 @@ async function runAloneStatement(
       );
     }
     throw error;
+  }
+}
+
+async function dropIndexIfPossible(client: pg.Client, qualified: string): Promise<boolean> {
+  try {
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified}`);
+    return true;
+  } catch {
+    return false;
   }
 }
 
