@@ -56,7 +56,7 @@ function problemOf(name: string): string {
 }
 
 function suggestedName(name: string): string | undefined {
-  const m = /^(\d{1,9})[-_ .]*(.+?)((?:\.down)?\.(?:sql|ts|js|mjs))$/i.exec(name);
+  const m = /^(\d{1,9})(?!\d)[-_ .]*(.+?)((?:\.down)?\.(?:sql|ts|js|mjs))$/i.exec(name);
   if (!m) return undefined;
   const slug = m[2]!
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')

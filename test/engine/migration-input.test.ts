@@ -113,9 +113,9 @@ describe('migration files as input (PostgreSQL 18)', () => {
   });
 });
 
-describe('no-transaction migrations: invalid indexes and lock_timeout (PostgreSQL 18)', () => {
+describe.each(['pg18', 'pg15'] as const)('no-transaction migrations: invalid indexes and lock_timeout on %s', (serverName) => {
   it('never records a migration while an index it creates is INVALID; the next run drops and rebuilds it', async () => {
-    const db = await freshDatabase('pg18');
+    const db = await freshDatabase(serverName);
     const dir = await migrationsFixture({
       '0001_t.sql': 'CREATE SCHEMA app; CREATE TABLE app.t (a int); INSERT INTO app.t SELECT generate_series(1, 100);',
       // The second statement stands for whatever leaves the index invalid (a kill, a cancel).
@@ -146,7 +146,7 @@ describe('no-transaction migrations: invalid indexes and lock_timeout (PostgreSQ
   });
 
   it('retries a statement that meets lock_timeout, then reports MIGRATION_LOCK_TIMEOUT naming the blocker; a later run completes', async () => {
-    const db = await freshDatabase('pg18');
+    const db = await freshDatabase(serverName);
     const dir = await migrationsFixture({ '0001_t.sql': 'CREATE SCHEMA app; CREATE TABLE app.busy (id int);' });
     await migrate(db, { migrationsDir: dir });
     await fs.writeFile(
