@@ -315,9 +315,11 @@ export class MigrationLockTimeoutError extends VoipdbError {
     attempts: number,
     lockTimeoutMs: number,
     blockers: string,
+    /** The statement's line (no-transaction files), and what became of the migration if not rolled back. */
+    at: { line?: number; outcome?: string } = {},
   ) {
     super(
-      `${file}: could not take its table locks within lock_timeout ${lockTimeoutMs} ms after ${attempts} attempts; it was rolled back${blockers ? `; blocked by ${blockers}` : ''}`,
+      `${file}${at.line ? `:${at.line}` : ''}: could not take its table locks within lock_timeout ${lockTimeoutMs} ms after ${attempts} attempts; ${at.outcome ?? 'it was rolled back'}${blockers ? `; blocked by ${blockers}` : ''}`,
       'find the long transaction (pg_stat_activity) and let it finish, or raise --lock-timeout / --lock-retries',
     );
   }
@@ -326,6 +328,48 @@ export class MigrationLockTimeoutError extends VoipdbError {
 export class MigrationInvalidIndexError extends VoipdbError {
   readonly code = 'MIGRATION_INVALID_INDEX';
   readonly exitCode = ExitCode.database;
+}
+
+// ---------------------------------------------------------------- migration files as input (exit 2)
+
+/** The naming rule of migration files, as the refusals and the README state it. */
+export const MIGRATION_FILE_RULE =
+  'migration files are named NNNN_name.sql with an optional NNNN_name.down.sql: a version of 1 to 9 digits, an underscore, then lower-case letters, digits and underscores';
+
+/** Files in the migrations folder that look like migrations but break the naming rule; all are listed. */
+export class MigrationFileNameInvalidError extends VoipdbError {
+  readonly code = 'MIGRATION_FILE_NAME_INVALID';
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    readonly dir: string,
+    readonly problems: Array<{ file: string; problem: string }>,
+  ) {
+    super(
+      problems.length === 1
+        ? `${problems[0]!.file} in ${dir} is not a valid migration file name: ${problems[0]!.problem}; nothing was run`
+        : `${problems.length} files in ${dir} are not valid migration file names; nothing was run`,
+      `rename them (${MIGRATION_FILE_RULE}); files that are not migrations (README, .gitkeep, dotfiles) are ignored`,
+    );
+  }
+  override details(): string[] {
+    return this.problems.length > 1 ? this.problems.map((p) => `- ${p.file}: ${p.problem}`) : [];
+  }
+}
+
+/** A migration file is not valid UTF-8: it would reach the server changed (or be refused by it halfway). */
+export class MigrationFileNotUtf8Error extends VoipdbError {
+  readonly code = 'MIGRATION_FILE_NOT_UTF8';
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly byteOffset: number,
+  ) {
+    super(
+      `${file}:${line}: not valid UTF-8 (first bad byte at offset ${byteOffset}); nothing was run`,
+      `save ${file} as UTF-8 (e.g. \`iconv -f latin1 -t utf-8\`) and run again`,
+    );
+  }
 }
 
 export class RoleMissingError extends VoipdbError {

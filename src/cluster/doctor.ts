@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import { type NodeRole, readNodeInfo } from '../database/node-role.js';
+import { readInvalidIndexes } from '../database/invalid-indexes.js';
 import { migrationStatus } from '../engine/migrate.js';
 import { describeRoles } from '../roles/index.js';
+import { evaluateInvalidIndexes, MANAGED_SCHEMAS } from './index-health.js';
 import { evaluateMigrations } from './migration-health.js';
 import {
   evaluateReplication,
@@ -78,6 +80,7 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
     );
   }
   await group('roles', async () => evaluateRoles(await describeRoles(client)));
+  await group('indexes', async () => [evaluateInvalidIndexes(await readInvalidIndexes(client, MANAGED_SCHEMAS))]);
   if (options.migrationsDir !== undefined) {
     const dir = options.migrationsDir;
     await group('migrations', async () => evaluateMigrations(await migrationStatus(client, dir)));
@@ -108,9 +111,9 @@ async function readStandbyStateSettled(client: pg.ClientBase, thresholds: LagThr
   return readStandbyState(client);
 }
 
-/** Settings first, then replication, roles, migrations: the order an operator reads them in. */
+/** Settings first, then replication, roles, migrations, indexes: the order an operator reads them in. */
 function sortChecks(checks: Check[]): Check[] {
-  const order = ['setting', 'slot', 'slots', 'settings', 'standby', 'standbys', 'role', 'roles', 'migrations'];
+  const order = ['setting', 'slot', 'slots', 'settings', 'standby', 'standbys', 'role', 'roles', 'migrations', 'indexes'];
   const rank = (c: Check): number => {
     const i = order.indexOf(c.id.split('.')[0]!);
     return i < 0 ? order.length : i;

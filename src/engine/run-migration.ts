@@ -1,6 +1,9 @@
 import type pg from 'pg';
+import { invalidIndexOn, readInvalidIndexes } from '../database/invalid-indexes.js';
 import { MigrationFailedError, MigrationInvalidIndexError, MigrationLockTimeoutError } from '../errors.js';
-import { caretExcerpt, lineAndColumn, splitStatements, type SqlStatement } from '../sql/parse.js';
+import { type CreatedIndex, createdIndexes } from '../sql/created-indexes.js';
+import { caretExcerpt, indexAfterCodePoints, lineAndColumn } from '../sql/position.js';
+import { parseStatements, SqlSyntaxError, type SqlStatement } from '../sql/statements.js';
 import type { MigrationFile } from './files.js';
 import { recordApplied, recordReverted } from './history.js';
 
@@ -10,7 +13,7 @@ export interface MigrationLimits {
   lockTimeoutMs: number;
   /** statement_timeout; 0 = off. */
   statementTimeoutMs: number;
-  /** How many times a migration that hit lock_timeout is retried (after the first attempt). */
+  /** How many times a migration (or a no-transaction statement) that hit lock_timeout is retried. */
   lockRetries: number;
   /** First backoff between attempts; doubles each time. */
   retryBackoffMs: number;
@@ -19,7 +22,9 @@ export interface MigrationLimits {
 export type MigrationEvent =
   | { type: 'start'; direction: 'up' | 'down'; migration: MigrationFile }
   | { type: 'done'; direction: 'up' | 'down'; migration: MigrationFile; durationMs: number }
-  | { type: 'retry'; migration: MigrationFile; attempt: number; waitMs: number };
+  | { type: 'retry'; migration: MigrationFile; attempt: number; waitMs: number }
+  /** An invalid index left by an earlier, interrupted run of this no-transaction migration was dropped before rebuilding it. */
+  | { type: 'invalid-index-dropped'; migration: MigrationFile; index: string };
 
 type Direction = 'up' | 'down';
 
@@ -42,33 +47,52 @@ export async function runMigration(
   onEvent: (e: MigrationEvent) => void,
 ): Promise<number> {
   onEvent({ type: 'start', direction, migration });
-  const started = performance.now();
+  const run: Run = { client, migration, direction, limits, onEvent, started: performance.now() };
   const step = stepFor(migration, direction);
-  if (!step.transactional) {
-    await runOutsideTransaction(client, migration, step, direction, limits, started);
-  } else {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await runInTransaction(client, migration, step, direction, limits, started);
-        break;
-      } catch (error) {
-        if (!isLockTimeout(error)) throw error;
-        if (attempt >= limits.lockRetries) {
-          throw new MigrationLockTimeoutError(step.file, attempt + 1, limits.lockTimeoutMs, await describeBlockers(client));
-        }
-        const waitMs = limits.retryBackoffMs * 2 ** attempt;
-        onEvent({ type: 'retry', migration, attempt: attempt + 1, waitMs });
-        await new Promise((r) => setTimeout(r, waitMs));
-      }
-    }
-  }
-  const durationMs = performance.now() - started;
+  if (!step.transactional) await runOutsideTransaction(run, step);
+  else await withLockRetries(run, step.file, () => runInTransaction(run, step));
+  const durationMs = performance.now() - run.started;
   onEvent({ type: 'done', direction, migration, durationMs });
   return durationMs;
 }
 
+/** One migration being applied or reverted: what every step of it needs. */
+interface Run {
+  client: pg.Client;
+  migration: MigrationFile;
+  direction: Direction;
+  limits: MigrationLimits;
+  onEvent: (e: MigrationEvent) => void;
+  started: number;
+}
+
+/**
+ * Runs `what` again after a lock_timeout (55P03), with doubling backoff, then names the oldest
+ * open transactions. `at` says which statement it was and what stays applied (no-transaction).
+ */
+async function withLockRetries(
+  run: Run,
+  file: string,
+  what: () => Promise<void>,
+  at: { line?: number; outcome?: string } = {},
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await what();
+    } catch (error) {
+      if (!isLockTimeout(error)) throw error;
+      if (attempt >= run.limits.lockRetries) {
+        throw new MigrationLockTimeoutError(file, attempt + 1, run.limits.lockTimeoutMs, await describeBlockers(run.client), at);
+      }
+      const waitMs = run.limits.retryBackoffMs * 2 ** attempt;
+      run.onEvent({ type: 'retry', migration: run.migration, attempt: attempt + 1, waitMs });
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
+
 function stepFor(m: MigrationFile, direction: Direction): Step {
-  if (direction === 'up') return { file: m.file, sql: m.sql!, transactional: m.transactional };
+  if (direction === 'up') return { file: m.file, sql: m.sql, transactional: m.transactional };
   return { file: m.down!.file, sql: m.down!.sql, transactional: m.down!.transactional };
 }
 
@@ -79,14 +103,7 @@ async function applyLimits(client: pg.Client, limits: MigrationLimits, scope: 'L
   );
 }
 
-async function runInTransaction(
-  client: pg.Client,
-  m: MigrationFile,
-  step: Step,
-  direction: Direction,
-  limits: MigrationLimits,
-  started: number,
-): Promise<void> {
+async function runInTransaction({ client, migration: m, direction, limits, started }: Run, step: Step): Promise<void> {
   await client.query('BEGIN');
   try {
     await applyLimits(client, limits, 'LOCAL');
@@ -137,38 +154,28 @@ async function locateFailure(client: pg.Client, step: Step, error: unknown, limi
 }
 
 /**
- * `-- voipdb:no-transaction` migrations (CREATE INDEX CONCURRENTLY): each statement alone,
- * split by PostgreSQL's grammar. If one fails, an invalid index it left behind is dropped and
- * named in the error; statements before it stay applied, so such files should be idempotent.
+ * `-- voipdb:no-transaction` migrations (CREATE INDEX CONCURRENTLY): each statement alone, split
+ * by PostgreSQL's grammar, each retried on lock_timeout as a transactional migration is. A killed
+ * or failed CREATE INDEX CONCURRENTLY leaves an INVALID index that `IF NOT EXISTS` would skip, so
+ * before each statement that creates a named index, an invalid index of that name is dropped; a
+ * failed statement's own invalid index is dropped and named in the error. The history row is
+ * written only when every index the file creates is valid. Statements before a failure stay
+ * applied, so such files should be idempotent.
  */
-async function runOutsideTransaction(
-  client: pg.Client,
-  m: MigrationFile,
-  step: Step,
-  direction: Direction,
-  limits: MigrationLimits,
-  started: number,
-): Promise<void> {
+async function runOutsideTransaction(run: Run, step: Step): Promise<void> {
+  const { client, migration: m, direction, limits, started } = run;
   const statements = await statementsOf(step.file, step.sql);
+  const indexes = createdIndexes(statements);
   await applyLimits(client, limits, 'SESSION');
   try {
     for (const statement of statements) {
-      const before = await invalidIndexes(client);
-      try {
-        await runStatement(client, step.file, statement.text, statement.start, step.sql);
-      } catch (error) {
-        const left = (await invalidIndexes(client)).filter((name) => !before.includes(name));
-        for (const name of left) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
-        if (left.length > 0 && error instanceof MigrationFailedError) {
-          throw new MigrationInvalidIndexError(
-            `${error.message}; the invalid index ${left.join(', ')} it left behind was dropped`,
-            'fix the cause (often duplicate rows for a UNIQUE index) and run `db migrate` again',
-            { cause: error },
-          );
-        }
-        throw error;
-      }
+      const own = indexes.filter((i) => i.statement === statement);
+      await withLockRetries(run, step.file, () => runAloneStatement(run, step, statement, own), {
+        line: statement.line,
+        outcome: 'that statement was not applied, the ones before it were (the next run repeats them)',
+      });
     }
+    await requireValidIndexes(client, step, indexes);
     if (direction === 'up') await recordApplied(client, m, performance.now() - started);
     else await recordReverted(client, m.version);
   } finally {
@@ -176,49 +183,89 @@ async function runOutsideTransaction(
   }
 }
 
-/** Invalid indexes as quoted qualified names, for spotting the one a failed CONCURRENTLY left. */
-async function invalidIndexes(client: pg.Client): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT format('%I.%I', n.nspname, c.relname) AS name
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE NOT i.indisvalid ORDER BY 1`,
-  );
-  return rows.map((r) => r.name);
+async function runAloneStatement(
+  { client, migration, onEvent }: Run,
+  step: Step,
+  statement: SqlStatement,
+  own: CreatedIndex[],
+): Promise<void> {
+  for (const index of own) {
+    const invalid = await invalidIndexOn(client, index.table, index.name);
+    if (!invalid) continue;
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${invalid.qualified}`);
+    onEvent({ type: 'invalid-index-dropped', migration, index: invalid.qualified });
+  }
+  const before = (await readInvalidIndexes(client)).map((i) => i.qualified);
+  try {
+    await runStatement(client, step.file, statement, step.sql);
+  } catch (error) {
+    // The failed statement's own leftovers, named or not (CONCURRENTLY builds in stages).
+    // The drop waits for the same transactions the build waited for: if it cannot finish within
+    // lock_timeout, the original error still wins, and the next run drops what is left.
+    const left = (await readInvalidIndexes(client)).map((i) => i.qualified).filter((name) => !before.includes(name));
+    const dropped: string[] = [];
+    for (const name of left) if (await dropIndexIfPossible(client, name)) dropped.push(name);
+    if (dropped.length > 0 && error instanceof MigrationFailedError) {
+      throw new MigrationInvalidIndexError(
+        `${error.message}; the invalid index ${dropped.join(', ')} it left behind was dropped`,
+        'fix the cause (often duplicate rows for a UNIQUE index) and run `db migrate` again',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+async function dropIndexIfPossible(client: pg.Client, qualified: string): Promise<boolean> {
+  try {
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${qualified}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The gate before the history row: no index this file creates may be left INVALID. */
+async function requireValidIndexes(client: pg.Client, step: Step, indexes: CreatedIndex[]): Promise<void> {
+  for (const index of indexes) {
+    const invalid = await invalidIndexOn(client, index.table, index.name);
+    if (!invalid) continue;
+    throw new MigrationInvalidIndexError(
+      `${step.file}:${index.statement.line}: index ${invalid.qualified} is INVALID after the migration ran; it was not recorded as applied`,
+      'run `db migrate` again: it drops and rebuilds the invalid index (or find what invalidated it, e.g. a concurrent DROP or REINDEX)',
+    );
+  }
 }
 
 /** The file's statements; a syntax error is reported with its line and column before anything runs. */
 async function statementsOf(file: string, fileText: string): Promise<SqlStatement[]> {
   try {
-    return await splitStatements(fileText);
+    return await parseStatements(fileText);
   } catch (error) {
-    const cursor = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
-    const offset = Math.max(0, cursor ?? 0);
-    throw new MigrationFailedError(
-      file,
-      `syntax error: ${(error as Error).message}`,
-      '42601',
-      { file, ...lineAndColumn(fileText, offset), excerpt: caretExcerpt(fileText, offset) },
-      undefined,
-      undefined,
-      error,
-    );
+    if (!(error instanceof SqlSyntaxError)) throw error;
+    const position = { file, line: error.line, column: error.column, excerpt: caretExcerpt(fileText, error.index) };
+    throw new MigrationFailedError(file, `syntax error: ${error.message}`, '42601', position, undefined, undefined, error);
   }
 }
 
-async function runStatement(client: pg.Client, file: string, sql: string, start: number, fileText: string): Promise<void> {
+async function runStatement(client: pg.Client, file: string, statement: SqlStatement, fileText: string): Promise<void> {
   try {
-    await client.query(sql);
+    await client.query(statement.text);
   } catch (error) {
-    throw toMigrationError(error, file, start, fileText);
+    throw toMigrationError(error, file, statement.start, fileText);
   }
 }
 
-function toMigrationError(error: unknown, file: string, offsetInFile: number, fileText: string): unknown {
+/**
+ * A server error as a MigrationFailedError at its place in the file. The server's position is
+ * 1-based and counts characters of the query sent, which began at `startInFile` (a UTF-16 index).
+ */
+function toMigrationError(error: unknown, file: string, startInFile: number, fileText: string): unknown {
   const e = error as { code?: string; message?: string; position?: string; detail?: string; hint?: string };
   if (typeof e.code !== 'string' || isLockTimeout(error)) return error;
   // Without a server position, point at the start of the failing statement.
-  const offset = offsetInFile + (e.position ? Number(e.position) - 1 : 0);
-  const position = fileText ? { file, ...lineAndColumn(fileText, offset), excerpt: caretExcerpt(fileText, offset) } : undefined;
+  const index = e.position ? indexAfterCodePoints(fileText, startInFile, Number(e.position) - 1) : startInFile;
+  const position = fileText ? { file, ...lineAndColumn(fileText, index), excerpt: caretExcerpt(fileText, index) } : undefined;
   return new MigrationFailedError(file, e.message ?? String(error), e.code, position, e.detail, e.hint, error);
 }
 

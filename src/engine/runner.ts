@@ -28,12 +28,13 @@ export async function runPlan(
   const byName = new Map(state.files.map((f) => [f.file, f]));
   const outcomes = new Map(run.migrations.map((m) => [m.file, m]));
   const durations = new Map<string, number>();
-  // Retries happen inside one migration, where umzug does not look: passed on as they come.
-  const passRetries = (event: MigrationEvent): void => {
-    if (event.type === 'retry') onEvent(event);
+  // Start and done come from umzug's events; what happens inside one migration (retries, invalid
+  // indexes dropped for a rebuild), where umzug does not look, is passed on as it comes.
+  const passInner = (event: MigrationEvent): void => {
+    if (event.type !== 'start' && event.type !== 'done') onEvent(event);
   };
   const step = (file: MigrationFile, dir: Direction) => async (): Promise<void> => {
-    durations.set(file.file, await runMigration(client as pg.Client, file, dir, limits, passRetries));
+    durations.set(file.file, await runMigration(client as pg.Client, file, dir, limits, passInner));
   };
   const umzug = new Umzug<Record<string, never>>({
     migrations: state.files.map((file) => ({ name: file.file, path: file.path, up: step(file, 'up'), down: step(file, 'down') })),

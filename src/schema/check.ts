@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type ConnectionConfig, type Env, withDatabase } from '../config/connection.js';
 import { withConnection } from '../database/connect.js';
+import { MANAGED_SCHEMAS, readInvalidIndexes } from '../database/invalid-indexes.js';
 import { readMigrationFiles, type MigrationFile } from '../engine/files.js';
 import { compareHistory } from '../engine/compare.js';
 import { readHistory } from '../engine/history.js';
@@ -34,7 +35,8 @@ export type CheckName =
   | 'lint'
   | 'privileges'
   | 'live-checksums'
-  | 'live-drift';
+  | 'live-drift'
+  | 'live-indexes';
 
 export interface CheckReport {
   ok: boolean;
@@ -122,6 +124,7 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
       const live = options.live;
       checks.push(await attempt('live-checksums', () => checkLiveHistory(live, paths.migrations)));
       checks.push(await attempt('live-drift', () => checkLiveDrift(scratch, live, paths.migrations, hooks)));
+      checks.push(await attempt('live-indexes', () => checkLiveIndexes(live)));
     }
   } catch (error) {
     // Only scratch creation lands here; every check catches its own failure.
@@ -138,6 +141,7 @@ export async function runSchemaChecks(options: CheckOptions): Promise<CheckRepor
     'privileges',
     'live-checksums',
     'live-drift',
+    'live-indexes',
   ];
   checks.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   return { ok: checks.every((c) => c.ok), checks };
@@ -212,10 +216,13 @@ export function topReversibleRun(files: MigrationFile[]): MigrationFile[] {
 }
 
 async function checkLint(migrationsDir: string): Promise<CheckResult> {
-  const names = (await fs.readdir(migrationsDir)).filter((f) => f.endsWith('.sql')).sort();
-  const texts = await Promise.all(names.map(async (file) => ({ file, text: await fs.readFile(path.join(migrationsDir, file), 'utf8') })));
+  // The engine's reader: the same naming rule, UTF-8 check and BOM handling as `db migrate`.
+  const texts = (await readMigrationFiles(migrationsDir)).flatMap((m) => [
+    ...(m.sql !== undefined ? [{ file: m.file, text: m.sql }] : []),
+    ...(m.down ? [{ file: m.down.file, text: m.down.sql }] : []),
+  ]);
   const findings = await lintMigrations(texts);
-  if (findings.length === 0) return pass('lint', `${names.length} migration files, no findings`);
+  if (findings.length === 0) return pass('lint', `${texts.length} migration files, no findings`);
   return fail(
     'lint',
     `${findings.length} finding${findings.length === 1 ? '' : 's'} in the migrations`,
@@ -266,6 +273,20 @@ async function checkLiveDrift(
     'the live schema differs from what its applied migrations build (changed by hand?)',
     ['+ lines exist only in the live database, - lines only in the one built from the migrations'],
     unifiedDiff(expected, actual, { expected: `migrations up to ${version}`, actual: 'live database' }),
+  );
+}
+
+/** The schema dump shows an index whether or not it is valid: an INVALID one is found here. */
+async function checkLiveIndexes(live: ConnectionConfig): Promise<CheckResult> {
+  const invalid = await withConnection(live, (client) => readInvalidIndexes(client, MANAGED_SCHEMAS));
+  if (invalid.length === 0) return pass('live-indexes', `no invalid index in ${MANAGED_SCHEMAS.join(', ')}`);
+  return fail(
+    'live-indexes',
+    `${invalid.length} invalid index${invalid.length === 1 ? '' : 'es'} in the live database (a CREATE INDEX CONCURRENTLY failed or was killed)`,
+    [
+      ...invalid.map((i) => `${i.qualified} on ${i.schema}.${i.table}`),
+      'if a migration builds it, `db migrate` drops and rebuilds it; otherwise REINDEX INDEX CONCURRENTLY it',
+    ],
   );
 }
 

@@ -45,6 +45,7 @@ describe('db check', () => {
       'privileges',
       'live-checksums',
       'live-drift',
+      'live-indexes',
     ]);
     expect(report.ok).toBe(true);
   });
@@ -71,6 +72,11 @@ describe('db check', () => {
     // A live database with an object added by hand and an applied file whose checksum no longer matches.
     const live = await migratedDatabase('pg18');
     await query(live, 'CREATE TABLE voip.made_by_hand (id int)');
+    // An INVALID index, as a failed (or killed) CREATE INDEX CONCURRENTLY leaves it.
+    await query(live, 'INSERT INTO voip.made_by_hand VALUES (1), (1)');
+    await expect(query(live, 'CREATE UNIQUE INDEX CONCURRENTLY made_by_hand_id_key ON voip.made_by_hand (id)')).rejects.toMatchObject({
+      code: '23505',
+    });
     await query(live, "UPDATE voipdb_meta.migrations SET checksum = repeat('0', 64) WHERE version = 1");
 
     const report = await runSchemaChecks({ server: serverConfig(server('pg18')), projectDir: dir, live });
@@ -104,5 +110,9 @@ describe('db check', () => {
     const drift = byName(report, 'live-drift');
     expect(drift.ok).toBe(false);
     expect(drift.diff).toContain('+CREATE TABLE voip.made_by_hand (');
+
+    const indexes = byName(report, 'live-indexes');
+    expect(indexes.ok).toBe(false);
+    expect(indexes.details[0]).toBe('voip.made_by_hand_id_key on voip.made_by_hand');
   });
 });

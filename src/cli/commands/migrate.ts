@@ -24,6 +24,8 @@ export function progressPrinter(io: CliIO, verb: string): (e: MigrationEvent) =>
       );
     if (e.type === 'retry')
       io.out(`  ${paint(io, 'yellow', 'retry')} ${e.migration.file}: lock_timeout, attempt ${e.attempt + 1} in ${formatMs(e.waitMs)}`);
+    if (e.type === 'invalid-index-dropped')
+      io.out(`  ${paint(io, 'yellow', 'rebuild')} ${e.migration.file}: dropped the INVALID index ${e.index} an interrupted run left`);
   };
 }
 

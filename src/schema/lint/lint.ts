@@ -1,8 +1,9 @@
-import { loadModule } from 'libpg-query';
-import { NO_TRANSACTION_MARKER } from '../../engine/files.js';
+import { loadParser } from '../../sql/parser.js';
+import { isNoTransaction, NO_TRANSACTION_MARKER, sqlText } from '../../sql/source.js';
+import { SqlSyntaxError } from '../../sql/statements.js';
 import { KAMAILIO_TABLE_NAMES } from './kamailio-tables.js';
 import { DOWN_FILE_EXEMPT, isRuleName, RULES, type RuleName } from './rules.js';
-import { LintSyntaxError, splitStatements, type ParsedStatement } from './statements.js';
+import { lintStatements, type ParsedStatement } from './statements.js';
 
 export { RULES, type RuleName } from './rules.js';
 
@@ -26,7 +27,7 @@ export interface LintFinding {
 
 /** Loads the parser (WASM) once; the lint itself is synchronous and pure. */
 export async function prepareLint(): Promise<void> {
-  await loadModule();
+  await loadParser();
 }
 
 /** Lints every file; `prepareLint()` must have run. Findings in file, then line order. */
@@ -51,13 +52,14 @@ interface Relation {
 /** Lints one file. A table counts as existing unless this same file created it earlier. */
 export function lintMigrationText(file: MigrationText): LintFinding[] {
   const isDown = /\.down\.sql$/.test(file.file);
-  const transactional = (file.text.split('\n', 1)[0] ?? '').trim() !== NO_TRANSACTION_MARKER;
+  // The engine's own reading of the file: a BOM is not SQL and does not hide the marker.
+  const transactional = !isNoTransaction(file.text);
   let statements: ParsedStatement[];
   try {
-    statements = splitStatements(file.text);
+    statements = lintStatements(sqlText(file.text));
   } catch (error) {
-    const line = error instanceof LintSyntaxError ? error.line : 1;
-    return [{ rule: 'syntax-error', why: RULES['syntax-error'], file: file.file, line, message: String((error as Error).message) }];
+    if (!(error instanceof SqlSyntaxError)) throw error;
+    return [{ rule: 'syntax-error', why: RULES['syntax-error'], file: file.file, line: error.line, message: error.message }];
   }
   const created = new Set<string>();
   const findings: LintFinding[] = [];
