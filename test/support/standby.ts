@@ -54,7 +54,7 @@ export interface PairOptions {
 }
 
 /** Settings the primary needs so that a standby can stream from it (defaults made explicit). */
-const REPLICATION_SETTINGS: Record<string, string> = {
+export const REPLICATION_SETTINGS: Record<string, string> = {
   wal_level: 'replica',
   max_wal_senders: '10',
   max_replication_slots: '10',
@@ -145,7 +145,7 @@ export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOpti
  * Creates (or updates) the replication role with a SCRAM verifier computed here (src/roles), so the
  * plaintext never reaches the server. The clone creates the slot.
  */
-async function prepareReplicationSource(config: ConnectionConfig, password: string): Promise<void> {
+export async function prepareReplicationSource(config: ConnectionConfig, password: string): Promise<void> {
   await withConnection(config, async (client) => {
     const verifier = buildScramVerifier(password);
     const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [REPLICATOR_ROLE])).rowCount! > 0;
