@@ -76,11 +76,15 @@ export async function onlineCopy(
 }
 
 interface Entry {
-  name: string;
+  path: string;
   size: string | null;
   isdir: boolean | null;
 }
 
+/**
+ * The whole tree in one query (a recursive walk with pg_ls_dir / pg_stat_file), and the small
+ * files read many per query: round trips, not bytes, are what a copy over SQL spends its time on.
+ */
 async function copyTree(
   client: pg.ClientBase,
   dir: string,
@@ -89,23 +93,63 @@ async function copyTree(
   stats: { files: number; bytes: number },
 ): Promise<void> {
   const { rows } = await client.query<Entry>(
-    `SELECT name, (s).size::text AS size, (s).isdir AS isdir
-       FROM (SELECT name, pg_stat_file(CASE WHEN $1 = '.' THEN name ELSE $1 || '/' || name END, true) AS s
-               FROM pg_ls_dir($1, true, false) AS name) entries
-      ORDER BY name`,
-    [dir],
+    `WITH RECURSIVE tree(path, isdir, size) AS (
+       SELECT name, (s).isdir, (s).size
+         FROM (SELECT name, pg_stat_file(name, true) AS s FROM pg_ls_dir($1, true, false) AS name) top
+       UNION ALL
+       SELECT t.path || '/' || c.name, (c.s).isdir, (c.s).size
+         FROM tree t,
+              LATERAL (SELECT name, pg_stat_file(t.path || '/' || name, true) AS s FROM pg_ls_dir(t.path, true, false) AS name) c
+        WHERE t.isdir AND NOT (t.path = ANY($2::text[]))
+     )
+     SELECT path, isdir, size::text AS size FROM tree WHERE isdir IS NOT NULL ORDER BY path`,
+    [dir, [...EMPTY_DIRS]],
   );
+  const files: Array<{ path: string; size: number }> = [];
   for (const entry of rows) {
-    if (entry.isdir === null) continue; // vanished between listing and stat
-    const source = dir === '.' ? entry.name : `${dir}/${entry.name}`;
-    const to = path.join(target, entry.name);
+    const to = path.join(target, entry.path);
     if (entry.isdir) {
       await makeServerDir(to, osUser);
-      if (!(dir === '.' && EMPTY_DIRS.has(entry.name))) await copyTree(client, source, to, osUser, stats);
-    } else if (!skipFile(entry.name) && source !== CONTROL_FILE) {
-      await copyFile(client, source, to, osUser, stats);
+    } else if (!skipFile(path.basename(entry.path)) && entry.path !== CONTROL_FILE && !insideEmptyDir(entry.path)) {
+      files.push({ path: entry.path, size: Number(entry.size ?? 0) });
     }
   }
+  let batch: string[] = [];
+  let batchBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const { rows: read } = await client.query<{ path: string; data: Buffer | null }>(
+      'SELECT p AS path, pg_read_binary_file(p, 0, $2, true) AS data FROM unnest($1::text[]) AS p',
+      [batch, CHUNK],
+    );
+    for (const r of read) {
+      if (r.data === null) continue; // removed by the server meanwhile
+      if (r.data.length < CHUNK) {
+        await writeServerFile(path.join(target, r.path), r.data, osUser);
+        stats.files++;
+        stats.bytes += r.data.length;
+      } else {
+        await copyFile(client, r.path, path.join(target, r.path), osUser, stats); // grew past one chunk: read it in chunks
+      }
+    }
+    batch = [];
+    batchBytes = 0;
+  };
+  for (const f of files) {
+    if (f.size >= CHUNK) {
+      await copyFile(client, f.path, path.join(target, f.path), osUser, stats);
+      continue;
+    }
+    if (batchBytes + f.size > CHUNK || batch.length >= 500) await flush();
+    batch.push(f.path);
+    batchBytes += f.size;
+  }
+  await flush();
+}
+
+function insideEmptyDir(file: string): boolean {
+  const top = file.split('/')[0]!;
+  return file.includes('/') && EMPTY_DIRS.has(top);
 }
 
 async function copyFile(
@@ -148,7 +192,7 @@ async function copyFile(
 }
 
 /** Writes a file of the data directory: mode 0600, owned by the server's OS user. */
-export async function writeServerFile(file: string, text: string, osUser: OsUser | undefined): Promise<void> {
+export async function writeServerFile(file: string, text: string | Buffer, osUser: OsUser | undefined): Promise<void> {
   await fs.writeFile(file, text, { mode: 0o600 });
   if (osUser) await fs.chown(file, osUser.uid, osUser.gid);
 }
