@@ -13,6 +13,8 @@ export const ExitCode = {
   usage: 2,
   database: 3,
   standby: 4,
+  /** Refused by a failover safety check (old primary still answers, lag over the limit); --force overrides. */
+  refused: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

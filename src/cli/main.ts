@@ -15,6 +15,9 @@ import { registerRoles } from './commands/roles.js';
 import { registerDump } from './commands/dump.js';
 import { registerCheck } from './commands/check.js';
 import { registerConfigRender } from './commands/config-render.js';
+import { registerStandbyClone } from './commands/standby-clone.js';
+import { registerPromote } from './commands/promote.js';
+import { registerRejoin } from './commands/rejoin.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -22,7 +25,9 @@ Exit codes:
   1  ran, but not OK (pending migrations with --exit-code, failed checks)
   2  usage or configuration error
   3  database or migration error
-  4  refused: the node is a hot standby (run it on the primary)
+  4  refused: wrong kind of node (a hot standby for writes: run it on the primary;
+     a primary for promote/rejoin)
+  5  refused by a failover safety check (old primary still answers, lag over the limits); --force overrides
   (db doctor uses Nagios codes instead: 0 ok, 1 warning, 2 critical, 3 unknown)
 
 Connection: --url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGPORT, PGUSER,
@@ -60,6 +65,9 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   registerDump(program, io, run);
   registerCheck(program, io, run);
   registerConfigRender(program, io, run);
+  registerStandbyClone(program, io, run);
+  registerPromote(program, io, run);
+  registerRejoin(program, io, run);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   return program;

@@ -4,6 +4,7 @@ import { readInvalidIndexes } from '../database/invalid-indexes.js';
 import { migrationStatus } from '../engine/migrate.js';
 import { describeRoles } from '../roles/index.js';
 import { evaluateInvalidIndexes, MANAGED_SCHEMAS } from './index-health.js';
+import { expectedPrimarySlots, expectedStandbySlot } from './layout.js';
 import { evaluateMigrations } from './migration-health.js';
 import {
   evaluateReplication,
@@ -14,6 +15,7 @@ import {
   readReplicationSettings,
   readSlots,
 } from './primary-health.js';
+import { evaluateRewind, readRewindSettings } from './rewind-health.js';
 import { evaluateRoles } from './role-health.js';
 import { NAGIOS_CODE, type Check, type Severity, worstSeverity } from './severity.js';
 import { evaluateStandby, readStandbyState, type StandbyState } from './standby-health.js';
@@ -22,7 +24,10 @@ import { DEFAULT_THRESHOLDS, type LagThresholds, PLATFORM_SLOT } from './thresho
 export interface DoctorOptions extends Partial<LagThresholds> {
   /** When given, pending migrations and checksum mismatches are checked against this folder. */
   migrationsDir?: string;
-  /** Slots a primary must have (default: node2_slot); on a standby, the expected primary_slot_name. */
+  /**
+   * Slots a primary must have; on a standby, the expected primary_slot_name. Default: learned from
+   * the node (src/cluster/layout.ts), so both the usual and the promoted layout read OK.
+   */
   expectedSlots?: string[];
 }
 
@@ -46,7 +51,6 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
     maxLagBytes: options.maxLagBytes ?? DEFAULT_THRESHOLDS.maxLagBytes,
     maxLagSeconds: options.maxLagSeconds ?? DEFAULT_THRESHOLDS.maxLagSeconds,
   };
-  const expectedSlots = options.expectedSlots ?? [PLATFORM_SLOT];
   const node = await readNodeInfo(client);
   const checks: Check[] = [];
   const group = async (id: string, fn: () => Promise<Check[]>): Promise<void> => {
@@ -64,8 +68,10 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
 
   if (node.role === 'primary') {
     let slotsRead: Awaited<ReturnType<typeof readSlots>> | undefined;
+    let expectedSlots = options.expectedSlots ?? [PLATFORM_SLOT];
     await group('slots', async () => {
       slotsRead = await readSlots(client);
+      expectedSlots = options.expectedSlots ?? expectedPrimarySlots(slotsRead);
       return evaluateSlots(slotsRead, expectedSlots);
     });
     await group('settings', async () => {
@@ -75,10 +81,12 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
     });
     await group('standbys', async () => evaluateReplication(await readReplication(client), thresholds, expectedSlots.length > 0));
   } else {
-    await group('standby', async () =>
-      evaluateStandby(await readStandbyStateSettled(client, thresholds), thresholds, expectedSlots[0] ?? PLATFORM_SLOT),
-    );
+    await group('standby', async () => {
+      const state = await readStandbyStateSettled(client, thresholds);
+      return evaluateStandby(state, thresholds, options.expectedSlots?.[0] ?? expectedStandbySlot(state.primarySlotName));
+    });
   }
+  await group('rewind', async () => evaluateRewind(await readRewindSettings(client)));
   await group('roles', async () => evaluateRoles(await describeRoles(client)));
   await group('indexes', async () => [evaluateInvalidIndexes(await readInvalidIndexes(client, MANAGED_SCHEMAS))]);
   if (options.migrationsDir !== undefined) {

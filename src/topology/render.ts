@@ -97,6 +97,8 @@ function renderPostgres(t: Topology, node: TopologyNode): string {
     'max_replication_slots = 10',
     'hot_standby = on',
     'hot_standby_feedback = on',
+    '# pg_rewind needs it to rejoin a failed primary as a standby (`db rejoin`); data checksums also serve',
+    'wal_log_hints = on',
   ];
   if (node.role === 'standby') {
     // The password is not here: libpq reads it from the passfile (0600, owned by postgres).

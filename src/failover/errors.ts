@@ -1,0 +1,89 @@
+import { ExitCode, VoipdbError } from '../errors.js';
+
+/**
+ * The failures of `db standby clone`, `db promote` and `db rejoin` a user can act on. Each names
+ * the hosts it talks about without their password (describeConnection) and says what state the
+ * data directory was left in whenever it touched one.
+ */
+
+/** The node has the wrong role for the command: a standby where a primary is needed, or the reverse. */
+export class WrongNodeRoleError extends VoipdbError {
+  readonly code: string;
+  readonly exitCode = ExitCode.standby;
+  constructor(code: 'NODE_NOT_PRIMARY' | 'NODE_NOT_STANDBY', message: string, hint: string) {
+    super(message, hint);
+    this.code = code;
+  }
+}
+
+/** `db promote`: the old primary still accepts connections; promoting now makes two primaries. */
+export class OldPrimaryAnswersError extends VoipdbError {
+  readonly code = 'OLD_PRIMARY_ANSWERS';
+  readonly exitCode = ExitCode.refused;
+  constructor(where: string) {
+    super(
+      `refusing to promote: the old primary ${where} still answers; two primaries would accept writes (split brain); nothing was changed`,
+      'stop PostgreSQL on the old primary (or fence the node: power it off, cut its network) and run again; --force promotes anyway',
+    );
+  }
+}
+
+/** `db promote`: the standby has not replayed what it received, beyond the limits. */
+export class PromoteLagError extends VoipdbError {
+  readonly code = 'PROMOTE_LAG_TOO_HIGH';
+  readonly exitCode = ExitCode.refused;
+  constructor(found: string, limits: string) {
+    super(
+      `refusing to promote: ${found}, beyond the limits (${limits}); nothing was changed`,
+      'wait for replay to catch up (`db doctor` on this node shows the lag), raise --max-lag-bytes / --max-lag-seconds, or --force',
+    );
+  }
+}
+
+/** pg_promote() did not finish within its wait. */
+export class PromoteFailedError extends VoipdbError {
+  readonly code = 'PROMOTE_FAILED';
+  readonly exitCode = ExitCode.database;
+}
+
+/** clone/rejoin: a server is running on the data directory the command would write. */
+export class ServerRunningError extends VoipdbError {
+  readonly code = 'SERVER_RUNNING';
+  readonly exitCode = ExitCode.standby;
+}
+
+/** clone: the target data directory holds files; a clone never writes over anything. */
+export class DataDirNotEmptyError extends VoipdbError {
+  readonly code = 'DATA_DIR_NOT_EMPTY';
+  readonly exitCode = ExitCode.usage;
+}
+
+/** clone/rejoin: the data directory is not what the command needs (no cluster, another cluster, another major). */
+export class DataDirInvalidError extends VoipdbError {
+  readonly code = 'DATA_DIR_INVALID';
+  readonly exitCode = ExitCode.usage;
+}
+
+/** The replicator's passfile is missing, too open, or has no line for the primary. */
+export class PassfileInvalidError extends VoipdbError {
+  readonly code = 'PASSFILE_INVALID';
+  readonly exitCode = ExitCode.usage;
+}
+
+/** The primary lacks something a standby needs (the replication role, a free slot, no tablespaces). */
+export class PrimaryNotReadyError extends VoipdbError {
+  readonly code = 'PRIMARY_NOT_READY';
+  readonly exitCode = ExitCode.database;
+}
+
+/** The copy of the primary failed; the message says what is left in the data directory. */
+export class CloneFailedError extends VoipdbError {
+  readonly code = 'CLONE_FAILED';
+  readonly exitCode = ExitCode.database;
+}
+
+/** pg_rewind failed after it started changing the data directory. */
+export class RewindFailedError extends VoipdbError {
+  readonly code = 'REWIND_FAILED';
+  readonly exitCode = ExitCode.database;
+}
