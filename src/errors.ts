@@ -109,7 +109,14 @@ export class ConnectionFailedError extends VoipdbError {
   readonly code: string;
   readonly exitCode = ExitCode.database;
   constructor(
-    code: 'HOST_NOT_FOUND' | 'CONNECTION_REFUSED' | 'CONNECTION_TIMEOUT' | 'AUTH_FAILED' | 'DATABASE_NOT_FOUND' | 'CONNECTION_FAILED',
+    code:
+      | 'HOST_NOT_FOUND'
+      | 'CONNECTION_REFUSED'
+      | 'CONNECTION_TIMEOUT'
+      | 'AUTH_FAILED'
+      | 'DATABASE_NOT_FOUND'
+      | 'TLS_FAILED'
+      | 'CONNECTION_FAILED',
     message: string,
     hint: string,
     cause?: unknown,
@@ -120,6 +127,24 @@ export class ConnectionFailedError extends VoipdbError {
 }
 
 // ---------------------------------------------------------------- standby (exit 4)
+
+/**
+ * Several hosts were given (or one, with target_session_attrs) and none was reachable and fit:
+ * each host is listed with why it was passed over, as libpq does. No password is shown.
+ */
+export class NoSuitableHostError extends VoipdbError {
+  readonly code = 'NO_SUITABLE_HOST';
+  readonly exitCode = ExitCode.database;
+  constructor(
+    readonly wanted: string,
+    readonly failures: { host: string; reason: string }[],
+  ) {
+    super(
+      `no host ${wanted}: ${failures.map((f) => `${f.host} ${f.reason}`).join('; ')}`,
+      'check that the servers run and which one is the primary (`db doctor` on each node); the hosts are tried in the order given',
+    );
+  }
+}
 
 export class StandbyRefusedError extends VoipdbError {
   readonly code = 'NODE_IS_STANDBY';
