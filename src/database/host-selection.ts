@@ -86,7 +86,7 @@ export async function selectSession<C extends Queryable>(config: ConnectionConfi
   if (wanted === 'any' && distinctHosts.size <= 1 && last?.error !== undefined) throw opener.toError(last.error, last.entry);
   const phrase = wanted === 'any' ? 'accepted the connection' : `fits target_session_attrs=${wanted}`;
   throw new NoSuitableHostError(
-    `of ${hosts.length} ${phrase}`,
+    `${phrase} (${hosts.length} tried)`,
     summarise(failures).map((f) => ({ host: describeHost(f.entry), reason: redact(f.reason, config.password) })),
   );
 }
