@@ -43,16 +43,20 @@ export async function selectSession<C extends Queryable>(config: ConnectionConfi
   const hosts = hostOrder(config);
 
   for (const entry of hosts) {
+    // Failed encryption attempts count only when no later attempt on this host got a session
+    // (prefer's TLS attempt on a server without TLS is not worth reporting).
+    const attemptFailures: typeof failures = [];
     for (const attempt of attemptsForHost(entry, config.sslmode)) {
       let client: C;
       try {
         client = await opener.open(attempt);
       } catch (error) {
         if (error instanceof ConfigInvalidError) throw error;
-        failures.push({ entry, reason: reasonOf(error, attempt), error });
+        attemptFailures.push({ entry, reason: reasonOf(error, attempt), error });
         if (afterServerAnswered(error)) continue;
         break;
       }
+      attemptFailures.length = 0;
       if (wanted === 'any' || opener.alreadyChecked?.(client)) {
         if (fallback) await opener.discard(fallback.client);
         return { client, attempt };
@@ -77,6 +81,7 @@ export async function selectSession<C extends Queryable>(config: ConnectionConfi
       failures.push({ entry, reason: describeRole(role) });
       break;
     }
+    failures.push(...attemptFailures);
   }
   if (fallback) return fallback;
 
