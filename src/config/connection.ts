@@ -371,17 +371,31 @@ export function connectionUrlWithPassword(config: ConnectionConfig): string {
 }
 
 function renderUri(config: ConnectionConfig, password: string | undefined): string {
-  const hosts = hostsOf(config)
-    .map((h) => `${h.host.includes(':') ? `[${h.host}]` : encodeURIComponent(h.host)}:${h.port}`)
-    .join(',');
-  const params = new URLSearchParams();
-  if (config.sslmode !== undefined) params.set('sslmode', config.sslmode);
+  const params: [string, string][] = [];
+  if (config.sslmode !== undefined) params.push(['sslmode', config.sslmode]);
   if (config.tls?.rootCert !== undefined && config.sslmode !== undefined && config.sslmode !== 'disable')
-    params.set('sslrootcert', config.tls.rootCert);
-  if (config.targetSessionAttrs !== undefined) params.set('target_session_attrs', config.targetSessionAttrs);
-  const query = params.toString();
-  const credentials = `${encodeURIComponent(config.user)}${password !== undefined ? `:${encodeURIComponent(password)}` : ''}`;
-  return `postgres://${credentials}@${hosts}/${encodeURIComponent(config.database)}${query ? `?${query}` : ''}`;
+    params.push(['sslrootcert', config.tls.rootCert]);
+  if (config.targetSessionAttrs !== undefined) params.push(['target_session_attrs', config.targetSessionAttrs]);
+  return connectionUri({ user: config.user, password, hosts: hostsOf(config), database: config.database, params });
+}
+
+/**
+ * A postgres:// URI from its parts, each encoded: the one writer of connection URIs (describeConnection,
+ * and the URLs `db config render` writes). Without a user, libpq takes PGUSER or the OS user.
+ */
+export function connectionUri(parts: {
+  user?: string | undefined;
+  password?: string | undefined;
+  hosts: { host: string; port: number }[];
+  database: string;
+  params?: [string, string][];
+}): string {
+  const hosts = parts.hosts.map((h) => `${h.host.includes(':') ? `[${h.host}]` : encodeURIComponent(h.host)}:${h.port}`).join(',');
+  const password = parts.password !== undefined ? `:${encodeURIComponent(parts.password)}` : '';
+  const credentials = parts.user !== undefined ? `${encodeURIComponent(parts.user)}${password}@` : '';
+  // Values stay readable (a path keeps its slashes); libpq decodes what is escaped.
+  const query = (parts.params ?? []).map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2F/g, '/')}`).join('&');
+  return `postgres://${credentials}${hosts}/${encodeURIComponent(parts.database)}${query ? `?${query}` : ''}`;
 }
 
 export function assertNoProblems(problems: string[]): void {
