@@ -100,6 +100,26 @@ describe('TLS as libpq defines sslmode (PG 18, ssl = on)', () => {
     expect(r.stderr).toMatch(/^error\[TLS_FAILED\]: 127\.0\.0\.1:\d+ does not accept TLS connections, and sslmode=require requires TLS/m);
   });
 
+  it('allow falls back to TLS when the server refuses a plain session (pg_hba hostssl only); disable then fails', async () => {
+    const hba = path.join(server.dataDir!, 'pg_hba.conf');
+    const original = await fs.readFile(hba, 'utf8');
+    const reload = (text: string) =>
+      fs.writeFile(hba, text).then(() => withConnection(superuser(), (c) => c.query('SELECT pg_reload_conf()')));
+    const superuser = () => {
+      const problems: string[] = [];
+      return resolveConnection({ url: url('127.0.0.1', 'sslmode=require'), env: { HOME: home } }, problems)!;
+    };
+    await reload('hostssl all all 127.0.0.1/32 scram-sha-256\n');
+    try {
+      expect(await sessionUsesTls(url('127.0.0.1', 'sslmode=allow'))).toBe(true);
+      const r = await cli(url('127.0.0.1', 'sslmode=disable'));
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/no encryption/);
+    } finally {
+      await reload(original);
+    }
+  });
+
   it("the client's pool (createDb) follows the same rules", async () => {
     const db = createDb(url('localhost', `sslmode=verify-full&sslrootcert=${certs.caCert}`));
     try {
