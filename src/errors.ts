@@ -137,6 +137,10 @@ export class AuthFailedError extends ConnectionFailedError {
 export class DatabaseNotFoundError extends ConnectionFailedError {
   override readonly code = 'DATABASE_NOT_FOUND';
 }
+/** TLS could not be set up as sslmode asked: the server has none, the CA or the host name is wrong. */
+export class TlsFailedError extends ConnectionFailedError {
+  override readonly code = 'TLS_FAILED';
+}
 
 const CONNECTION_FAILURES = {
   HOST_NOT_FOUND: HostNotFoundError,
@@ -144,6 +148,7 @@ const CONNECTION_FAILURES = {
   CONNECTION_TIMEOUT: ConnectionTimeoutError,
   AUTH_FAILED: AuthFailedError,
   DATABASE_NOT_FOUND: DatabaseNotFoundError,
+  TLS_FAILED: TlsFailedError,
   CONNECTION_FAILED: ConnectionFailedError,
 } as const;
 
@@ -158,6 +163,24 @@ export function connectionFailure(
 }
 
 // ---------------------------------------------------------------- standby (exit 4)
+
+/**
+ * Several hosts were given (or one, with target_session_attrs) and none was reachable and fit:
+ * each host is listed with why it was passed over, as libpq does. No password is shown.
+ */
+export class NoSuitableHostError extends VoipdbError {
+  readonly code = 'NO_SUITABLE_HOST';
+  readonly exitCode = ExitCode.database;
+  constructor(
+    readonly wanted: string,
+    readonly failures: { host: string; reason: string }[],
+  ) {
+    super(
+      `no host ${wanted}: ${failures.map((f) => `${f.host} ${f.reason}`).join('; ')}`,
+      'check that the servers run and which one is the primary (`db doctor` on each node); the hosts are tried in the order given',
+    );
+  }
+}
 
 export class NodeIsStandbyError extends VoipdbError {
   readonly code = 'NODE_IS_STANDBY';

@@ -1,6 +1,6 @@
 import { Kysely, type KyselyPlugin, type LogConfig, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import { type ConnectionConfig, toPgOptions } from '../config/connection.js';
+import type { ConnectionConfig } from '../config/connection.js';
+import { SessionPool } from '../database/session-pool.js';
 import type { DB } from '../generated/db.js';
 import { connectionConfigFromUrl, DEFAULT_CLIENT_APPLICATION_NAME } from './connection-config.js';
 import { errorMappingPool } from './error-mapping-pool.js';
@@ -48,11 +48,11 @@ export function createDb(config: ConnectionConfig | string, options: CreateDbOpt
     ...base,
     applicationName: options.applicationName ?? (base.applicationName || DEFAULT_CLIENT_APPLICATION_NAME),
   };
-  const pool = new pg.Pool({
-    ...toPgOptions(resolved),
+  // Several hosts in the URL: each new session goes to the first that fits target_session_attrs.
+  const pool = new SessionPool(resolved, {
     max: options.maxConnections ?? POOL_DEFAULTS.maxConnections,
     idleTimeoutMillis: options.idleTimeoutMs ?? POOL_DEFAULTS.idleTimeoutMs,
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? POOL_DEFAULTS.connectionTimeoutMs,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? resolved.connectTimeoutMs ?? POOL_DEFAULTS.connectionTimeoutMs,
     ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
   });
   // pg's pool re-emits an idle client's error on itself; an 'error' event without a listener

@@ -2,6 +2,8 @@ import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryRes
 import type pg from 'pg';
 import type { ConnectionConfig } from '../config/connection.js';
 import { connectionError } from '../database/connect.js';
+import type { SessionPool } from '../database/session-pool.js';
+import { isVoipdbError } from '../errors.js';
 import { toClientError } from './error-mapping.js';
 import { forgetPrepared, isStalePreparedPlan, preparedName } from './prepared.js';
 
@@ -10,13 +12,13 @@ import { forgetPrepared, isStalePreparedPlan, preparedName } from './prepared.js
  * (including BEGIN/COMMIT) to the typed errors, so the mapping holds for any query built on
  * createDb's Kysely. A Kysely plugin cannot do this: plugins only see successful results.
  */
-export function errorMappingPool(pool: pg.Pool, config: ConnectionConfig): PostgresPool {
+export function errorMappingPool(pool: SessionPool, config: ConnectionConfig): PostgresPool {
   // Why each pg client's session ended, when the server said so (FATAL before closing).
   const lostBecauseOf = new WeakMap<pg.PoolClient, unknown>();
   // Kysely keys its connection objects by client identity: hand out one wrapper per client.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
 
-  pool.on('connect', (client) => {
+  pool.on('connect', (client: pg.PoolClient) => {
     // A checked-out client (in a transaction, between two statements) whose session dies emits
     // 'error' outside any query; pg's pool listens only while the client is idle, and an
     // unheard 'error' event would end the process. Record it instead: the next query fails
@@ -32,7 +34,8 @@ export function errorMappingPool(pool: pg.Pool, config: ConnectionConfig): Postg
       try {
         client = await pool.connect();
       } catch (error) {
-        throw connectionError(error, config);
+        // Host selection already turned it into a typed error (no host fits, TLS, auth...).
+        throw isVoipdbError(error) ? error : connectionError(error, config);
       }
       let wrapper = wrappers.get(client);
       if (!wrapper) {

@@ -1,25 +1,85 @@
-import pgpass from 'pgpass';
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigInvalidError, NoConnectionConfiguredError } from '../errors.js';
+import { isKeywordValue, type ParsedConninfo, parseKeywordValue, parseUri } from './conninfo.js';
+import { LIBPQ_KEYWORDS, STARTUP_SETTING_VARIABLES } from './libpq-keywords.js';
+
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+export const TARGET_SESSION_ATTRS = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'] as const;
+export type TargetSessionAttrs = (typeof TARGET_SESSION_ATTRS)[number];
+const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+export type TlsVersion = (typeof TLS_VERSIONS)[number];
+
+/** One entry of libpq's host list: the name (or Unix socket folder), its port, and an optional numeric address. */
+export interface HostEntry {
+  host: string;
+  port: number;
+  /** libpq's hostaddr: connect here, but verify the certificate and match pgpass against `host`. */
+  hostaddr?: string;
+}
+
+/** TLS files and settings; paths are read when a connection is opened, as libpq does. */
+export interface TlsSettings {
+  /** A CA file, or `system` for the trusted roots of the system. */
+  rootCert?: string;
+  cert?: string;
+  key?: string;
+  /** Passphrase of the key (sslpassword). */
+  password?: string;
+  crl?: string;
+  minProtocolVersion?: TlsVersion;
+  maxProtocolVersion?: TlsVersion;
+  /** sslnegotiation=direct: TLS from the first byte (PostgreSQL 17+). */
+  direct?: boolean;
+}
 
 /** Where to connect. The password is kept apart so that nothing renders it by accident. */
 export interface ConnectionConfig {
+  /** The first host (the only one, usually); `hosts` lists them all when there are several. */
   host: string;
   port: number;
   user: string;
   database: string;
-  /** Absent means: let libpq rules decide (PGPASSWORD, ~/.pgpass through pg's pgpass support). */
+  /** Absent means: look it up in the password file (passfile, PGPASSFILE or ~/.pgpass). */
   password?: string;
-  /** libpq sslmode as given; pg understands it through its connection string parser. */
-  sslmode?: string;
+  /** libpq's sslmode; absent means libpq's default, prefer. */
+  sslmode?: SslMode;
   applicationName: string;
+  /** Every host to try, in order (libpq's comma-separated host/port/hostaddr lists). */
+  hosts?: HostEntry[];
+  /** Which server fits (libpq's target_session_attrs); absent means any. */
+  targetSessionAttrs?: TargetSessionAttrs;
+  /** load_balance_hosts=random: hosts tried in a random order. */
+  loadBalanceHosts?: boolean;
+  tls?: TlsSettings;
+  /** Command-line options sent at connection start (libpq's options, e.g. `-c search_path=voip`). */
+  options?: string;
+  /** Per-host connection timeout in ms; 0 waits without limit. Absent: 10 s. */
+  connectTimeoutMs?: number;
+  passfile?: string;
+  /** TCP keepalives (libpq's default: on) and the idle time before the first probe. */
+  keepalives?: boolean;
+  keepalivesIdleSeconds?: number;
+  /** channel_binding: prefer (libpq's default) uses SCRAM-SHA-256-PLUS over TLS when offered. */
+  channelBinding?: 'disable' | 'prefer';
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const LIBPQ_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER'] as const;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Every host of a config, in the order libpq would try them (before load balancing). */
+export function hostsOf(config: ConnectionConfig): HostEntry[] {
+  return config.hosts && config.hosts.length > 0 ? config.hosts : [{ host: config.host, port: config.port }];
+}
 
 /**
- * Turns `--url`, else DATABASE_URL, else libpq's PG* variables, into a ConnectionConfig.
+ * Turns `--url`, else DATABASE_URL, into libpq's keyword values (a postgres:// URI or a
+ * `key=value` conninfo string), fills what they leave out from libpq's PG* variables, and
+ * validates the lot into a ConnectionConfig. With neither, the PG* variables alone.
  * Collects problems into `problems` instead of throwing on the first, so that the caller
  * can report every configuration problem at once.
  */
@@ -28,92 +88,278 @@ export function resolveConnection(
   problems: string[],
 ): ConnectionConfig | undefined {
   const { env } = input;
-  const applicationName = input.applicationName ?? 'voipdb';
   const url = input.url ?? nonEmpty(env.DATABASE_URL);
   const source = input.url !== undefined ? '--url' : 'DATABASE_URL';
-  if (url !== undefined) return parseUrl(url, source, env, applicationName, problems);
-
-  if (!LIBPQ_VARIABLES.some((name) => nonEmpty(env[name]) !== undefined)) {
-    throw new NoConnectionConfiguredError();
+  let parsed: ParsedConninfo | undefined;
+  if (url !== undefined) {
+    parsed = isKeywordValue(url) ? parseKeywordValue(url, source, problems) : parseUri(url, source, problems);
+    if (!parsed) return undefined;
+  } else {
+    const anySet = Object.values(LIBPQ_KEYWORDS).some((k) => k.env !== undefined && nonEmpty(env[k.env]) !== undefined);
+    if (!anySet) throw new NoConnectionConfiguredError();
+    parsed = { values: new Map() };
   }
-  const user = nonEmpty(env.PGUSER) ?? nonEmpty(env.USER) ?? 'postgres';
-  const port = parsePort(nonEmpty(env.PGPORT) ?? '5432', 'PGPORT', problems);
-  return {
-    host: nonEmpty(env.PGHOSTADDR) ?? nonEmpty(env.PGHOST) ?? 'localhost',
-    port: port ?? 5432,
-    user,
-    database: nonEmpty(env.PGDATABASE) ?? user,
-    ...(nonEmpty(env.PGPASSWORD) !== undefined ? { password: env.PGPASSWORD } : {}),
-    ...(nonEmpty(env.PGSSLMODE) !== undefined ? { sslmode: env.PGSSLMODE } : {}),
-    applicationName,
-  };
+  return fromKeywords(parsed.values, source, env, input.applicationName ?? 'voipdb', problems);
 }
 
-function parseUrl(raw: string, source: string, env: Env, applicationName: string, problems: string[]): ConnectionConfig | undefined {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    // Never echo the raw string back: it may hold a password.
-    problems.push(`${source} is not a valid URL (expected postgres://user@host:port/database)`);
-    return undefined;
-  }
+function fromKeywords(
+  given: Map<string, string>,
+  source: string,
+  env: Env,
+  fallbackApplicationName: string,
+  problems: string[],
+): ConnectionConfig | undefined {
   const before = problems.length;
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    problems.push(`${source} must start with postgres:// or postgresql://, not ${url.protocol}//`);
+  // Where each value came from, for problems: "--url sslmode" or "PGSSLMODE".
+  const origin = new Map<string, string>();
+  const values = new Map<string, string>();
+  for (const [keyword, value] of given) {
+    if (!(keyword in LIBPQ_KEYWORDS)) {
+      problems.push(`${source}: unknown connection parameter "${keyword}"`);
+      continue;
+    }
+    if (value === '') continue;
+    values.set(keyword, value);
+    origin.set(keyword, `${source} ${keyword}`);
   }
-  const host =
-    decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1') ||
-    nonEmpty(url.searchParams.get('host') ?? undefined) ||
-    nonEmpty(env.PGHOST) ||
-    'localhost';
-  const port = url.port ? parsePort(url.port, `${source} port`, problems) : parsePort(nonEmpty(env.PGPORT) ?? '5432', 'PGPORT', problems);
-  const user = decodeURIComponent(url.username) || nonEmpty(env.PGUSER) || nonEmpty(env.USER) || 'postgres';
-  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || nonEmpty(env.PGDATABASE) || user;
-  if (database.includes('/')) problems.push(`${source} names database "${database}", which contains "/"`);
-  const password = url.password ? decodeURIComponent(url.password) : nonEmpty(env.PGPASSWORD);
-  const sslmode = url.searchParams.get('sslmode') ?? nonEmpty(env.PGSSLMODE);
-  if (problems.length > before) return undefined;
+  for (const [keyword, info] of Object.entries(LIBPQ_KEYWORDS)) {
+    if (values.has(keyword) || info.env === undefined) continue;
+    const value = nonEmpty(env[info.env]);
+    if (value === undefined) continue;
+    values.set(keyword, value);
+    origin.set(keyword, info.env);
+  }
+  const where = (keyword: string): string => origin.get(keyword) ?? keyword;
+  for (const keyword of values.keys()) {
+    const reason = LIBPQ_KEYWORDS[keyword]!.unsupported;
+    if (reason) problems.push(`${where(keyword)} is set, but voipdb cannot honour it: ${reason}`);
+  }
+  const oneOf = <T extends string>(keyword: string, allowed: readonly T[], fallback?: T): T | undefined => {
+    const value = values.get(keyword);
+    if (value === undefined) return fallback;
+    if (!allowed.includes(value as T)) {
+      problems.push(`${where(keyword)} must be one of ${allowed.join(', ')}, got "${value}"`);
+      return fallback;
+    }
+    return value as T;
+  };
+  const integer = (keyword: string): number | undefined => {
+    const value = values.get(keyword);
+    if (value === undefined) return undefined;
+    if (!/^\s*-?\d+\s*$/.test(value)) {
+      problems.push(`${where(keyword)} must be a whole number, got "${value}"`);
+      return undefined;
+    }
+    return Number(value);
+  };
+
+  const hosts = hostList(values, where, problems);
+  const user = values.get('user') ?? osUserName();
+  const database = values.get('dbname') ?? user;
+
+  // TLS: libpq's sslrootcert=system implies verify-full and forbids anything weaker.
+  const rootCertSetting = values.get('sslrootcert');
+  let sslmode = oneOf('sslmode', SSL_MODES);
+  if (rootCertSetting === 'system') {
+    if (sslmode === undefined) sslmode = 'verify-full';
+    else if (sslmode !== 'verify-full')
+      problems.push(`${where('sslmode')}=${sslmode} may not be used with sslrootcert=system (use verify-full)`);
+  }
+  const tls = tlsSettings(values, where, sslmode, env, problems, oneOf);
+
+  const direct = oneOf('sslnegotiation', ['postgres', 'direct'] as const) === 'direct';
+  if (direct && sslmode !== 'require' && sslmode !== 'verify-ca' && sslmode !== 'verify-full')
+    problems.push(`sslnegotiation=direct needs sslmode require, verify-ca or verify-full (got ${sslmode ?? 'prefer, the default'})`);
+  if (direct && tls) tls.direct = true;
+
+  if (oneOf('sslcompression', ['0', '1'] as const) === '1')
+    problems.push(`${where('sslcompression')}=1 cannot be honoured: TLS compression is not available (OpenSSL 3 removed it)`);
+  if (oneOf('sslsni', ['0', '1'] as const) === '0')
+    problems.push(`${where('sslsni')}=0 cannot be honoured: node-postgres always sends the host name (SNI)`);
+  if (oneOf('gssencmode', ['disable', 'prefer', 'require'] as const) === 'require')
+    problems.push(`${where('gssencmode')}=require cannot be honoured: ${'GSSAPI encryption is not available in node-postgres'}`);
+  const channelBinding = oneOf('channel_binding', ['disable', 'prefer', 'require'] as const);
+  if (channelBinding === 'require')
+    problems.push(`${where('channel_binding')}=require cannot be honoured: node-postgres cannot insist on channel binding`);
+  for (const keyword of ['min_protocol_version', 'max_protocol_version']) {
+    const v = values.get(keyword);
+    if (v !== undefined && v !== '3.0')
+      problems.push(`${where(keyword)}=${v} cannot be honoured: node-postgres speaks protocol version 3.0 only`);
+  }
+  const encoding = values.get('client_encoding');
+  if (encoding !== undefined && !/^(utf-?8|unicode)$/i.test(encoding))
+    problems.push(`${where('client_encoding')}=${encoding} cannot be honoured: node-postgres reads and writes UTF8 only`);
+
+  const connectTimeout = integer('connect_timeout');
+  const keepalives = integer('keepalives');
+  const keepalivesIdle = integer('keepalives_idle');
+  const targetSessionAttrs = oneOf('target_session_attrs', TARGET_SESSION_ATTRS);
+  const loadBalance = oneOf('load_balance_hosts', ['disable', 'random'] as const);
+  const options = startupOptions(values.get('options'), env);
+
+  if (problems.length > before || hosts.length === 0) return undefined;
+  const password = values.get('password');
+  const passfile = values.get('passfile');
   return {
-    host,
-    port: port ?? 5432,
+    host: hosts[0]!.host,
+    port: hosts[0]!.port,
     user,
     database,
     ...(password !== undefined ? { password } : {}),
-    ...(sslmode ? { sslmode } : {}),
-    applicationName: url.searchParams.get('application_name') ?? applicationName,
+    ...(sslmode !== undefined ? { sslmode } : {}),
+    applicationName: values.get('application_name') ?? values.get('fallback_application_name') ?? fallbackApplicationName,
+    ...(hosts.length > 1 || hosts[0]!.hostaddr !== undefined ? { hosts } : {}),
+    ...(targetSessionAttrs !== undefined && targetSessionAttrs !== 'any' ? { targetSessionAttrs } : {}),
+    ...(loadBalance === 'random' ? { loadBalanceHosts: true } : {}),
+    ...(tls !== undefined && Object.keys(tls).length > 0 ? { tls } : {}),
+    ...(options !== undefined ? { options } : {}),
+    // libpq: zero or less waits forever; 1 s is raised to 2 s.
+    ...(connectTimeout !== undefined ? { connectTimeoutMs: connectTimeout <= 0 ? 0 : Math.max(connectTimeout, 2) * 1000 } : {}),
+    ...(passfile !== undefined ? { passfile } : {}),
+    ...(keepalives !== undefined ? { keepalives: keepalives !== 0 } : {}),
+    ...(keepalivesIdle !== undefined && keepalivesIdle > 0 ? { keepalivesIdleSeconds: keepalivesIdle } : {}),
+    ...(channelBinding === 'disable' ? { channelBinding: 'disable' as const } : {}),
   };
 }
 
-function parsePort(raw: string, what: string, problems: string[]): number | undefined {
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
-    problems.push(`${what} must be a number from 1 to 65535, got "${raw}"`);
-    return undefined;
+/** libpq's host, hostaddr and port lists: one port for all hosts, or one per host. */
+function hostList(values: Map<string, string>, where: (k: string) => string, problems: string[]): HostEntry[] {
+  const names = values.get('host')?.split(',');
+  const addrs = values.get('hostaddr')?.split(',');
+  const ports = values.get('port')?.split(',') ?? [''];
+  const count = names?.length ?? addrs?.length ?? 1;
+  if (names && addrs && names.length !== addrs.length) {
+    problems.push(`${where('hostaddr')} lists ${addrs.length} address(es) for ${names.length} host(s): give one per host`);
+    return [];
   }
-  return port;
+  if (ports.length !== 1 && ports.length !== count) {
+    problems.push(`${where('port')} lists ${ports.length} ports for ${count} hosts: give one port, or one per host`);
+    return [];
+  }
+  const entries: HostEntry[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const rawPort = (ports.length === 1 ? ports[0] : ports[i])!.trim();
+    const port = rawPort === '' ? 5432 : Number(rawPort);
+    if (!/^\d+$/.test(rawPort || '5432') || port < 1 || port > 65535) {
+      problems.push(`${where('port')} must be a number from 1 to 65535, got "${rawPort}"`);
+      continue;
+    }
+    const hostaddr = addrs?.[i]?.trim() || undefined;
+    if (hostaddr !== undefined && isIP(hostaddr) === 0) {
+      problems.push(`${where('hostaddr')} must be numeric IP addresses, got "${hostaddr}"`);
+      continue;
+    }
+    // libpq's default host is the Unix socket; voipdb connects to localhost over TCP instead.
+    const host = names?.[i]?.trim() || hostaddr || 'localhost';
+    if (host.includes('/') && !host.startsWith('/')) {
+      problems.push(`${where('host')} names "${host}": a Unix socket folder must be an absolute path`);
+      continue;
+    }
+    entries.push({ host, port, ...(hostaddr !== undefined ? { hostaddr } : {}) });
+  }
+  return entries;
+}
+
+/**
+ * The certificate files, with libpq's defaults in ~/.postgresql: root.crt (and root.crl) used
+ * whenever they exist, required for verify-ca/verify-full; postgresql.crt/.key sent when they
+ * exist. A file named explicitly must exist (libpq would skip a missing one in silence).
+ */
+function tlsSettings(
+  values: Map<string, string>,
+  where: (k: string) => string,
+  sslmode: SslMode | undefined,
+  env: Env,
+  problems: string[],
+  oneOf: <T extends string>(keyword: string, allowed: readonly T[], fallback?: T) => T | undefined,
+): TlsSettings | undefined {
+  if (sslmode === 'disable') return undefined;
+  const explicit = (keyword: string): string | undefined => {
+    const file = values.get(keyword);
+    if (file === undefined || file === 'system') return file;
+    if (!existsSync(file)) problems.push(`${where(keyword)} names ${file}, which does not exist`);
+    return file;
+  };
+  const byDefault = (name: string): string | undefined => {
+    const file = homePath(env, path.join('.postgresql', name));
+    return existsSync(file) ? file : undefined;
+  };
+  const rootCert = explicit('sslrootcert') ?? byDefault('root.crt');
+  if ((sslmode === 'verify-ca' || sslmode === 'verify-full') && rootCert === undefined) {
+    problems.push(
+      `sslmode=${sslmode} needs the CA that signed the server's certificate: ${homePath(env, '.postgresql/root.crt')} does not exist (give sslrootcert=/path/to/ca.crt, or sslrootcert=system)`,
+    );
+  }
+  const certMode = oneOf('sslcertmode', ['allow', 'disable', 'require'] as const);
+  if (certMode === 'require')
+    problems.push(
+      `${where('sslcertmode')}=require cannot be honoured: node-postgres cannot tell whether the server asked for a certificate`,
+    );
+  const cert = certMode === 'disable' ? undefined : (explicit('sslcert') ?? byDefault('postgresql.crt'));
+  const key = cert === undefined ? undefined : (explicit('sslkey') ?? byDefault('postgresql.key'));
+  if (cert !== undefined && key === undefined)
+    problems.push(`the client certificate ${cert} has no key (give sslkey, or ~/.postgresql/postgresql.key)`);
+  const crl = explicit('sslcrl') ?? byDefault('root.crl');
+  const minVersion = oneOf('ssl_min_protocol_version', TLS_VERSIONS, 'TLSv1.2');
+  const maxVersion = oneOf('ssl_max_protocol_version', TLS_VERSIONS);
+  const password = values.get('sslpassword');
+  return {
+    ...(rootCert !== undefined ? { rootCert } : {}),
+    ...(cert !== undefined ? { cert } : {}),
+    ...(key !== undefined ? { key } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(crl !== undefined ? { crl } : {}),
+    ...(minVersion !== undefined ? { minProtocolVersion: minVersion } : {}),
+    ...(maxVersion !== undefined ? { maxProtocolVersion: maxVersion } : {}),
+  };
+}
+
+/** `options`, plus the session settings libpq takes from PGDATESTYLE, PGTZ and PGGEQO. */
+function startupOptions(options: string | undefined, env: Env): string | undefined {
+  const parts = options === undefined ? [] : [options];
+  for (const [variable, setting] of Object.entries(STARTUP_SETTING_VARIABLES)) {
+    const value = nonEmpty(env[variable]);
+    // Spaces and backslashes in an options value are escaped with a backslash (libpq's rule).
+    if (value !== undefined) parts.push(`-c ${setting}=${value.replace(/([\\ ])/g, '\\$1')}`);
+  }
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+/** libpq's home folder: $HOME, else the account's. */
+export function homePath(env: Env, relative: string): string {
+  return path.join(nonEmpty(env.HOME) ?? os.homedir(), relative);
+}
+
+function osUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'postgres';
+  }
 }
 
 function nonEmpty(v: string | undefined | null): string | undefined {
   return v === undefined || v === null || v === '' ? undefined : v;
 }
 
-/** A copy of the config pointing at another database on the same server. */
+/** A copy of the config pointing at another database on the same server(s). */
 export function withDatabase(config: ConnectionConfig, database: string): ConnectionConfig {
   return { ...config, database };
 }
 
+/** `host:port`, `[::1]:port`, or a socket folder with its port: how a host is named in messages. */
+export function describeHost(entry: HostEntry): string {
+  const name = entry.host.includes(':') ? `[${entry.host}]` : entry.host;
+  return `${name}:${entry.port}${entry.hostaddr !== undefined && entry.hostaddr !== entry.host ? ` (${entry.hostaddr})` : ''}`;
+}
+
 /**
- * The connection as a URL without its password: the only form in which a connection is ever
+ * The connection as a URI without its password: the only form in which a connection is ever
  * rendered. Built from fields, never by editing a string, so no password can slip through.
+ * Shows every host and the settings that change which server is reached or how.
  */
 export function describeConnection(config: ConnectionConfig): string {
-  const url = new URL('postgres://placeholder');
-  url.hostname = config.host.includes(':') ? `[${config.host}]` : config.host;
-  url.port = String(config.port);
-  url.username = config.user;
-  url.pathname = `/${config.database}`;
-  return url.toString();
+  return renderUri(config, undefined);
 }
 
 /**
@@ -121,49 +367,35 @@ export function describeConnection(config: ConnectionConfig): string {
  * asked for it (`npm start` prints one for the local server only). Never logged elsewhere.
  */
 export function connectionUrlWithPassword(config: ConnectionConfig): string {
-  const url = new URL(describeConnection(config));
-  if (config.password !== undefined) url.password = config.password;
-  return url.toString();
+  return renderUri(config, config.password);
+}
+
+function renderUri(config: ConnectionConfig, password: string | undefined): string {
+  const params: [string, string][] = [];
+  if (config.sslmode !== undefined) params.push(['sslmode', config.sslmode]);
+  if (config.tls?.rootCert !== undefined && config.sslmode !== undefined && config.sslmode !== 'disable')
+    params.push(['sslrootcert', config.tls.rootCert]);
+  if (config.targetSessionAttrs !== undefined) params.push(['target_session_attrs', config.targetSessionAttrs]);
+  return connectionUri({ user: config.user, password, hosts: hostsOf(config), database: config.database, params });
 }
 
 /**
- * libpq's password file (~/.pgpass or PGPASSFILE), read by the `pgpass` package that pg itself
- * used before deprecating its built-in support; looked up only when no password was given.
+ * A postgres:// URI from its parts, each encoded: the one writer of connection URIs (describeConnection,
+ * and the URLs `db config render` writes). Without a user, libpq takes PGUSER or the OS user.
  */
-function passwordFromPgpass(config: ConnectionConfig): () => Promise<string> {
-  return () =>
-    new Promise((resolve) => {
-      pgpass({ host: config.host, port: config.port, database: config.database, user: config.user }, (password) => resolve(password ?? ''));
-    });
-}
-
-/** Options for `pg.Client` / `pg.Pool`. */
-export function toPgOptions(config: ConnectionConfig): {
-  host: string;
-  port: number;
-  user: string;
+export function connectionUri(parts: {
+  user?: string | undefined;
+  password?: string | undefined;
+  hosts: { host: string; port: number }[];
   database: string;
-  password: string | (() => Promise<string>);
-  application_name: string;
-  ssl?: boolean | { rejectUnauthorized: boolean };
-  connectionTimeoutMillis: number;
-} {
-  const ssl =
-    config.sslmode === undefined || config.sslmode === 'disable' || config.sslmode === 'prefer' || config.sslmode === 'allow'
-      ? undefined
-      : config.sslmode === 'require'
-        ? { rejectUnauthorized: false }
-        : true;
-  return {
-    host: config.host,
-    port: config.port,
-    user: config.user,
-    database: config.database,
-    password: config.password ?? passwordFromPgpass(config),
-    application_name: config.applicationName,
-    ...(ssl !== undefined ? { ssl } : {}),
-    connectionTimeoutMillis: 10_000,
-  };
+  params?: [string, string][];
+}): string {
+  const hosts = parts.hosts.map((h) => `${h.host.includes(':') ? `[${h.host}]` : encodeURIComponent(h.host)}:${h.port}`).join(',');
+  const password = parts.password !== undefined ? `:${encodeURIComponent(parts.password)}` : '';
+  const credentials = parts.user !== undefined ? `${encodeURIComponent(parts.user)}${password}@` : '';
+  // Values stay readable (a path keeps its slashes); libpq decodes what is escaped.
+  const query = (parts.params ?? []).map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2F/g, '/')}`).join('&');
+  return `postgres://${credentials}${hosts}/${encodeURIComponent(parts.database)}${query ? `?${query}` : ''}`;
 }
 
 export function assertNoProblems(problems: string[]): void {

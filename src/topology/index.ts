@@ -1,4 +1,13 @@
 export { loadTopology } from './load.js';
 export { parseTopology } from './parse.js';
 export { renderNodeConfig } from './render.js';
-export { SERVICES, slotNameFor, type NodeRole, type Service, type Topology, type TopologyNode } from './types.js';
+export {
+  caFileOf,
+  SERVICES,
+  slotNameFor,
+  type DatabaseTls,
+  type NodeRole,
+  type Service,
+  type Topology,
+  type TopologyNode,
+} from './types.js';

@@ -1,11 +1,17 @@
 import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { TopologyInvalidError } from '../errors.js';
-import type { NodeRole, Topology, TopologyNode } from './types.js';
+import type { DatabaseTls, NodeRole, Topology, TopologyNode } from './types.js';
 
 const DEFAULTS = {
   vip: { httpPort: 8080, httpScheme: 'http' as const },
   database: { name: 'voipdb', port: 5432, localHost: '127.0.0.1' },
+  tls: {
+    sslmode: 'verify-full' as const,
+    caFile: '/etc/voipdb/tls/root.crt',
+    certFile: '/etc/voipdb/tls/server.crt',
+    keyFile: '/etc/voipdb/tls/server.key',
+  },
   roles: { kamailio: 'kamailio', voipadmin: 'voipadmin', replicator: 'replicator' },
   secrets: {
     kamailioPasswordFile: '/etc/voipdb/secrets/kamailio.password',
@@ -18,11 +24,12 @@ const DEFAULTS = {
 const KNOWN_KEYS: Record<string, string[]> = {
   '': ['vip', 'database', 'roles', 'secrets', 'freeswitch', 'nodes'],
   vip: ['address', 'httpPort', 'httpScheme'],
-  database: ['name', 'port', 'localHost'],
+  database: ['name', 'port', 'localHost', 'tls'],
+  'database.tls': ['sslmode', 'caFile', 'certFile', 'keyFile'],
   roles: ['kamailio', 'voipadmin', 'replicator'],
   secrets: ['kamailioPasswordFile', 'voipadminPasswordFile', 'replicatorPassfile'],
   freeswitch: ['directoryPath', 'cdrPath'],
-  node: ['name', 'address', 'role'],
+  node: ['name', 'address', 'role', 'caFile'],
 };
 
 type Obj = Record<string, unknown>;
@@ -75,6 +82,7 @@ export function parseTopology(text: string, source = 'topology'): Topology {
       name: identifier(dbRaw.name, 'database.name', DEFAULTS.database.name, problems),
       port: port(dbRaw.port, 'database.port', DEFAULTS.database.port, problems),
       localHost: word(dbRaw.localHost, 'database.localHost', DEFAULTS.database.localHost, problems),
+      ...(dbRaw.tls !== undefined ? { tls: parseTls(dbRaw.tls, problems) } : {}),
     },
     roles: {
       kamailio: identifier(rolesRaw.kamailio, 'roles.kamailio', DEFAULTS.roles.kamailio, problems),
@@ -154,8 +162,30 @@ function parseNodes(value: unknown, problems: string[]): TopologyNode[] {
     unknownKeys(item, 'node', label, problems);
     const role = item.role === 'primary' || item.role === 'standby' ? (item.role as NodeRole) : undefined;
     if (!role) problems.push(`${label}: role must be primary or standby, got ${JSON.stringify(item.role ?? null)}`);
-    return { name, address: address(item.address, `${label} address`, problems) ?? '', role: role ?? 'standby' };
+    const caFile = item.caFile === undefined ? undefined : absolutePath(item.caFile, `${label} caFile`, '', problems);
+    return {
+      name,
+      address: address(item.address, `${label} address`, problems) ?? '',
+      role: role ?? 'standby',
+      ...(caFile ? { caFile } : {}),
+    };
   });
+}
+
+/** `database.tls`: TLS between the nodes; `tls: {}` takes every default (verify-full, /etc/voipdb/tls/...). */
+function parseTls(raw: unknown, problems: string[]): DatabaseTls {
+  const value = raw === null ? {} : raw;
+  if (!isObj(value)) {
+    problems.push('database.tls must be a mapping { sslmode, caFile, certFile, keyFile }');
+    return DEFAULTS.tls;
+  }
+  unknownKeys(value, 'database.tls', 'database.tls', problems);
+  return {
+    sslmode: oneOf(value.sslmode, 'database.tls.sslmode', ['require', 'verify-ca', 'verify-full'] as const, DEFAULTS.tls.sslmode, problems),
+    caFile: absolutePath(value.caFile, 'database.tls.caFile', DEFAULTS.tls.caFile, problems),
+    certFile: absolutePath(value.certFile, 'database.tls.certFile', DEFAULTS.tls.certFile, problems),
+    keyFile: absolutePath(value.keyFile, 'database.tls.keyFile', DEFAULTS.tls.keyFile, problems),
+  };
 }
 
 function unknownKeys(obj: Obj, kind: string, label: string, problems: string[]): void {

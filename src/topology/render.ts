@@ -1,5 +1,6 @@
+import { connectionUri } from '../config/connection.js';
 import { TopologyNodeUnknownError, UsageError } from '../errors.js';
-import { SERVICES, type Service, type Topology, type TopologyNode, slotNameFor } from './types.js';
+import { caFileOf, SERVICES, type Service, slotNameFor, type Topology, type TopologyNode } from './types.js';
 
 /**
  * Each service's settings for one node, rendered from the topology instead of edited by sed.
@@ -87,6 +88,8 @@ function renderFreeswitch(t: Topology, node: TopologyNode): string {
 
 function renderPostgres(t: Topology, node: TopologyNode): string {
   const primary = t.nodes.find((n) => n.role === 'primary')!;
+  const tls = t.database.tls;
+  const caFile = caFileOf(t, node);
   const lines = [
     header('#', 'postgres', node),
     '# postgresql.conf',
@@ -100,12 +103,27 @@ function renderPostgres(t: Topology, node: TopologyNode): string {
     '# pg_rewind needs it to rejoin a failed primary as a standby (`db rejoin`); data checksums also serve',
     'wal_log_hints = on',
   ];
+  if (tls) {
+    lines.push(
+      `# TLS between the nodes (sslmode=${tls.sslmode}): ${tls.sslmode === 'verify-full' ? `this node's certificate must list its address (subjectAltName IP:${node.address}), ` : ''}signed by the CA in ${caFile} on the other node`,
+      'ssl = on',
+      `ssl_cert_file = '${tls.certFile}'`,
+      `ssl_key_file = '${tls.keyFile}'`,
+    );
+  }
   if (node.role === 'standby') {
     // The password is not here: libpq reads it from the passfile (0600, owned by postgres).
-    const conninfo = `host=${primary.address} port=${t.database.port} user=${t.roles.replicator} passfile=${t.secrets.replicatorPassfile} application_name=${node.name}`;
+    const settings = [
+      `host=${primary.address}`,
+      `port=${t.database.port}`,
+      `user=${t.roles.replicator}`,
+      `passfile=${t.secrets.replicatorPassfile}`,
+      `application_name=${node.name}`,
+      ...(tls ? [`sslmode=${tls.sslmode}`, `sslrootcert=${caFile}`] : []),
+    ];
     lines.push(
       `# standby of ${primary.name}: also create an empty standby.signal in the data directory`,
-      `primary_conninfo = '${conninfo}'`,
+      `primary_conninfo = '${settings.join(' ')}'`,
       `primary_slot_name = '${slotNameFor(node)}'`,
     );
   } else {
@@ -114,15 +132,33 @@ function renderPostgres(t: Topology, node: TopologyNode): string {
       `# primary: create the slot of each standby once: ${standbys.map((s) => `SELECT pg_create_physical_replication_slot('${slotNameFor(s)}', true);`).join(' ') || '(no standby in the topology)'}`,
     );
   }
+  // hostssl refuses replication without TLS once the topology asks for it.
+  const hostType = tls ? 'hostssl' : 'host';
   lines.push(
     '',
     '# pg_hba.conf: replication from both nodes (the same on each, so a failover needs no edit)',
-    ...t.nodes.map((n) => `host  replication  ${t.roles.replicator}  ${hbaAddress(n.address)}  scram-sha-256`),
+    ...t.nodes.map((n) => `${hostType}  replication  ${t.roles.replicator}  ${hbaAddress(n.address)}  scram-sha-256`),
     '# the services on this node reach their own database over loopback',
     `host  ${t.database.name}  ${t.roles.kamailio},${t.roles.voipadmin}  127.0.0.1/32  scram-sha-256`,
     '',
+    '# the voipdb CLI on this node (deploy scripts): every node listed, the primary chosen when connecting, so a failover needs no edit;',
+    `# the user comes from PGUSER (or the OS user), the password from ~/.pgpass; pg_hba.conf on every node then needs, for that user:`,
+    `#   ${hostType}  ${t.database.name}  <user>  <address of each node>  scram-sha-256`,
+    `# db migrate --url '${primaryUrl(t, caFile)}'`,
+    '',
   );
   return lines.join('\n');
+}
+
+/** The URL that reaches whichever node is primary, with this node's TLS settings: what `db migrate` uses. */
+export function primaryUrl(t: Topology, caFile: string | undefined): string {
+  const params: [string, string][] = [['target_session_attrs', 'primary']];
+  if (t.database.tls) params.push(['sslmode', t.database.tls.sslmode], ['sslrootcert', caFile!]);
+  return connectionUri({
+    hosts: t.nodes.map((n) => ({ host: n.address, port: t.database.port })),
+    database: t.database.name,
+    params,
+  });
 }
 
 function hbaAddress(address: string): string {

@@ -13,6 +13,19 @@ export interface TopologyNode {
   name: string;
   address: string;
   role: NodeRole;
+  /** This node's copy of the CA that signed the nodes' server certificates (overrides database.tls.caFile). */
+  caFile?: string;
+}
+
+/** TLS between the nodes: replication (primary_conninfo) and the CLI's cross-node connections. */
+export interface DatabaseTls {
+  /** libpq sslmode of those connections: require, verify-ca or verify-full (default). */
+  sslmode: 'require' | 'verify-ca' | 'verify-full';
+  /** The CA file on each node, unless the node names its own (nodes[].caFile). */
+  caFile: string;
+  /** This node's server certificate and key (postgresql.conf ssl_cert_file / ssl_key_file). */
+  certFile: string;
+  keyFile: string;
 }
 
 export interface Topology {
@@ -27,6 +40,8 @@ export interface Topology {
     port: number;
     /** Where each node's services reach their OWN PostgreSQL. */
     localHost: string;
+    /** Absent: connections between the nodes are not encrypted. */
+    tls?: DatabaseTls;
   };
   roles: {
     kamailio: string;
@@ -50,6 +65,11 @@ export interface Topology {
 
 export const SERVICES = ['kamailio', 'voip-admin', 'freeswitch', 'postgres'] as const;
 export type Service = (typeof SERVICES)[number];
+
+/** The CA file a node uses to verify the other nodes' certificates. */
+export function caFileOf(topology: Topology, node: TopologyNode): string | undefined {
+  return topology.database.tls ? (node.caFile ?? topology.database.tls.caFile) : undefined;
+}
 
 /** The slot a standby streams through: node2 → node2_slot (the platform's name). */
 export function slotNameFor(node: TopologyNode): string {

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerConfigRender } from '../../src/cli/commands/config-render.js';
 import type { CliIO } from '../../src/cli/io.js';
+import { resolveConnection } from '../../src/config/connection.js';
 import { TopologyInvalidError, TopologyNodeUnknownError } from '../../src/errors.js';
 import { parseTopology, renderNodeConfig, SERVICES } from '../../src/topology/index.js';
 import { runCli } from '../support/cli.js';
@@ -39,7 +40,8 @@ describe('parseTopology', () => {
       { name: 'node1', address: '172.16.91.101', role: 'primary' },
       { name: 'node2', address: '172.16.91.102', role: 'standby' },
     ]);
-    expect(parseTopology(MINIMAL)).toEqual(t);
+    // The example spells out the defaults, plus TLS between the nodes (database.tls: {} gives the same).
+    expect(parseTopology(MINIMAL.replace('nodes:', 'database: { tls: {} }\nnodes:'))).toEqual(t);
   });
 
   it('refuses two primaries', () => {
@@ -85,7 +87,7 @@ nodes:
         'vip.httpPort must be a port number from 1 to 65535, got 70000',
         'node node1: role must be primary or standby, got "master"',
         'nodes[1].name must be lower case letters, digits or _ (it names the slot <name>_slot), got "Node-2"',
-        'nodes[1]: unknown key zone (known: name, address, role)',
+        'nodes[1]: unknown key zone (known: name, address, role, caFile)',
         'node name node1 is used 2 times',
         'no node has role primary: exactly one must',
       ]),
@@ -137,15 +139,82 @@ describe('renderNodeConfig against golden files', () => {
     const t = await topology();
     const node2 = renderNodeConfig(t, 'node2', 'postgres');
     expect(node2).toContain(
-      "primary_conninfo = 'host=172.16.91.101 port=5432 user=replicator passfile=/etc/voipdb/secrets/replicator.pgpass application_name=node2'",
+      "primary_conninfo = 'host=172.16.91.101 port=5432 user=replicator passfile=/etc/voipdb/secrets/replicator.pgpass application_name=node2 sslmode=verify-full sslrootcert=/etc/voipdb/tls/root.crt'",
     );
     expect(node2).toContain("primary_slot_name = 'node2_slot'");
     const node1 = renderNodeConfig(t, 'node1', 'postgres');
     expect(node1).not.toContain('primary_conninfo');
     for (const text of [node1, node2]) {
-      expect(text).toContain('host  replication  replicator  172.16.91.101/32  scram-sha-256');
-      expect(text).toContain('host  replication  replicator  172.16.91.102/32  scram-sha-256');
+      expect(text).toContain('hostssl  replication  replicator  172.16.91.101/32  scram-sha-256');
+      expect(text).toContain('hostssl  replication  replicator  172.16.91.102/32  scram-sha-256');
+      expect(text).toContain("ssl = on\nssl_cert_file = '/etc/voipdb/tls/server.crt'\nssl_key_file = '/etc/voipdb/tls/server.key'");
     }
+  });
+
+  it('without database.tls: no TLS settings, plain host lines, no sslmode in the URLs', () => {
+    const t = parseTopology(MINIMAL);
+    const node2 = renderNodeConfig(t, 'node2', 'postgres');
+    expect(node2).toContain(
+      "primary_conninfo = 'host=172.16.91.101 port=5432 user=replicator passfile=/etc/voipdb/secrets/replicator.pgpass application_name=node2'",
+    );
+    expect(node2).not.toMatch(/ssl/);
+    expect(node2).toContain("# db migrate --url 'postgres://172.16.91.101:5432,172.16.91.102:5432/voipdb?target_session_attrs=primary'");
+  });
+
+  it('a node may name its own CA file; the rendered URL and primary_conninfo mean to the CLI what they mean to libpq', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-topology-ca-'));
+    const ca1 = path.join(dir, 'node1-root.crt');
+    const ca2 = path.join(dir, 'node2-root.crt');
+    await fs.writeFile(ca1, 'ca');
+    await fs.writeFile(ca2, 'ca');
+    const t = parseTopology(`
+vip: { address: 172.16.91.100 }
+database: { tls: { caFile: ${ca1} } }
+nodes:
+  - { name: node1, address: 172.16.91.101, role: primary }
+  - { name: node2, address: 172.16.91.102, role: standby, caFile: ${ca2} }
+`);
+    expect(t.database.tls).toEqual({
+      sslmode: 'verify-full',
+      caFile: ca1,
+      certFile: '/etc/voipdb/tls/server.crt',
+      keyFile: '/etc/voipdb/tls/server.key',
+    });
+    const node2 = renderNodeConfig(t, 'node2', 'postgres');
+    const conninfo = /primary_conninfo = '([^']*)'/.exec(node2)![1]!;
+    const url = /# db migrate --url '([^']*)'/.exec(node2)![1]!;
+    const env = { HOME: dir, PGPASSFILE: '' };
+    const problems: string[] = [];
+    const replication = resolveConnection({ url: conninfo, env }, problems);
+    const migrate = resolveConnection({ url, env }, problems);
+    expect(problems).toEqual([]);
+    expect(replication).toMatchObject({
+      host: '172.16.91.101',
+      port: 5432,
+      user: 'replicator',
+      sslmode: 'verify-full',
+      tls: { rootCert: ca2 },
+    });
+    expect(replication?.passfile).toBe('/etc/voipdb/secrets/replicator.pgpass');
+    expect(migrate).toMatchObject({
+      hosts: [
+        { host: '172.16.91.101', port: 5432 },
+        { host: '172.16.91.102', port: 5432 },
+      ],
+      database: 'voipdb',
+      targetSessionAttrs: 'primary',
+      sslmode: 'verify-full',
+      tls: { rootCert: ca2 },
+    });
+    expect(renderNodeConfig(t, 'node1', 'postgres')).toContain(`sslrootcert=${ca1}'`);
+  });
+
+  it('refuses unknown TLS keys, a weak sslmode and relative paths', () => {
+    expect(problemsOf(`${MINIMAL}database: { tls: { sslmode: prefer, caFile: root.crt, crl: x } }\n`)).toEqual([
+      'database.tls: unknown key crl (known: sslmode, caFile, certFile, keyFile)',
+      'database.tls.sslmode must be one of require, verify-ca, verify-full, got "prefer"',
+      'database.tls.caFile must be an absolute path without spaces or quotes, got "root.crt"',
+    ]);
   });
 
   it('renders no secret: passwords are placeholders or file references', async () => {
