@@ -6,3 +6,5 @@ export { withRetry, isRetryableError, type RetryOptions } from './retry.js';
 export { lookupDirectoryUser, type DirectoryLookup, type DirectoryUser } from './directory.js';
 export { setExtensionPassword, type ExtensionPassword } from './extensions.js';
 export { ingestCdr, ingestCdrs, type CdrIngestResult, type CdrIngestOptions, type CdrRow } from './cdr.js';
+export { ClientInputInvalidError, type InputProblem } from './errors.js';
+export { CALLER_ID_NUMBER_MAX_LENGTH, DESTINATION_NUMBER_MAX_LENGTH, SIP_CALL_ID_MAX_LENGTH } from './cdr-limits.js';
