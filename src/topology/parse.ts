@@ -171,7 +171,7 @@ function crossFieldProblems(raw: Record<string, unknown>): string[] {
   };
   const vip = raw.vip;
   if (typeof vip === 'object' && vip !== null) own((vip as Record<string, unknown>).address, 'vip');
-  nodes.forEach((n, i) => own(n.address, typeof n.name === 'string' ? `node ${n.name}` : `nodes[${i}]`));
+  for (const [i, n] of nodes.entries()) own(n.address, typeof n.name === 'string' ? `node ${n.name}` : `nodes[${i}]`);
   for (const [addr, who] of owners)
     if (who.length > 1) problems.push(`address ${addr} is used by ${who.join(' and ')}: each needs its own`);
   return problems;
