@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DB } from '../../src/generated/db.js';
 import {
   CALLER_ID_NUMBER_MAX_LENGTH,
+  createExtension,
   ClientInputInvalidError,
   type CdrRow,
   createDb,
@@ -13,6 +14,7 @@ import {
   lookupDirectoryUser,
   SIP_CALL_ID_MAX_LENGTH,
   setExtensionPassword,
+  setVoicemailPin,
   VoipdbError,
 } from '../../src/index.js';
 import { query } from '../support/database.js';
@@ -74,6 +76,17 @@ describe('client input checks (pg18)', () => {
     const nullPassword = await rejection(setExtensionPassword(db, { domain: 'a.test', extension: '1001', password: null } as never));
     expect(nullPassword.field).toBe('password');
     expect(`${error.message} ${error.hint}`).not.toContain('hunter2');
+  });
+
+  test('provisioning (createExtension, setVoicemailPin) checks its input and names an unknown domain', async () => {
+    expect((await rejection(createExtension(db, { domain: 'a.test', extension: '100' } as never))).field).toBe('password');
+    expect((await rejection(createExtension(db, { domain: 'a.test', extension: '1', password: 'p', tollAllow: 'x' } as never))).field).toBe(
+      'tollAllow',
+    );
+    const unknown = await createExtension(db, { domain: 'nowhere.test', extension: '100', password: 'p' }).catch((e: unknown) => e);
+    expect((unknown as VoipdbError).code).toBe('VOIP_DOMAIN_NOT_FOUND');
+    expect((await rejection(setVoicemailPin(db, { domain: 'a.test', extension: '100', pin: 1234 } as never))).field).toBe('pin');
+    expect(await setVoicemailPin(db, { domain: 'a.test', extension: '100', pin: '1234' })).toBe(false);
   });
 
   test('a batch with a string startStamp and a null uuid names each item and field; nothing of it is written', async () => {
