@@ -792,9 +792,12 @@ CREATE TABLE voip.cdr (
   core_uuid uuid,
   received_at timestamp with time zone DEFAULT now() NOT NULL,
   CONSTRAINT cdr_pkey PRIMARY KEY (uuid, start_stamp),
+  CONSTRAINT cdr_caller_id_number_length_check CHECK ((length(caller_id_number) <= 64)),
+  CONSTRAINT cdr_destination_number_length_check CHECK ((length(destination_number) <= 64)),
   CONSTRAINT cdr_direction_check CHECK ((direction = ANY (ARRAY['inbound'::text, 'outbound'::text]))),
   CONSTRAINT cdr_leg_check CHECK ((leg = ANY (ARRAY['a'::bpchar, 'b'::bpchar]))),
   CONSTRAINT cdr_seconds_check CHECK (((duration >= 0) AND (billsec >= 0) AND (billsec <= duration))),
+  CONSTRAINT cdr_sip_call_id_length_check CHECK ((length(sip_call_id) <= 255)),
   CONSTRAINT cdr_times_check CHECK (((end_stamp >= start_stamp) AND ((answer_stamp IS NULL) OR (answer_stamp >= start_stamp))))
 ) PARTITION BY RANGE (start_stamp);
 

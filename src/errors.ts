@@ -46,6 +46,38 @@ export class UsageError extends VoipdbError {
   readonly exitCode = ExitCode.usage;
 }
 
+/**
+ * The command line itself is wrong, as the argument parser (commander) found it: the code names
+ * what (UNKNOWN_OPTION, UNKNOWN_COMMAND, MISSING_VALUE, INVALID_CHOICE, ...), like
+ * ConnectionFailedError's codes name the way a connection failed.
+ */
+/**
+ * commander's own refusals (unknown option, missing value, …). The class's code is the family,
+ * COMMAND_LINE, as ConnectionFailedError's is CONNECTION_FAILED; each instance carries the
+ * specific reason commander gave as its printed code, which scripts may match.
+ */
+export class CommandLineError extends VoipdbError {
+  readonly code: string = 'COMMAND_LINE';
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    code:
+      | 'UNKNOWN_OPTION'
+      | 'UNKNOWN_COMMAND'
+      | 'MISSING_VALUE'
+      | 'MISSING_ARGUMENT'
+      | 'MISSING_OPTION'
+      | 'INVALID_CHOICE'
+      | 'TOO_MANY_ARGUMENTS'
+      | 'CONFLICTING_OPTIONS'
+      | 'COMMAND_LINE_INVALID',
+    message: string,
+    hint: string,
+  ) {
+    super(message, hint);
+    this.code = code;
+  }
+}
+
 export class ConfigInvalidError extends VoipdbError {
   readonly code = 'CONFIG_INVALID';
   readonly exitCode = ExitCode.usage;

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { ConnectionConfig } from '../../src/config/connection.js';
+import { createScratchDatabase } from '../../src/database/scratch-database.js';
 import { makeRunDir, startLocalServer, stopLocalServer, type LocalServer } from '../../test/support/servers.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
@@ -54,10 +54,7 @@ export async function startBench(name: 'pg18' | 'pg15'): Promise<BenchContext> {
     config,
     url: (database) => `postgres://${server.user}@${server.host}:${server.port}/${database}`,
     async createDatabase(prefix, template) {
-      const database = `${prefix}_${randomBytes(4).toString('hex')}`;
-      // Names are generated here (prefix from our own code + hex), never user input.
-      await query('postgres', `CREATE DATABASE ${database}${template ? ` TEMPLATE ${template}` : ''}`);
-      return database;
+      return (await createScratchDatabase(config('postgres'), prefix, template ? { template } : {})).database;
     },
     query,
     async stop() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
-import { colorEnabled, type CliIO } from './io.js';
+import { commandLineError, isCommanderInfo } from './commander-error.js';
+import { type CliIO, processIO } from './io.js';
 import { renderError } from './render-error.js';
 import { registerDown } from './commands/down.js';
 import { registerLocal } from './commands/local.js';
@@ -39,9 +40,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .description('voipdb: schema, migrations and operations for the VoIP platform database')
     .option('--verbose', 'show stack traces on errors')
     .addHelpText('after', EXIT_CODES_HELP)
-    .showHelpAfterError(false)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .showHelpAfterError(false);
   program.hook('preAction', (root) => {
     io.verbose = Boolean(root.opts().verbose);
   });
@@ -68,20 +67,28 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   registerStandbyClone(program, io, run);
   registerPromote(program, io, run);
   registerRejoin(program, io, run);
-  for (const cmd of program.commands)
-    cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  shapeCommanderErrors(program, io);
   return program;
 }
 
+/**
+ * commander's own refusals (unknown flag or command, missing value, bad choice) become
+ * CommandLineError, rendered and exited like every other error; commander prints nothing of
+ * its own for them. Help and version pass through. Applied to every command, nested ones too:
+ * each parses its own flags.
+ */
+function shapeCommanderErrors(command: Command, io: CliIO, parents = ''): void {
+  const path = parents ? `${parents} ${command.name()}` : command.name();
+  command
+    .exitOverride((error) => {
+      throw isCommanderInfo(error) ? error : commandLineError(error, path);
+    })
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()), outputError: () => undefined });
+  for (const sub of command.commands) shapeCommanderErrors(sub, io, path);
+}
+
 async function main(): Promise<void> {
-  const io: CliIO = {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    env: process.env,
-    cwd: process.cwd(),
-    color: colorEnabled(process.stderr, process.env),
-    verbose: process.argv.includes('--verbose'),
-  };
+  const io = processIO(process);
   let exitCode: number = ExitCode.ok;
   const program = buildProgram(io, (code) => {
     exitCode = code;
@@ -89,12 +96,8 @@ async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and version are not errors; everything else commander refuses is a usage error.
-      exitCode =
-        error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help'
-          ? ExitCode.ok
-          : ExitCode.usage;
+    if (error instanceof CommanderError && isCommanderInfo(error)) {
+      exitCode = ExitCode.ok;
     } else {
       exitCode = renderError(error, io);
     }

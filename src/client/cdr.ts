@@ -1,7 +1,11 @@
+import { isIP } from 'node:net';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { CdrPartitionMissingError, UsageError } from '../errors.js';
 import type { DB } from '../generated/db.js';
 import type { CdrRow } from '../voip/cdr-row.js';
+import { CALLER_ID_NUMBER_MAX_LENGTH, DESTINATION_NUMBER_MAX_LENGTH, SIP_CALL_ID_MAX_LENGTH } from './cdr-limits.js';
+import { ClientInputInvalidError, type InputProblem } from './errors.js';
+import { type Check, checkFields, kindOf, oneOf, optional, text, uuid, validDate, wholeNumber } from './input-checks.js';
 
 export type { CdrRow } from '../voip/cdr-row.js';
 
@@ -13,7 +17,7 @@ export interface CdrIngestResult {
 }
 
 export interface CdrIngestOptions {
-  /** Rows per INSERT statement (default 5000, at most 10000). */
+  /** Rows per INSERT statement (default 5,000, at most 10,000). */
   chunkSize?: number;
 }
 
@@ -61,6 +65,7 @@ const CDR_COLUMNS = [
 
 /** Stores one CDR idempotently; `inserted` is 0 when it was already there. */
 export async function ingestCdr(db: Kysely<DB>, cdr: CdrRow): Promise<CdrIngestResult> {
+  assertValidCdrs('ingestCdr', [cdr], false);
   return ingestCdrs(db, [cdr]);
 }
 
@@ -68,16 +73,19 @@ export async function ingestCdr(db: Kysely<DB>, cdr: CdrRow): Promise<CdrIngestR
  * Stores CDRs idempotently: one INSERT ... ON CONFLICT (uuid, start_stamp) DO NOTHING per chunk,
  * all chunks in one transaction (unless `db` is already a transaction, which then decides), so
  * a failure stores nothing and the whole batch can simply be posted again.
- * A CDR outside every partition fails the batch with CdrPartitionMissingError.
+ * A CDR outside every partition fails the batch with CdrPartitionMissingError; a CDR holding a
+ * wrong value (a string for a Date, a null uuid, a caller-ID number past its bound) fails it
+ * before anything is sent with ClientInputInvalidError, naming the item's index and field.
  */
 export async function ingestCdrs(db: Kysely<DB>, cdrs: readonly CdrRow[], options: CdrIngestOptions = {}): Promise<CdrIngestResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
     throw new UsageError(
       `ingestCdrs: chunkSize must be a whole number from 1 to ${MAX_CHUNK_SIZE}, got ${chunkSize}`,
-      'leave it out for the default of 500',
+      `leave it out for the default of ${DEFAULT_CHUNK_SIZE}`,
     );
   }
+  assertValidCdrs('ingestCdrs', cdrs, true);
   if (cdrs.length === 0) return { inserted: 0, duplicates: 0 };
   // Same key order in every batch: two concurrent posts of overlapping CDRs then wait for each
   // other instead of deadlocking.
@@ -109,6 +117,68 @@ export async function ingestCdrs(db: Kysely<DB>, cdrs: readonly CdrRow[], option
 }
 
 type CdrInsert = Insertable<DB['voip.cdr']>;
+
+/** What each CdrRow field takes; the bounds are the CHECK constraints of voip.cdr. */
+const CDR_CHECKS: Readonly<Record<keyof CdrRow, Check>> = {
+  uuid,
+  startStamp: validDate,
+  answerStamp: optional(validDate),
+  endStamp: validDate,
+  duration: wholeNumber(0),
+  billsec: wholeNumber(0),
+  leg: oneOf(['a', 'b']),
+  direction: oneOf(['inbound', 'outbound']),
+  callUuid: optional(uuid),
+  bridgeUuid: optional(uuid),
+  originatingLegUuid: optional(uuid),
+  domainId: optional(wholeNumber(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
+  domainName: optional(text()),
+  extensionId: optional(wholeNumber(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
+  accountcode: optional(text()),
+  callerIdName: optional(text()),
+  callerIdNumber: optional(text(CALLER_ID_NUMBER_MAX_LENGTH)),
+  destinationNumber: optional(text(DESTINATION_NUMBER_MAX_LENGTH)),
+  context: optional(text()),
+  hangupCause: optional(text()),
+  hangupCauseQ850: optional(wholeNumber(0, 32_767)),
+  sipHangupDisposition: optional(text()),
+  sipCallId: optional(text(SIP_CALL_ID_MAX_LENGTH)),
+  readCodec: optional(text()),
+  writeCodec: optional(text()),
+  networkAddr: optional(inetAddress),
+  ccQueue: optional(text()),
+  ccAgent: optional(text()),
+  ccSide: optional(text()),
+  switchname: optional(text()),
+  coreUuid: optional(uuid),
+};
+
+/** Problems listed at most, so a batch of 5,000 bad rows does not make a 5,000-line error. */
+const MAX_LISTED_PROBLEMS = 20;
+
+/**
+ * Refuses the whole batch before anything is sent when any CDR holds a value the types rule out
+ * or voip.cdr would refuse for its length: the error names each item by its index and field.
+ */
+function assertValidCdrs(operation: string, cdrs: readonly CdrRow[], batch: boolean): void {
+  if (!Array.isArray(cdrs)) {
+    throw new ClientInputInvalidError(operation, [{ field: 'cdrs', problem: `must be an array of CDRs, got ${kindOf(cdrs)}` }]);
+  }
+  const problems: InputProblem[] = [];
+  for (let i = 0; i < cdrs.length && problems.length < MAX_LISTED_PROBLEMS; i++) {
+    checkFields(cdrs[i], CDR_CHECKS, problems, batch ? i : undefined);
+  }
+  if (problems.length > 0) throw new ClientInputInvalidError(operation, problems);
+}
+
+/** An inet value: an IPv4 or IPv6 address, optionally with a /prefix. */
+function inetAddress(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `must be an IP address string, got ${kindOf(value)}`;
+  const [address = '', prefix, extra] = value.split('/');
+  const family = isIP(address);
+  const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+  return family !== 0 && prefixOk && extra === undefined ? undefined : 'must be an IPv4 or IPv6 address';
+}
 
 function toRow(c: CdrRow): CdrInsert & { uuid: string; start_stamp: Date } {
   // Every row names every column, so each column becomes one array of the chunk's length.

@@ -1,5 +1,7 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { DB } from '../generated/db.js';
+import { ClientInputInvalidError, type InputProblem } from './errors.js';
+import { checkFields, nonEmptyString, oneOf, optional } from './input-checks.js';
 import { prepareText } from './prepared.js';
 
 export interface DirectoryLookup {
@@ -63,7 +65,12 @@ export interface DirectoryUser {
  */
 const compiledLookups = new Map<'extension' | 'number_alias', string>();
 
+const LOOKUP_CHECKS = { domain: nonEmptyString, user: nonEmptyString, key: optional(oneOf(['id', 'number-alias'])) };
+
 export async function lookupDirectoryUser(db: Kysely<DB>, lookup: DirectoryLookup): Promise<DirectoryUser | undefined> {
+  const problems: InputProblem[] = [];
+  checkFields(lookup, LOOKUP_CHECKS, problems);
+  if (problems.length > 0) throw new ClientInputInvalidError('lookupDirectoryUser', problems);
   const keyColumn = lookup.key === 'number-alias' ? 'number_alias' : 'extension';
   // The hot path of every REGISTER/INVITE: the SQL text is built once per key column and sent
   // as a prepared statement, so neither Kysely nor the server re-plans it on every call.

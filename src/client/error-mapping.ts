@@ -1,5 +1,4 @@
 import { CdrPartitionMissingError, RecoveryConflictError, StandbyWriteError, VoipdbError } from '../errors.js';
-import { isMissingPartitionError } from '../voip/cdr.js';
 
 /**
  * Turns the server errors a service can act on into the typed errors of src/errors.ts; every
@@ -53,5 +52,20 @@ export function isConnectionGoneError(error: unknown): boolean {
     e?.code === undefined &&
     typeof e?.message === 'string' &&
     /^(Connection terminated|Client has encountered a connection error and is not queryable)/.test(e.message)
+  );
+}
+
+/**
+ * The server's "no partition of relation "cdr" found for row" (SQLSTATE 23514, which is also the
+ * code of an ordinary CHECK violation; that one always names its constraint, this one never does).
+ */
+export function isMissingPartitionError(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; constraint?: unknown; schema?: unknown; table?: unknown };
+  if (e?.code !== '23514' || e.constraint !== undefined) return false;
+  // The server names the partitioned table in the error fields (locale-independent); the
+  // message is the fallback for drivers that drop them.
+  return (
+    (e.schema === 'voip' && e.table === 'cdr') ||
+    (typeof e.message === 'string' && /^no partition of relation "cdr" found for row/.test(e.message))
   );
 }

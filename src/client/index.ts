@@ -4,5 +4,15 @@ export { nodeRole, type NodeRole } from './node-role.js';
 export { toClientError, isStandbyWriteError, isRecoveryConflictError } from './error-mapping.js';
 export { withRetry, isRetryableError, type RetryOptions } from './retry.js';
 export { lookupDirectoryUser, type DirectoryLookup, type DirectoryUser } from './directory.js';
-export { setExtensionPassword, type ExtensionPassword } from './extensions.js';
+export {
+  createExtension,
+  setExtensionPassword,
+  setVoicemailPin,
+  type ExtensionPassword,
+  type NewExtension,
+  type VoicemailPin,
+} from './extensions.js';
+export { kyselyOnConnection, type QueryableConnection } from './on-connection.js';
 export { ingestCdr, ingestCdrs, type CdrIngestResult, type CdrIngestOptions, type CdrRow } from './cdr.js';
+export { ClientInputInvalidError, type InputProblem } from './errors.js';
+export { CALLER_ID_NUMBER_MAX_LENGTH, DESTINATION_NUMBER_MAX_LENGTH, SIP_CALL_ID_MAX_LENGTH } from './cdr-limits.js';

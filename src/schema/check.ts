@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type ConnectionConfig, type Env, withDatabase } from '../config/connection.js';
+import type { ConnectionConfig, Env } from '../config/connection.js';
 import { withConnection } from '../database/connect.js';
 import { MANAGED_SCHEMAS, readInvalidIndexes } from '../database/invalid-indexes.js';
+import { createScratchDatabase, dropScratchDatabase } from '../database/scratch-database.js';
 import { readMigrationFiles, type MigrationFile } from '../engine/files.js';
 import { compareHistory } from '../engine/compare.js';
 import { readHistory } from '../engine/history.js';
@@ -341,23 +341,12 @@ class ScratchDatabases {
   constructor(private readonly server: ConnectionConfig) {}
 
   async create(): Promise<ConnectionConfig> {
-    const name = `voipdb_check_${randomBytes(6).toString('hex')}`;
-    // The name is ours (hex), but quote it anyway as every identifier is.
-    await withConnection(this.server, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
-    const config = withDatabase(this.server, name);
+    const config = await createScratchDatabase(this.server, 'voipdb_check');
     this.created.push(config);
     return config;
   }
 
   async dropAll(): Promise<void> {
-    for (const db of this.created.splice(0)) {
-      await withConnection(this.server, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(db.database)} WITH (FORCE)`)).catch(
-        () => undefined,
-      );
-    }
+    for (const db of this.created.splice(0)) await dropScratchDatabase(this.server, db.database).catch(() => undefined);
   }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

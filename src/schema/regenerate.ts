@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { type ConnectionConfig, type Env, withDatabase } from '../config/connection.js';
-import { withConnection } from '../database/connect.js';
+import type { ConnectionConfig, Env } from '../config/connection.js';
+import { withScratchDatabase } from '../database/scratch-database.js';
 import { migrate } from '../engine/migrate.js';
 import { platformHooks } from '../platform/hooks.js';
 import { GENERATED_TYPES_FILE, writeTypesFile } from './codegen.js';
@@ -17,15 +16,10 @@ export async function withMigratedScratch<T>(
   options: { migrationsDir: string; env?: Env },
   fn: (db: ConnectionConfig) => Promise<T>,
 ): Promise<T> {
-  const name = `voipdb_scratch_${randomBytes(6).toString('hex')}`;
-  await withConnection(server, (c) => c.query(`CREATE DATABASE "${name}"`));
-  const db = withDatabase(server, name);
-  try {
+  return withScratchDatabase(server, 'voipdb_scratch', async (db) => {
     await migrate(db, { migrationsDir: options.migrationsDir, hooks: platformHooks(options.env ?? {}) });
-    return await fn(db);
-  } finally {
-    await withConnection(server, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => undefined);
-  }
+    return fn(db);
+  });
 }
 
 /** `db dump`: schema.sql of the migrations, written to `file` (default <projectDir>/schema.sql). */

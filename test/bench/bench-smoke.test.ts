@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { adminQuery, query, server, serverConfig } from '../support/database.js';
+import { createScratchDatabase, dropScratchDatabase } from '../../src/database/scratch-database.js';
+import { query, server, serverConfig } from '../support/database.js';
 import { applyAllMigrations } from '../support/migrate.js';
 import { KAMAILIO_SCRIPTS, pgbench, prepareKamailioData, type KamailioTarget } from '../../bench/sections/kamailio.js';
 import { copyFrom, copyLine } from '../../bench/lib/copy-in.js';
@@ -21,9 +21,7 @@ const ctx = {
   },
   config: (database: string) => serverConfig(pg18(), database),
   async createDatabase(prefix: string, from?: string) {
-    const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-    await adminQuery(pg18(), `CREATE DATABASE ${name}${from ? ` TEMPLATE ${from}` : ''}`);
-    return name;
+    return (await createScratchDatabase(serverConfig(pg18()), prefix, from ? { template: from } : {})).database;
   },
 };
 
@@ -36,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Template databases cannot be dropped while a copy is being made; by now none is.
   for (const name of [voipdb?.database, stock?.database, template]) {
-    if (name) await adminQuery(pg18(), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (name) await dropScratchDatabase(serverConfig(pg18()), name);
   }
 });
 

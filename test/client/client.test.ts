@@ -15,7 +15,7 @@ import {
   nodeRole,
   setExtensionPassword,
 } from '../../src/index.js';
-import { createExtension } from '../../src/voip/extensions.js';
+import { createExtension as createExtensionWith, kyselyOnConnection } from '../../src/client/index.js';
 import { configUrl } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
 
@@ -45,7 +45,7 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
     await admin.connect();
     await admin.query(`INSERT INTO voip.domains (name, params, variables)
       VALUES ('pbx.example.net', '{"dial-string": "{presence_id=\${dialed_user}@\${dialed_domain}}\${sofia_contact(\${dialed_user}@\${dialed_domain})}"}', '{"record_stereo": "true"}')`);
-    await createExtension(admin, {
+    await createExtensionWith(kyselyOnConnection(admin), {
       domain: 'pbx.example.net',
       extension: '1001',
       password: 'first secret',
@@ -60,7 +60,12 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
       vmMailto: 'alice@example.net',
     });
     await admin.query("UPDATE voip.extensions SET number_alias = '2001', max_registrations = 3 WHERE extension = '1001'");
-    await createExtension(admin, { domain: 'pbx.example.net', extension: '1002', password: 'other', enabled: false });
+    await createExtensionWith(kyselyOnConnection(admin), {
+      domain: 'pbx.example.net',
+      extension: '1002',
+      password: 'other',
+      enabled: false,
+    });
     // Enough rows for the planner to prefer indexes over scanning, as on a real platform.
     await admin.query(`INSERT INTO voip.domains (name) SELECT 'tenant' || g || '.example.net' FROM generate_series(1, 2000) g`);
     await admin.query(`INSERT INTO voip.extensions (domain_id, extension, ha1, ha1b)

@@ -4,7 +4,7 @@ import type { ConnectionConfig } from '../../src/config/connection.js';
 import type { DB } from '../../src/generated/db.js';
 import { createDb, lookupDirectoryUser } from '../../src/index.js';
 import { withConnection } from '../../src/database/connect.js';
-import { createExtension } from '../../src/voip/extensions.js';
+import { createExtension as createExtensionWith, kyselyOnConnection } from '../../src/client/index.js';
 import { migratedDatabase } from '../support/migrate.js';
 import { query } from '../support/database.js';
 
@@ -15,7 +15,9 @@ describe('the directory lookup as a prepared statement (pg18)', () => {
   beforeAll(async () => {
     config = await migratedDatabase('pg18');
     await query(config, "INSERT INTO voip.domains (name) VALUES ('prep.test')");
-    await withConnection(config, (c) => createExtension(c, { domain: 'prep.test', extension: '100', password: 'prepared-pw' }));
+    await withConnection(config, (c) =>
+      createExtensionWith(kyselyOnConnection(c), { domain: 'prep.test', extension: '100', password: 'prepared-pw' }),
+    );
     // One connection, so the second lookup reuses the statement the first one prepared.
     db = createDb(config, { applicationName: 'prepared-test', maxConnections: 1 });
   });

@@ -12,7 +12,7 @@ import {
   setExtensionPassword,
   withRetry,
 } from '../../src/index.js';
-import { createExtension } from '../../src/voip/extensions.js';
+import { createExtension as createExtensionWith, kyselyOnConnection } from '../../src/client/index.js';
 import { query } from '../support/database.js';
 import { applyAllMigrations } from '../support/migrate.js';
 import { type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
@@ -33,7 +33,7 @@ describe('typed client on a hot standby (pg18 pair)', () => {
     await admin.connect();
     try {
       await admin.query("INSERT INTO voip.domains (name) VALUES ('ha.example.net')");
-      await createExtension(admin, { domain: 'ha.example.net', extension: '1001', password: 'secret' });
+      await createExtensionWith(kyselyOnConnection(admin), { domain: 'ha.example.net', extension: '1001', password: 'secret' });
       await admin.query("SELECT voip.cdr_create_partition('2025-06-01Z')");
       await admin.query('CREATE TABLE public.conflict_probe (x integer)');
     } finally {

@@ -53,6 +53,11 @@ describe('SCRAM verifiers', () => {
     ['non-ASCII space (mapped to a space)', 'a\u00a0b\u3000c'],
     ['soft hyphen (mapped to nothing)', 'pa\u00adss\u00e9'],
     ['fullwidth letters (NFKC)', 'ｆｕｌｌｗｉｄｔｈ１２'],
+    // Where SASLprep refuses the password, PostgreSQL hashes it raw; the verifier must follow.
+    ['bidi rule broken (raw password)', 'abc\u05d0'],
+    ['prohibited private-use character (raw password)', 'pw\ue000pw'],
+    ['emoji, unassigned in Unicode 3.2 (raw password)', 'pw\u{1f600}'],
+    ['only mapped-to-nothing characters (raw password)', '\u00ad\u200b'],
   ])('equal the verifier PostgreSQL 18 computes itself (%s)', async (_label, password) => {
     // Test only: the server hashes a known plaintext so that we can compare with its salt.
     const s = server('pg18');

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
+import { createScratchDatabase } from '../../src/database/scratch-database.js';
 import type { TestServer } from './servers.js';
 
 export type ServerName = 'pg18' | 'pg15';
@@ -27,9 +27,7 @@ export function configUrl(c: ConnectionConfig): string {
 /** A fresh, empty database on the named server; each test file asks for its own. */
 export async function freshDatabase(name: ServerName | TestServer, prefix = 't'): Promise<ConnectionConfig> {
   const s = typeof name === 'string' ? server(name) : name;
-  const database = `${prefix}_${randomBytes(5).toString('hex')}`;
-  await adminQuery(s, `CREATE DATABASE ${database}`);
-  return serverConfig(s, database);
+  return createScratchDatabase(serverConfig(s), prefix);
 }
 
 export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(

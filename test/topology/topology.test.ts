@@ -46,17 +46,17 @@ describe('parseTopology', () => {
 
   it('refuses two primaries', () => {
     expect(problemsOf(MINIMAL.replace('role: standby', 'role: primary'))).toEqual([
-      '2 nodes have role primary (node1, node2): exactly one may',
+      'nodes: 2 nodes have role primary (node1, node2): exactly one may',
     ]);
   });
 
   it('refuses a topology without a primary', () => {
-    expect(problemsOf(MINIMAL.replace('role: primary', 'role: standby'))).toEqual(['no node has role primary: exactly one must']);
+    expect(problemsOf(MINIMAL.replace('role: primary', 'role: standby'))).toEqual(['nodes: no node has role primary: exactly one must']);
   });
 
-  it('refuses malformed addresses, naming the node', () => {
+  it('refuses malformed addresses, naming the path', () => {
     expect(problemsOf(MINIMAL.replace('172.16.91.102', '172.16.91.300'))).toEqual([
-      'node node2 address must be an IPv4 or IPv6 address such as 172.16.91.101, got "172.16.91.300"',
+      'nodes[1].address must be an IPv4 or IPv6 address such as 172.16.91.101, got "172.16.91.300"',
     ]);
     expect(problemsOf(MINIMAL.replace('address: 172.16.91.100', 'address: vip.example'))[0]).toContain(
       'vip.address must be an IPv4 or IPv6 address',
@@ -85,11 +85,11 @@ nodes:
       expect.arrayContaining([
         'unknown key databse (known: vip, database, roles, secrets, freeswitch, nodes)',
         'vip.httpPort must be a port number from 1 to 65535, got 70000',
-        'node node1: role must be primary or standby, got "master"',
+        'nodes[0].role must be primary or standby, got "master"',
         'nodes[1].name must be lower case letters, digits or _ (it names the slot <name>_slot), got "Node-2"',
         'nodes[1]: unknown key zone (known: name, address, role, caFile)',
-        'node name node1 is used 2 times',
-        'no node has role primary: exactly one must',
+        'nodes: node name node1 is used 2 times',
+        'nodes: no node has role primary: exactly one must',
       ]),
     );
     expect(problems).toHaveLength(7);
@@ -100,10 +100,45 @@ nodes:
     expect(problem).toMatch(/^YAML: .* at line 3, column 1$/);
   });
 
+  it('names wrong types and missing values by their path, and every unknown key', () => {
+    expect(
+      problemsOf(`
+vip: { address: 172.16.91.100, httpScheme: ftp }
+database: { port: "5432", name: Voip, extra: 1 }
+roles: []
+secrets: { kamailioPasswordFile: relative/path }
+nodes:
+  - { address: 172.16.91.101, role: primary }
+  - 7
+`),
+    ).toEqual([
+      'vip.httpScheme must be one of http, https, got "ftp"',
+      'database.name must be a lower-case PostgreSQL name (letters, digits, _), got "Voip"',
+      'database.port must be a port number from 1 to 65535, got "5432"',
+      'database: unknown key extra (known: name, port, localHost, tls)',
+      'roles must be a mapping, got []',
+      'secrets.kamailioPasswordFile must be an absolute path without spaces or quotes, got "relative/path"',
+      'nodes[0].name is missing (name: node1)',
+      'nodes[1] must be a mapping { name, address, role }, got 7',
+    ]);
+  });
+
+  it('refuses a YAML alias bomb instead of expanding it', () => {
+    const levels = ['x: &l0 [a, a, a, a, a, a, a, a, a, a]'];
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `x${i}: &l${i} [${Array(10)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    expect(problemsOf(`${levels.join('\n')}\n${MINIMAL}`)).toEqual([
+      'YAML: more than 50 alias expansions (&anchor / *alias); write the values out',
+    ]);
+  });
+
   it('refuses a missing vip and nodes', () => {
     expect(problemsOf('{}')).toEqual([
       'vip is missing (vip: { address: 172.16.91.100 })',
-      'vip.address must be an IPv4 or IPv6 address such as 172.16.91.101, got null',
       'nodes is missing (a list of { name, address, role })',
     ]);
   });
@@ -211,9 +246,9 @@ nodes:
 
   it('refuses unknown TLS keys, a weak sslmode and relative paths', () => {
     expect(problemsOf(`${MINIMAL}database: { tls: { sslmode: prefer, caFile: root.crt, crl: x } }\n`)).toEqual([
-      'database.tls: unknown key crl (known: sslmode, caFile, certFile, keyFile)',
       'database.tls.sslmode must be one of require, verify-ca, verify-full, got "prefer"',
       'database.tls.caFile must be an absolute path without spaces or quotes, got "root.crt"',
+      'database.tls: unknown key crl (known: sslmode, caFile, certFile, keyFile)',
     ]);
   });
 
@@ -280,8 +315,8 @@ describe('db config render', () => {
       const r = await render(['--node', 'node1', '--topology', file]);
       expect(r.code).toBe(2);
       expect(r.err).toContain('error[TOPOLOGY_INVALID]');
-      expect(r.err).toContain('- node node2 address must be an IPv4 or IPv6 address such as 172.16.91.101, got "172.16.91.1O2"');
-      expect(r.err).toContain('- 2 nodes have role primary (node1, node2): exactly one may');
+      expect(r.err).toContain('- nodes[1].address must be an IPv4 or IPv6 address such as 172.16.91.101, got "172.16.91.1O2"');
+      expect(r.err).toContain('- nodes: 2 nodes have role primary (node1, node2): exactly one may');
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { CdrPartitionMissingError, UsageError } from '../../src/errors.js';
-import { type CdrRow, insertCdr } from '../../src/voip/cdr.js';
+import { type CdrRow, ingestCdr, kyselyOnConnection } from '../../src/client/index.js';
 import { ensureCdrPartitionsIfInstalled, listCdrPartitions, maintainCdrPartitions } from '../../src/voip/partitions.js';
 import { freshDatabase } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
@@ -23,11 +23,14 @@ const cdr = (uuid: string, start: string): CdrRow => ({
 describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)', (serverName) => {
   let db: ConnectionConfig;
   let client: pg.Client;
+  // The client functions services run, on this test's own session (its role and time zone).
+  let onClient: ReturnType<typeof kyselyOnConnection>;
 
   beforeAll(async () => {
     db = await migratedDatabase(serverName);
     client = new pg.Client(db);
     await client.connect();
+    onClient = kyselyOnConnection(client);
     // A session far from UTC: month boundaries and names must still be UTC months.
     await client.query(`SET TimeZone = 'Pacific/Kiritimati'`);
   });
@@ -56,15 +59,15 @@ describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)
 
   test('a retried post is stored once (ON CONFLICT on (uuid, start_stamp))', async () => {
     const uuid = randomUUID();
-    expect(await insertCdr(client, cdr(uuid, '2025-11-15T10:00:00.123456Z'))).toEqual({ inserted: true });
-    expect(await insertCdr(client, cdr(uuid, '2025-11-15T10:00:00.123456Z'))).toEqual({ inserted: false });
+    expect(await ingestCdr(onClient, cdr(uuid, '2025-11-15T10:00:00.123456Z'))).toEqual({ inserted: 1, duplicates: 0 });
+    expect(await ingestCdr(onClient, cdr(uuid, '2025-11-15T10:00:00.123456Z'))).toEqual({ inserted: 0, duplicates: 1 });
     const { rows } = await client.query('SELECT count(*)::int AS n FROM voip.cdr WHERE uuid = $1', [uuid]);
     expect(rows[0].n).toBe(1);
   });
 
   test('a CDR outside every partition fails with CdrPartitionMissingError, nothing stored', async () => {
     const uuid = randomUUID();
-    const error = await insertCdr(client, cdr(uuid, '2024-03-10T08:00:00Z')).catch((e: unknown) => e);
+    const error = await ingestCdr(onClient, cdr(uuid, '2024-03-10T08:00:00Z')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CdrPartitionMissingError);
     expect((error as CdrPartitionMissingError).code).toBe('CDR_PARTITION_MISSING');
     expect((error as CdrPartitionMissingError).message).toMatch(/cdr_202403 is missing/);
@@ -75,14 +78,14 @@ describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)
 
   test('an ordinary CHECK violation (same SQLSTATE 23514) is not mistaken for a missing partition', async () => {
     const bad = { ...cdr(randomUUID(), '2025-11-15T10:00:00Z'), billsec: 120 };
-    const error = await insertCdr(client, bad).catch((e: unknown) => e);
+    const error = await ingestCdr(onClient, bad).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(CdrPartitionMissingError);
     expect((error as { constraint?: string }).constraint).toBe('cdr_seconds_check');
   });
 
   test('a time-range query touches only the partitions it needs', async () => {
-    await insertCdr(client, cdr(randomUUID(), '2025-12-20T10:00:00Z'));
-    await insertCdr(client, cdr(randomUUID(), '2026-01-05T10:00:00Z'));
+    await ingestCdr(onClient, cdr(randomUUID(), '2025-12-20T10:00:00Z'));
+    await ingestCdr(onClient, cdr(randomUUID(), '2026-01-05T10:00:00Z'));
     const plan = async (sql: string): Promise<string> => {
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${sql}`);
       return rows.map((r) => r['QUERY PLAN']).join('\n');
@@ -145,7 +148,7 @@ describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)
     await client.query('SET ROLE voipadmin');
     try {
       await client.query(`SELECT voip.cdr_ensure_partitions(1, '2025-12-05Z')`);
-      expect((await insertCdr(client, cdr(randomUUID(), '2025-12-21T10:00:00Z'))).inserted).toBe(true);
+      expect((await ingestCdr(onClient, cdr(randomUUID(), '2025-12-21T10:00:00Z'))).inserted).toBe(1);
     } finally {
       await client.query('RESET ROLE');
     }

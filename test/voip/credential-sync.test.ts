@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { computeDigestHashes } from '../../src/voip/credentials.js';
-import { createExtension, setExtensionPassword } from '../../src/voip/extensions.js';
+import { createExtension, kyselyOnConnection, setExtensionPassword } from '../../src/client/index.js';
 import { migratedDatabase } from '../support/migrate.js';
 
 /**
@@ -46,8 +46,8 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
   });
 
   test('creating an extension creates its subscriber row, with hashes only', async () => {
-    await createExtension(admin, { domain: 'a.test', extension: '100', password: 'pw-100' });
-    await createExtension(admin, { domain: 'a.test', extension: '101', password: 'pw-101' });
+    await createExtension(kyselyOnConnection(admin), { domain: 'a.test', extension: '100', password: 'pw-100' });
+    await createExtension(kyselyOnConnection(admin), { domain: 'a.test', extension: '101', password: 'pw-101' });
     expect(await subscribers()).toEqual([row('100', 'a.test', 'pw-100'), row('101', 'a.test', 'pw-101')]);
   });
 
@@ -56,7 +56,9 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
       (await admin.query(`RESET ROLE; SELECT id FROM kamailio.subscriber WHERE username = '100'`)) as unknown as pg.QueryResult[]
     )[1]!.rows;
     await admin.query('SET ROLE voipadmin');
-    expect(await setExtensionPassword(admin, 'a.test', '100', 'new-pw-100')).toBe(true);
+    expect(await setExtensionPassword(kyselyOnConnection(admin), { domain: 'a.test', extension: '100', password: 'new-pw-100' })).toBe(
+      true,
+    );
     expect(await subscribers()).toEqual([row('100', 'a.test', 'new-pw-100'), row('101', 'a.test', 'pw-101')]);
     const [after] = (
       (await admin.query(`RESET ROLE; SELECT id FROM kamailio.subscriber WHERE username = '100'`)) as unknown as pg.QueryResult[]
@@ -67,7 +69,7 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
 
   test('a rolled-back change leaves Kamailio untouched', async () => {
     await admin.query('BEGIN');
-    await setExtensionPassword(admin, 'a.test', '101', 'never-committed');
+    await setExtensionPassword(kyselyOnConnection(admin), { domain: 'a.test', extension: '101', password: 'never-committed' });
     await admin.query('ROLLBACK');
     expect(await subscribers()).toEqual([row('100', 'a.test', 'new-pw-100'), row('101', 'a.test', 'pw-101')]);
   });
@@ -108,12 +110,12 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
   });
 
   test('renaming the domain drops the old-realm rows; new passwords in the same transaction restore them', async () => {
-    await createExtension(admin, { domain: 'b.test', extension: '200', password: 'pw-200' });
+    await createExtension(kyselyOnConnection(admin), { domain: 'b.test', extension: '200', password: 'pw-200' });
     await admin.query('BEGIN');
     await admin.query(`UPDATE voip.domains SET name = 'c.test' WHERE name = 'a.test'`);
     // Inside the transaction: the old hashes were bound to realm a.test, so nothing may authenticate.
     expect((await subscribers()).map((s) => `${s.username}@${s.domain}`)).toEqual(['200@b.test']);
-    expect(await setExtensionPassword(admin, 'c.test', '100', 'pw-100-c')).toBe(true);
+    expect(await setExtensionPassword(kyselyOnConnection(admin), { domain: 'c.test', extension: '100', password: 'pw-100-c' })).toBe(true);
     await admin.query('COMMIT');
     expect(await subscribers()).toEqual([row('200', 'b.test', 'pw-200'), row('100', 'c.test', 'pw-100-c')]);
   });
@@ -167,7 +169,7 @@ describe.each(['pg18', 'pg15'] as const)('credential sync to kamailio.subscriber
 
   test('no plaintext: every stored password column is empty', async () => {
     await admin.query('SET ROLE voipadmin');
-    await createExtension(admin, { domain: 'b.test', extension: '300', password: 'pw-300' });
+    await createExtension(kyselyOnConnection(admin), { domain: 'b.test', extension: '300', password: 'pw-300' });
     expect((await subscribers()).every((s) => s.password === '')).toBe(true);
   });
 });

@@ -170,9 +170,10 @@ WHERE n.nspname = ANY($1)
 ORDER BY p.polrelid::regclass::text COLLATE "C", p.polname COLLATE "C"`;
 
 /**
- * Views and materialized views with the views they read, for a dependency order.
- * View bodies are the one text that PostgreSQL 16+ renders differently from 15 (redundant
- * table qualifiers); keeping views out of the schema keeps schema.sql version-independent.
+ * Views and materialized views, dumped with their bodies as pg_get_viewdef prints them, and the
+ * views each one reads, for a dependency order. A single-table view's body is the one text
+ * PostgreSQL 16+ prints differently from 15 (no redundant table qualifiers; see renderView):
+ * the platform's views join tables, so schema.sql stays the same on both.
  */
 export const VIEWS = `
 SELECT c.oid::text AS oid, c.oid::regclass::text AS name, c.relkind AS kind, pg_get_viewdef(c.oid) AS definition,
