@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ConnectionConfig, Env } from '../config/connection.js';
 import { describeConnection } from '../config/connection.js';
 import { connect, readNodeRole } from '../database/connect.js';
+import { DEFAULT_LOCK_RETRY_LIMITS } from '../database/lock-timeout-retry.js';
 import { StandbyRefusedError } from '../errors.js';
 import { readMigrationFiles, type MigrationFile } from './files.js';
 import { ensureHistoryTable, readHistory, type AppliedMigration } from './history.js';
@@ -24,7 +25,7 @@ export interface EngineOptions extends Partial<MigrationLimits> {
   onEvent?: (event: MigrationEvent) => void;
 }
 
-export const DEFAULT_LIMITS: MigrationLimits = { lockTimeoutMs: 5_000, statementTimeoutMs: 0, lockRetries: 3, retryBackoffMs: 1_000 };
+export const DEFAULT_LIMITS: MigrationLimits = { ...DEFAULT_LOCK_RETRY_LIMITS, statementTimeoutMs: 0 };
 export const DEFAULT_LOCK_WAIT_MS = 60_000;
 
 export interface NodeInfo {
