@@ -120,12 +120,22 @@ BEGIN
   IF month_of IS NULL THEN
     RAISE EXCEPTION 'cdr_create_partition: month_of must not be NULL' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  -- Two maintainers at once (two VoIP Admin workers, a CLI run) must not race on the same name.
-  PERFORM pg_advisory_xact_lock(hashtext('voip.cdr partition maintenance'));
+  IF month_of >= date_trunc('month', now()) + interval '26 months' THEN
+    RAISE EXCEPTION 'cdr_create_partition: % is more than 25 months after the server clock (now() = %)', month_of, now()
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'partitions are made at most 24 months ahead (cdr_ensure_partitions); check the argument and the server clock';
+  END IF;
+  -- The clock check does not apply to month_of (old months may be back-filled): pass now().
+  PERFORM voip.cdr_maintenance_prepare('cdr_create_partition', now());
   IF to_regclass(format('voip.%I', partition_name)) IS NOT NULL THEN
     RETURN NULL;
   END IF;
-  EXECUTE format('CREATE TABLE voip.%I PARTITION OF voip.cdr FOR VALUES FROM (%L) TO (%L)',
+  -- A plain table first, attached afterwards: ATTACH takes SHARE UPDATE EXCLUSIVE on voip.cdr,
+  -- which neither inserts nor reports conflict with. It is empty, so the bound check is instant,
+  -- and ATTACH builds the partitioned indexes on it.
+  EXECUTE format('CREATE TABLE voip.%I (LIKE voip.cdr INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)',
+                 partition_name);
+  EXECUTE format('ALTER TABLE voip.cdr ATTACH PARTITION voip.%I FOR VALUES FROM (%L) TO (%L)',
                  partition_name, lower_bound, upper_bound);
   RETURN partition_name;
 END
@@ -139,15 +149,36 @@ CREATE OR REPLACE FUNCTION voip.cdr_drop_partitions(retain integer, at timestamp
  SET "TimeZone" TO 'UTC'
 AS $function$
 DECLARE
+  newest_month timestamptz;
   cutoff timestamptz;
+  has_rows boolean;
   part record;
 BEGIN
   IF retain IS NULL OR retain < 0 THEN
     RAISE EXCEPTION 'cdr_drop_partitions: retain must be 0 or more months, got %', retain
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  cutoff := date_trunc('month', at) - make_interval(months => retain);
-  PERFORM pg_advisory_xact_lock(hashtext('voip.cdr partition maintenance'));
+  PERFORM voip.cdr_maintenance_prepare('cdr_drop_partitions', at);
+
+  -- The month of the newest CDR: the newest partition (by upper bound) holding any row. One
+  -- cheap EXISTS per partition, newest first, instead of max(start_stamp) over every CDR.
+  FOR part IN
+    SELECT c.relname,
+           substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([^'']+)''\)')::timestamptz AS upper_bound
+      FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'voip.cdr'::regclass
+     ORDER BY 2 DESC
+  LOOP
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM voip.%I)', part.relname) INTO has_rows;
+    IF has_rows THEN
+      newest_month := date_trunc('month', part.upper_bound - interval '1 microsecond');
+      EXIT;
+    END IF;
+  END LOOP;
+
+  -- Keep `retain` months before the current month AND before the newest CDR's month.
+  cutoff := least(date_trunc('month', at), coalesce(newest_month, date_trunc('month', at))) - make_interval(months => retain);
   FOR part IN
     SELECT c.relname
       FROM pg_inherits i
@@ -176,16 +207,41 @@ DECLARE
   i integer;
   created text;
 BEGIN
-  IF ahead IS NULL OR ahead < 0 OR ahead > 120 THEN
-    RAISE EXCEPTION 'cdr_ensure_partitions: ahead must be between 0 and 120 months, got %', ahead
+  IF ahead IS NULL OR ahead < 0 OR ahead > 24 THEN
+    RAISE EXCEPTION 'cdr_ensure_partitions: ahead must be between 0 and 24 months, got %', ahead
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  PERFORM voip.cdr_maintenance_prepare('cdr_ensure_partitions', at);
   FOR i IN 0 .. ahead LOOP
     created := voip.cdr_create_partition(date_trunc('month', at) + make_interval(months => i));
     IF created IS NOT NULL THEN
       RETURN NEXT created;
     END IF;
   END LOOP;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION voip.cdr_maintenance_prepare(caller text, at timestamp with time zone)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  IF at IS NULL THEN
+    RAISE EXCEPTION '%: at must not be NULL', caller USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF abs(extract(epoch FROM at - now())) > 31 * 86400 THEN
+    RAISE EXCEPTION '%: at (%) is % days from the server clock (now() = %); it must be within 31 days',
+      caller, at, round(extract(epoch FROM at - now()) / 86400), now()
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'omit at to use now(); if now() itself is wrong, fix the server clock first';
+  END IF;
+  -- Transaction-local: a caller's own lock_timeout wins; none at all becomes 5 s.
+  IF current_setting('lock_timeout') = '0' THEN
+    PERFORM set_config('lock_timeout', '5s', true);
+  END IF;
+  -- Two maintainers at once (two VoIP Admin workers, a CLI run) must not race on the same names.
+  PERFORM pg_advisory_xact_lock(hashtext('voip.cdr partition maintenance'));
 END
 $function$;
 
@@ -1242,11 +1298,13 @@ COMMENT ON SCHEMA voip IS 'VoIP Admin data: domains, extensions, CDRs, queues, g
 
 COMMENT ON TABLE voip.cdr IS 'CDRs, one row per call leg, monthly partitions cdr_YYYYMM (UTC); no default partition on purpose';
 
-COMMENT ON FUNCTION voip.cdr_create_partition(timestamp with time zone) IS 'Creates voip.cdr_YYYYMM for the UTC month of the argument; NULL if it existed';
+COMMENT ON FUNCTION voip.cdr_create_partition(timestamp with time zone) IS 'Creates voip.cdr_YYYYMM for the UTC month of the argument (at most 25 months ahead); NULL if it existed';
 
-COMMENT ON FUNCTION voip.cdr_drop_partitions(integer,timestamp with time zone) IS 'Detaches and drops cdr_YYYYMM partitions older than the current UTC month minus `retain` months';
+COMMENT ON FUNCTION voip.cdr_drop_partitions(integer,timestamp with time zone) IS 'Detaches and drops cdr_YYYYMM partitions older than `retain` months before both the current UTC month and the newest CDR''s month; `at` within 31 days of now()';
 
-COMMENT ON FUNCTION voip.cdr_ensure_partitions(integer,timestamp with time zone) IS 'Creates the missing partitions from the current UTC month to `ahead` months later';
+COMMENT ON FUNCTION voip.cdr_ensure_partitions(integer,timestamp with time zone) IS 'Creates the missing partitions from the current UTC month to `ahead` (0..24) months later; `at` within 31 days of now()';
+
+COMMENT ON FUNCTION voip.cdr_maintenance_prepare(pg_catalog.text,timestamp with time zone) IS 'Internal to the cdr_* maintenance functions: checks `at`, bounds lock waits, takes the maintenance lock';
 
 COMMENT ON VIEW voip.directory_users IS 'Users a mod_xml_curl directory request may be answered with; anything else is "not found"';
 
@@ -1475,6 +1533,8 @@ GRANT EXECUTE ON FUNCTION voip.cdr_drop_partitions(retain integer, at timestamp 
 REVOKE EXECUTE ON FUNCTION voip.cdr_ensure_partitions(ahead integer, at timestamp with time zone) FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION voip.cdr_ensure_partitions(ahead integer, at timestamp with time zone) TO voipadmin;
+
+REVOKE EXECUTE ON FUNCTION voip.cdr_maintenance_prepare(caller text, at timestamp with time zone) FROM PUBLIC;
 
 REVOKE EXECUTE ON FUNCTION voip.domains_sync_subscriber() FROM PUBLIC;
 

@@ -56,22 +56,29 @@ export async function retryOnLockTimeout<T>(
  * after the timeout, when our own wait is over, so pg_blocking_pids() can no longer tell.
  */
 export async function describeBlockers(client: pg.ClientBase, relations: string[] = []): Promise<string> {
-  const { rows } = await client.query<{ pid: number; usename: string; state: string; since: string | null; locks: string | null }>(
-    `SELECT a.pid, a.usename, a.state,
+  const { rows } = await client.query<{
+    pid: number;
+    application_name: string;
+    usename: string;
+    state: string;
+    since: string | null;
+    locks: string | null;
+  }>(
+    `SELECT a.pid, a.application_name, a.usename, a.state,
             to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' AS since,
             string_agg(DISTINCT l.mode || ' on ' || l.relation::regclass::text, ', ') AS locks
        FROM pg_stat_activity a
        LEFT JOIN pg_locks l ON l.pid = a.pid AND l.granted AND l.relation = ANY ($1::regclass[])
       WHERE a.pid <> pg_backend_pid() AND a.datname = current_database()
         AND (CASE WHEN cardinality($1::regclass[]) > 0 THEN l.pid IS NOT NULL ELSE a.xact_start IS NOT NULL END)
-      GROUP BY a.pid, a.usename, a.state, a.xact_start
+      GROUP BY a.pid, a.application_name, a.usename, a.state, a.xact_start
       ORDER BY a.xact_start NULLS LAST LIMIT 3`,
     [relations],
   );
   return rows
     .map(
       (r) =>
-        `pid ${r.pid} (${r.usename}, ${r.state}${r.since ? `, transaction open since ${r.since}` : ''}${r.locks ? `, holds ${r.locks}` : ''})`,
+        `pid ${r.pid} (${r.application_name ? `application_name "${r.application_name}", ` : ''}user ${r.usename}, ${r.state}${r.since ? `, transaction open since ${r.since}` : ''}${r.locks ? `, holds ${r.locks}` : ''})`,
     )
     .join('; ');
 }

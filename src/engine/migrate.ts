@@ -139,11 +139,10 @@ export async function migrate(config: ConnectionConfig, options: EngineOptions &
     (files, history) => planUp(files, history, options.to),
     async (client, node, plan, history) => {
       const applied = await runCollecting(client, plan, 'up', options);
-      const postMigrate = await runPostMigrateSteps(
-        client,
-        options.env ?? {},
-        options.cdrPartitionsAhead !== undefined ? { cdrPartitionsAhead: options.cdrPartitionsAhead } : {},
-      );
+      const postMigrate = await runPostMigrateSteps(client, options.env ?? {}, {
+        ...(options.cdrPartitionsAhead !== undefined ? { cdrPartitionsAhead: options.cdrPartitionsAhead } : {}),
+        partitionLocks: { limits: limitsOf(options), lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS },
+      });
       return { node, applied, upToDate: history.length, postMigrate, totalMs: performance.now() - started };
     },
     ensureHistoryTable,
