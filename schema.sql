@@ -251,11 +251,14 @@ CREATE OR REPLACE FUNCTION voip.domains_sync_subscriber()
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  wanted record;
 BEGIN
   IF NEW.name IS DISTINCT FROM OLD.name OR (OLD.enabled AND NOT NEW.enabled) THEN
     DELETE FROM kamailio.subscriber s
      USING voip.extensions e
-     WHERE e.domain_id = OLD.id AND s.username = e.extension AND s.domain = OLD.name;
+     WHERE e.domain_id = OLD.id AND s.username = e.extension AND s.domain = OLD.name
+       AND EXISTS (SELECT 1 FROM voip.subscriber_owners so WHERE so.subscriber_id = s.id);
   END IF;
 
   IF NEW.name IS DISTINCT FROM OLD.name THEN
@@ -264,12 +267,14 @@ BEGIN
        SET ha1 = NULL, ha1b = NULL, vm_a1_hash = NULL
      WHERE domain_id = NEW.id AND (ha1 IS NOT NULL OR vm_a1_hash IS NOT NULL);
   ELSIF NEW.enabled AND NOT OLD.enabled THEN
-    INSERT INTO kamailio.subscriber (username, domain, password, ha1, ha1b)
-    SELECT e.extension, NEW.name, '', e.ha1, e.ha1b
+    SELECT array_agg(e.extension) AS usernames, array_agg(NEW.name) AS domains,
+           array_agg(e.ha1) AS ha1s, array_agg(e.ha1b) AS ha1bs
+      INTO wanted
       FROM voip.extensions e
-     WHERE e.domain_id = NEW.id AND e.enabled AND e.ha1 IS NOT NULL
-    ON CONFLICT (username, domain) DO UPDATE
-       SET password = '', ha1 = EXCLUDED.ha1, ha1b = EXCLUDED.ha1b;
+     WHERE e.domain_id = NEW.id AND e.enabled AND e.ha1 IS NOT NULL;
+    IF wanted.usernames IS NOT NULL THEN
+      PERFORM voip.subscriber_upsert_owned(wanted.usernames, wanted.domains, wanted.ha1s, wanted.ha1bs);
+    END IF;
   END IF;
   RETURN NULL;
 END
@@ -301,14 +306,17 @@ CREATE OR REPLACE FUNCTION voip.extensions_sync_subscriber()
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  wanted record;
 BEGIN
   -- Each branch names only the transition tables its event has (plpgsql plans a statement
-  -- when it first runs it, and new_rows does not exist for DELETE).
+  -- when it first runs it, and new_rows does not exist for DELETE). Only owned rows are deleted.
   IF TG_OP = 'DELETE' THEN
     DELETE FROM kamailio.subscriber s
      USING old_rows o
       JOIN voip.domains d ON d.id = o.domain_id
-     WHERE s.username = o.extension AND s.domain = d.name;
+     WHERE s.username = o.extension AND s.domain = d.name
+       AND EXISTS (SELECT 1 FROM voip.subscriber_owners so WHERE so.subscriber_id = s.id);
   ELSIF TG_OP = 'UPDATE' THEN
     -- Remove what the old rows put there, unless the new state still wants the same key (then
     -- the upsert below updates it in place and Kamailio never sees a gap).
@@ -316,6 +324,7 @@ BEGIN
      USING old_rows o
       JOIN voip.domains d ON d.id = o.domain_id
      WHERE s.username = o.extension AND s.domain = d.name
+       AND EXISTS (SELECT 1 FROM voip.subscriber_owners so WHERE so.subscriber_id = s.id)
        AND NOT EXISTS (
              SELECT 1
                FROM new_rows n
@@ -325,14 +334,15 @@ BEGIN
   END IF;
 
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO kamailio.subscriber AS s (username, domain, password, ha1, ha1b)
-    SELECT n.extension, d.name, '', n.ha1, n.ha1b
+    SELECT array_agg(n.extension::text) AS usernames, array_agg(d.name) AS domains,
+           array_agg(n.ha1) AS ha1s, array_agg(n.ha1b) AS ha1bs
+      INTO wanted
       FROM new_rows n
       JOIN voip.domains d ON d.id = n.domain_id
-     WHERE n.enabled AND d.enabled AND n.ha1 IS NOT NULL
-    ON CONFLICT (username, domain) DO UPDATE
-       SET password = '', ha1 = EXCLUDED.ha1, ha1b = EXCLUDED.ha1b
-     WHERE (s.password, s.ha1, s.ha1b) IS DISTINCT FROM ('', EXCLUDED.ha1, EXCLUDED.ha1b);
+     WHERE n.enabled AND d.enabled AND n.ha1 IS NOT NULL;
+    IF wanted.usernames IS NOT NULL THEN
+      PERFORM voip.subscriber_upsert_owned(wanted.usernames, wanted.domains, wanted.ha1s, wanted.ha1bs);
+    END IF;
   END IF;
   RETURN NULL;
 END
@@ -345,8 +355,48 @@ CREATE OR REPLACE FUNCTION voip.extensions_truncate_subscriber()
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 BEGIN
-  DELETE FROM kamailio.subscriber s USING voip.domains d WHERE s.domain = d.name;
+  DELETE FROM kamailio.subscriber s
+   USING voip.domains d, voip.subscriber_owners so
+   WHERE s.domain = d.name AND so.subscriber_id = s.id;
   RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION voip.subscriber_upsert_owned(usernames text[], domains text[], ha1s text[], ha1bs text[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  foreign_row record;
+BEGIN
+  SELECT s.id, s.username, s.domain INTO foreign_row
+    FROM unnest(usernames, domains) AS w(username, domain)
+    JOIN kamailio.subscriber s ON s.username = w.username AND s.domain = w.domain
+   WHERE NOT EXISTS (SELECT 1 FROM voip.subscriber_owners o WHERE o.subscriber_id = s.id)
+   ORDER BY s.domain, s.username
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'kamailio.subscriber row %@% (id %) was not created by provisioning; refusing to take it over',
+      foreign_row.username, foreign_row.domain, foreign_row.id
+      USING ERRCODE = 'insufficient_privilege',
+            SCHEMA = 'kamailio', TABLE = 'subscriber', CONSTRAINT = 'subscriber_owners',
+            DETAIL = 'Provisioning writes only the subscriber rows it created or adopted (voip.subscriber_owners).',
+            HINT = 'remove or rename the other account, or adopt it (insert its id into voip.subscriber_owners) if it is meant to be managed here';
+  END IF;
+
+  WITH written AS (
+    INSERT INTO kamailio.subscriber AS s (username, domain, password, ha1, ha1b)
+    SELECT w.username, w.domain, '', w.ha1, w.ha1b
+      FROM unnest(usernames, domains, ha1s, ha1bs) AS w(username, domain, ha1, ha1b)
+    ON CONFLICT (username, domain) DO UPDATE
+       SET password = '', ha1 = EXCLUDED.ha1, ha1b = EXCLUDED.ha1b
+     WHERE (s.password, s.ha1, s.ha1b) IS DISTINCT FROM ('', EXCLUDED.ha1, EXCLUDED.ha1b)
+    RETURNING s.id
+  )
+  INSERT INTO voip.subscriber_owners (subscriber_id)
+  SELECT id FROM written
+  ON CONFLICT DO NOTHING;
 END
 $function$;
 
@@ -1045,6 +1095,11 @@ CREATE TABLE voip.queues (
   CONSTRAINT queues_time_base_score_check CHECK ((time_base_score = ANY (ARRAY['queue'::text, 'system'::text])))
 );
 
+CREATE TABLE voip.subscriber_owners (
+  subscriber_id integer NOT NULL,
+  CONSTRAINT subscriber_owners_pkey PRIMARY KEY (subscriber_id)
+);
+
 -- Indexes
 
 CREATE INDEX acc_callid_idx ON kamailio.acc USING btree (callid);
@@ -1160,6 +1215,8 @@ ALTER TABLE voip.queue_tiers ADD CONSTRAINT queue_tiers_agent_fkey FOREIGN KEY (
 ALTER TABLE voip.queue_tiers ADD CONSTRAINT queue_tiers_queue_fkey FOREIGN KEY (queue_id, domain_id) REFERENCES voip.queues(id, domain_id) ON DELETE CASCADE;
 
 ALTER TABLE voip.queues ADD CONSTRAINT queues_domain_id_fkey FOREIGN KEY (domain_id) REFERENCES voip.domains(id) ON DELETE RESTRICT;
+
+ALTER TABLE voip.subscriber_owners ADD CONSTRAINT subscriber_owners_subscriber_id_fkey FOREIGN KEY (subscriber_id) REFERENCES kamailio.subscriber(id) ON DELETE CASCADE;
 
 -- Sequence ownership
 
@@ -1329,6 +1386,10 @@ COMMENT ON TABLE voip.queue_agents IS 'mod_callcenter agents';
 COMMENT ON TABLE voip.queue_tiers IS 'mod_callcenter tiers: which agent serves which queue, at which level and position';
 
 COMMENT ON TABLE voip.queues IS 'mod_callcenter queues (callcenter.conf via mod_xml_curl); runtime state stays in FreeSWITCH''s own tables';
+
+COMMENT ON TABLE voip.subscriber_owners IS 'kamailio.subscriber rows created (or adopted) by provisioning; the credential triggers touch no other row';
+
+COMMENT ON FUNCTION voip.subscriber_upsert_owned(pg_catalog.text[],pg_catalog.text[],pg_catalog.text[],pg_catalog.text[]) IS 'Internal to the credential triggers: upserts owned subscriber rows, refuses foreign ones (SQLSTATE 42501)';
 
 COMMENT ON FUNCTION voip.touch_updated_at() IS 'BEFORE UPDATE trigger: keeps updated_at honest whoever writes the row';
 
@@ -1541,6 +1602,8 @@ REVOKE EXECUTE ON FUNCTION voip.domains_sync_subscriber() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION voip.extensions_sync_subscriber() FROM PUBLIC;
 
 REVOKE EXECUTE ON FUNCTION voip.extensions_truncate_subscriber() FROM PUBLIC;
+
+REVOKE EXECUTE ON FUNCTION voip.subscriber_upsert_owned(usernames text[], domains text[], ha1s text[], ha1bs text[]) FROM PUBLIC;
 
 -- Rows of kamailio.version (Kamailio checks them at startup)
 
