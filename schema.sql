@@ -365,6 +365,7 @@ $function$;
 CREATE OR REPLACE FUNCTION voip.subscriber_upsert_owned(usernames text[], domains text[], ha1s text[], ha1bs text[])
  RETURNS void
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE

@@ -27,9 +27,11 @@ ON CONFLICT DO NOTHING;
 
 -- Upserts the subscriber rows of the given credentials, refusing any (username, domain) already
 -- held by a row provisioning does not own, and records the rows it creates. One implementation
--- for the extension and the domain triggers.
+-- for the extension and the domain triggers. SECURITY DEFINER like every function writing
+-- kamailio.subscriber; nobody but its owner may call it.
 CREATE FUNCTION voip.subscriber_upsert_owned(usernames text[], domains text[], ha1s text[], ha1bs text[]) RETURNS void
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
