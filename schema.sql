@@ -120,12 +120,22 @@ BEGIN
   IF month_of IS NULL THEN
     RAISE EXCEPTION 'cdr_create_partition: month_of must not be NULL' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  -- Two maintainers at once (two VoIP Admin workers, a CLI run) must not race on the same name.
-  PERFORM pg_advisory_xact_lock(hashtext('voip.cdr partition maintenance'));
+  IF month_of >= date_trunc('month', now()) + interval '26 months' THEN
+    RAISE EXCEPTION 'cdr_create_partition: % is more than 25 months after the server clock (now() = %)', month_of, now()
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'partitions are made at most 24 months ahead (cdr_ensure_partitions); check the argument and the server clock';
+  END IF;
+  -- The clock check does not apply to month_of (old months may be back-filled): pass now().
+  PERFORM voip.cdr_maintenance_prepare('cdr_create_partition', now());
   IF to_regclass(format('voip.%I', partition_name)) IS NOT NULL THEN
     RETURN NULL;
   END IF;
-  EXECUTE format('CREATE TABLE voip.%I PARTITION OF voip.cdr FOR VALUES FROM (%L) TO (%L)',
+  -- A plain table first, attached afterwards: ATTACH takes SHARE UPDATE EXCLUSIVE on voip.cdr,
+  -- which neither inserts nor reports conflict with. It is empty, so the bound check is instant,
+  -- and ATTACH builds the partitioned indexes on it.
+  EXECUTE format('CREATE TABLE voip.%I (LIKE voip.cdr INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)',
+                 partition_name);
+  EXECUTE format('ALTER TABLE voip.cdr ATTACH PARTITION voip.%I FOR VALUES FROM (%L) TO (%L)',
                  partition_name, lower_bound, upper_bound);
   RETURN partition_name;
 END
@@ -139,15 +149,36 @@ CREATE OR REPLACE FUNCTION voip.cdr_drop_partitions(retain integer, at timestamp
  SET "TimeZone" TO 'UTC'
 AS $function$
 DECLARE
+  newest_month timestamptz;
   cutoff timestamptz;
+  has_rows boolean;
   part record;
 BEGIN
   IF retain IS NULL OR retain < 0 THEN
     RAISE EXCEPTION 'cdr_drop_partitions: retain must be 0 or more months, got %', retain
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  cutoff := date_trunc('month', at) - make_interval(months => retain);
-  PERFORM pg_advisory_xact_lock(hashtext('voip.cdr partition maintenance'));
+  PERFORM voip.cdr_maintenance_prepare('cdr_drop_partitions', at);
+
+  -- The month of the newest CDR: the newest partition (by upper bound) holding any row. One
+  -- cheap EXISTS per partition, newest first, instead of max(start_stamp) over every CDR.
+  FOR part IN
+    SELECT c.relname,
+           substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([^'']+)''\)')::timestamptz AS upper_bound
+      FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'voip.cdr'::regclass
+     ORDER BY 2 DESC
+  LOOP
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM voip.%I)', part.relname) INTO has_rows;
+    IF has_rows THEN
+      newest_month := date_trunc('month', part.upper_bound - interval '1 microsecond');
+      EXIT;
+    END IF;
+  END LOOP;
+
+  -- Keep `retain` months before the current month AND before the newest CDR's month.
+  cutoff := least(date_trunc('month', at), coalesce(newest_month, date_trunc('month', at))) - make_interval(months => retain);
   FOR part IN
     SELECT c.relname
       FROM pg_inherits i
@@ -176,10 +207,11 @@ DECLARE
   i integer;
   created text;
 BEGIN
-  IF ahead IS NULL OR ahead < 0 OR ahead > 120 THEN
-    RAISE EXCEPTION 'cdr_ensure_partitions: ahead must be between 0 and 120 months, got %', ahead
+  IF ahead IS NULL OR ahead < 0 OR ahead > 24 THEN
+    RAISE EXCEPTION 'cdr_ensure_partitions: ahead must be between 0 and 24 months, got %', ahead
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  PERFORM voip.cdr_maintenance_prepare('cdr_ensure_partitions', at);
   FOR i IN 0 .. ahead LOOP
     created := voip.cdr_create_partition(date_trunc('month', at) + make_interval(months => i));
     IF created IS NOT NULL THEN
@@ -189,17 +221,44 @@ BEGIN
 END
 $function$;
 
+CREATE OR REPLACE FUNCTION voip.cdr_maintenance_prepare(caller text, at timestamp with time zone)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  IF at IS NULL THEN
+    RAISE EXCEPTION '%: at must not be NULL', caller USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF abs(extract(epoch FROM at - now())) > 31 * 86400 THEN
+    RAISE EXCEPTION '%: at (%) is % days from the server clock (now() = %); it must be within 31 days',
+      caller, at, round(extract(epoch FROM at - now()) / 86400), now()
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'omit at to use now(); if now() itself is wrong, fix the server clock first';
+  END IF;
+  -- Transaction-local: a caller's own lock_timeout wins; none at all becomes 5 s.
+  IF current_setting('lock_timeout') = '0' THEN
+    PERFORM set_config('lock_timeout', '5s', true);
+  END IF;
+  -- Two maintainers at once (two VoIP Admin workers, a CLI run) must not race on the same names.
+  PERFORM pg_advisory_xact_lock(hashtext('voip.cdr partition maintenance'));
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION voip.domains_sync_subscriber()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  wanted record;
 BEGIN
   IF NEW.name IS DISTINCT FROM OLD.name OR (OLD.enabled AND NOT NEW.enabled) THEN
     DELETE FROM kamailio.subscriber s
      USING voip.extensions e
-     WHERE e.domain_id = OLD.id AND s.username = e.extension AND s.domain = OLD.name;
+     WHERE e.domain_id = OLD.id AND s.username = e.extension AND s.domain = OLD.name
+       AND EXISTS (SELECT 1 FROM voip.subscriber_owners so WHERE so.subscriber_id = s.id);
   END IF;
 
   IF NEW.name IS DISTINCT FROM OLD.name THEN
@@ -208,12 +267,14 @@ BEGIN
        SET ha1 = NULL, ha1b = NULL, vm_a1_hash = NULL
      WHERE domain_id = NEW.id AND (ha1 IS NOT NULL OR vm_a1_hash IS NOT NULL);
   ELSIF NEW.enabled AND NOT OLD.enabled THEN
-    INSERT INTO kamailio.subscriber (username, domain, password, ha1, ha1b)
-    SELECT e.extension, NEW.name, '', e.ha1, e.ha1b
+    SELECT array_agg(e.extension) AS usernames, array_agg(NEW.name) AS domains,
+           array_agg(e.ha1) AS ha1s, array_agg(e.ha1b) AS ha1bs
+      INTO wanted
       FROM voip.extensions e
-     WHERE e.domain_id = NEW.id AND e.enabled AND e.ha1 IS NOT NULL
-    ON CONFLICT (username, domain) DO UPDATE
-       SET password = '', ha1 = EXCLUDED.ha1, ha1b = EXCLUDED.ha1b;
+     WHERE e.domain_id = NEW.id AND e.enabled AND e.ha1 IS NOT NULL;
+    IF wanted.usernames IS NOT NULL THEN
+      PERFORM voip.subscriber_upsert_owned(wanted.usernames, wanted.domains, wanted.ha1s, wanted.ha1bs);
+    END IF;
   END IF;
   RETURN NULL;
 END
@@ -245,14 +306,17 @@ CREATE OR REPLACE FUNCTION voip.extensions_sync_subscriber()
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  wanted record;
 BEGIN
   -- Each branch names only the transition tables its event has (plpgsql plans a statement
-  -- when it first runs it, and new_rows does not exist for DELETE).
+  -- when it first runs it, and new_rows does not exist for DELETE). Only owned rows are deleted.
   IF TG_OP = 'DELETE' THEN
     DELETE FROM kamailio.subscriber s
      USING old_rows o
       JOIN voip.domains d ON d.id = o.domain_id
-     WHERE s.username = o.extension AND s.domain = d.name;
+     WHERE s.username = o.extension AND s.domain = d.name
+       AND EXISTS (SELECT 1 FROM voip.subscriber_owners so WHERE so.subscriber_id = s.id);
   ELSIF TG_OP = 'UPDATE' THEN
     -- Remove what the old rows put there, unless the new state still wants the same key (then
     -- the upsert below updates it in place and Kamailio never sees a gap).
@@ -260,6 +324,7 @@ BEGIN
      USING old_rows o
       JOIN voip.domains d ON d.id = o.domain_id
      WHERE s.username = o.extension AND s.domain = d.name
+       AND EXISTS (SELECT 1 FROM voip.subscriber_owners so WHERE so.subscriber_id = s.id)
        AND NOT EXISTS (
              SELECT 1
                FROM new_rows n
@@ -269,14 +334,15 @@ BEGIN
   END IF;
 
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO kamailio.subscriber AS s (username, domain, password, ha1, ha1b)
-    SELECT n.extension, d.name, '', n.ha1, n.ha1b
+    SELECT array_agg(n.extension::text) AS usernames, array_agg(d.name) AS domains,
+           array_agg(n.ha1) AS ha1s, array_agg(n.ha1b) AS ha1bs
+      INTO wanted
       FROM new_rows n
       JOIN voip.domains d ON d.id = n.domain_id
-     WHERE n.enabled AND d.enabled AND n.ha1 IS NOT NULL
-    ON CONFLICT (username, domain) DO UPDATE
-       SET password = '', ha1 = EXCLUDED.ha1, ha1b = EXCLUDED.ha1b
-     WHERE (s.password, s.ha1, s.ha1b) IS DISTINCT FROM ('', EXCLUDED.ha1, EXCLUDED.ha1b);
+     WHERE n.enabled AND d.enabled AND n.ha1 IS NOT NULL;
+    IF wanted.usernames IS NOT NULL THEN
+      PERFORM voip.subscriber_upsert_owned(wanted.usernames, wanted.domains, wanted.ha1s, wanted.ha1bs);
+    END IF;
   END IF;
   RETURN NULL;
 END
@@ -289,8 +355,49 @@ CREATE OR REPLACE FUNCTION voip.extensions_truncate_subscriber()
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 BEGIN
-  DELETE FROM kamailio.subscriber s USING voip.domains d WHERE s.domain = d.name;
+  DELETE FROM kamailio.subscriber s
+   USING voip.domains d, voip.subscriber_owners so
+   WHERE s.domain = d.name AND so.subscriber_id = s.id;
   RETURN NULL;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION voip.subscriber_upsert_owned(usernames text[], domains text[], ha1s text[], ha1bs text[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  foreign_row record;
+BEGIN
+  SELECT s.id, s.username, s.domain INTO foreign_row
+    FROM unnest(usernames, domains) AS w(username, domain)
+    JOIN kamailio.subscriber s ON s.username = w.username AND s.domain = w.domain
+   WHERE NOT EXISTS (SELECT 1 FROM voip.subscriber_owners o WHERE o.subscriber_id = s.id)
+   ORDER BY s.domain, s.username
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'kamailio.subscriber row %@% (id %) was not created by provisioning; refusing to take it over',
+      foreign_row.username, foreign_row.domain, foreign_row.id
+      USING ERRCODE = 'insufficient_privilege',
+            SCHEMA = 'kamailio', TABLE = 'subscriber', CONSTRAINT = 'subscriber_owners',
+            DETAIL = 'Provisioning writes only the subscriber rows it created or adopted (voip.subscriber_owners).',
+            HINT = 'remove or rename the other account, or adopt it (insert its id into voip.subscriber_owners) if it is meant to be managed here';
+  END IF;
+
+  WITH written AS (
+    INSERT INTO kamailio.subscriber AS s (username, domain, password, ha1, ha1b)
+    SELECT w.username, w.domain, '', w.ha1, w.ha1b
+      FROM unnest(usernames, domains, ha1s, ha1bs) AS w(username, domain, ha1, ha1b)
+    ON CONFLICT (username, domain) DO UPDATE
+       SET password = '', ha1 = EXCLUDED.ha1, ha1b = EXCLUDED.ha1b
+     WHERE (s.password, s.ha1, s.ha1b) IS DISTINCT FROM ('', EXCLUDED.ha1, EXCLUDED.ha1b)
+    RETURNING s.id
+  )
+  INSERT INTO voip.subscriber_owners (subscriber_id)
+  SELECT id FROM written
+  ON CONFLICT DO NOTHING;
 END
 $function$;
 
@@ -992,6 +1099,11 @@ CREATE TABLE voip.queues (
   CONSTRAINT queues_time_base_score_check CHECK ((time_base_score = ANY (ARRAY['queue'::text, 'system'::text])))
 );
 
+CREATE TABLE voip.subscriber_owners (
+  subscriber_id integer NOT NULL,
+  CONSTRAINT subscriber_owners_pkey PRIMARY KEY (subscriber_id)
+);
+
 -- Indexes
 
 CREATE INDEX acc_callid_idx ON kamailio.acc USING btree (callid);
@@ -1107,6 +1219,8 @@ ALTER TABLE voip.queue_tiers ADD CONSTRAINT queue_tiers_agent_fkey FOREIGN KEY (
 ALTER TABLE voip.queue_tiers ADD CONSTRAINT queue_tiers_queue_fkey FOREIGN KEY (queue_id, domain_id) REFERENCES voip.queues(id, domain_id) ON DELETE CASCADE;
 
 ALTER TABLE voip.queues ADD CONSTRAINT queues_domain_id_fkey FOREIGN KEY (domain_id) REFERENCES voip.domains(id) ON DELETE RESTRICT;
+
+ALTER TABLE voip.subscriber_owners ADD CONSTRAINT subscriber_owners_subscriber_id_fkey FOREIGN KEY (subscriber_id) REFERENCES kamailio.subscriber(id) ON DELETE CASCADE;
 
 -- Sequence ownership
 
@@ -1245,11 +1359,13 @@ COMMENT ON SCHEMA voip IS 'VoIP Admin data: domains, extensions, CDRs, queues, g
 
 COMMENT ON TABLE voip.cdr IS 'CDRs, one row per call leg, monthly partitions cdr_YYYYMM (UTC); no default partition on purpose';
 
-COMMENT ON FUNCTION voip.cdr_create_partition(timestamp with time zone) IS 'Creates voip.cdr_YYYYMM for the UTC month of the argument; NULL if it existed';
+COMMENT ON FUNCTION voip.cdr_create_partition(timestamp with time zone) IS 'Creates voip.cdr_YYYYMM for the UTC month of the argument (at most 25 months ahead); NULL if it existed';
 
-COMMENT ON FUNCTION voip.cdr_drop_partitions(integer,timestamp with time zone) IS 'Detaches and drops cdr_YYYYMM partitions older than the current UTC month minus `retain` months';
+COMMENT ON FUNCTION voip.cdr_drop_partitions(integer,timestamp with time zone) IS 'Detaches and drops cdr_YYYYMM partitions older than `retain` months before both the current UTC month and the newest CDR''s month; `at` within 31 days of now()';
 
-COMMENT ON FUNCTION voip.cdr_ensure_partitions(integer,timestamp with time zone) IS 'Creates the missing partitions from the current UTC month to `ahead` months later';
+COMMENT ON FUNCTION voip.cdr_ensure_partitions(integer,timestamp with time zone) IS 'Creates the missing partitions from the current UTC month to `ahead` (0..24) months later; `at` within 31 days of now()';
+
+COMMENT ON FUNCTION voip.cdr_maintenance_prepare(pg_catalog.text,timestamp with time zone) IS 'Internal to the cdr_* maintenance functions: checks `at`, bounds lock waits, takes the maintenance lock';
 
 COMMENT ON VIEW voip.directory_users IS 'Users a mod_xml_curl directory request may be answered with; anything else is "not found"';
 
@@ -1274,6 +1390,10 @@ COMMENT ON TABLE voip.queue_agents IS 'mod_callcenter agents';
 COMMENT ON TABLE voip.queue_tiers IS 'mod_callcenter tiers: which agent serves which queue, at which level and position';
 
 COMMENT ON TABLE voip.queues IS 'mod_callcenter queues (callcenter.conf via mod_xml_curl); runtime state stays in FreeSWITCH''s own tables';
+
+COMMENT ON TABLE voip.subscriber_owners IS 'kamailio.subscriber rows created (or adopted) by provisioning; the credential triggers touch no other row';
+
+COMMENT ON FUNCTION voip.subscriber_upsert_owned(pg_catalog.text[],pg_catalog.text[],pg_catalog.text[],pg_catalog.text[]) IS 'Internal to the credential triggers: upserts owned subscriber rows, refuses foreign ones (SQLSTATE 42501)';
 
 COMMENT ON FUNCTION voip.touch_updated_at() IS 'BEFORE UPDATE trigger: keeps updated_at honest whoever writes the row';
 
@@ -1479,11 +1599,15 @@ REVOKE EXECUTE ON FUNCTION voip.cdr_ensure_partitions(ahead integer, at timestam
 
 GRANT EXECUTE ON FUNCTION voip.cdr_ensure_partitions(ahead integer, at timestamp with time zone) TO voipadmin;
 
+REVOKE EXECUTE ON FUNCTION voip.cdr_maintenance_prepare(caller text, at timestamp with time zone) FROM PUBLIC;
+
 REVOKE EXECUTE ON FUNCTION voip.domains_sync_subscriber() FROM PUBLIC;
 
 REVOKE EXECUTE ON FUNCTION voip.extensions_sync_subscriber() FROM PUBLIC;
 
 REVOKE EXECUTE ON FUNCTION voip.extensions_truncate_subscriber() FROM PUBLIC;
+
+REVOKE EXECUTE ON FUNCTION voip.subscriber_upsert_owned(usernames text[], domains text[], ha1s text[], ha1bs text[]) FROM PUBLIC;
 
 -- Rows of kamailio.version (Kamailio checks them at startup)
 

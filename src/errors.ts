@@ -382,6 +382,39 @@ export class MigrationLockTimeoutError extends VoipdbError {
   }
 }
 
+/** `db partitions` (or the post-step of `db migrate`) found another maintainer's partition lock held for longer than --lock-wait. */
+export class PartitionLockBusyError extends VoipdbError {
+  readonly code = 'PARTITION_LOCK_BUSY';
+  readonly exitCode = ExitCode.database;
+  constructor(waitedMs: number, holder: string) {
+    super(
+      `another session holds the CDR partition maintenance lock (waited ${Math.round(waitedMs / 1000)} s): ${holder}`,
+      'wait for that maintenance to finish, or raise --lock-wait; if the holder is stuck, pg_terminate_backend(pid) releases the lock',
+    );
+  }
+}
+
+/**
+ * The partition maintenance functions refused their arguments (SQLSTATE 22023): an `at` far from
+ * the server's clock, an `ahead` beyond the documented bound, a negative `retain`.
+ */
+export class CdrPartitionArgumentError extends VoipdbError {
+  readonly code = 'CDR_PARTITION_ARGUMENT';
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    message: string,
+    readonly sqlState: string,
+    hint: string | undefined,
+    cause: unknown,
+  ) {
+    super(
+      `CDR partition maintenance refused: ${message} (SQLSTATE ${sqlState})`,
+      hint ?? 'check the arguments and the server clock (SELECT now()), then run again',
+      { cause },
+    );
+  }
+}
+
 export class MigrationInvalidIndexError extends VoipdbError {
   readonly code = 'MIGRATION_INVALID_INDEX';
   readonly exitCode = ExitCode.database;
@@ -557,6 +590,22 @@ export function attachRun(e: unknown, run: MigrationRun | undefined): unknown {
   const error = toVoipdbError(e);
   if (run && error instanceof Error) (error as { run?: MigrationRun }).run = run;
   return error;
+}
+
+/**
+ * Provisioning would take over a kamailio.subscriber row it did not create (SQLSTATE 42501 from
+ * the credential triggers, constraint subscriber_owners; migration 0009). Nothing was written.
+ */
+export class SubscriberNotOwnedError extends VoipdbError {
+  readonly code = 'SUBSCRIBER_NOT_OWNED';
+  readonly exitCode = ExitCode.usage;
+  constructor(serverMessage: string, cause: unknown) {
+    super(
+      serverMessage,
+      'another tool manages that SIP account: pick another extension name, remove the other account, or mark it as provisioning-owned (INSERT its id INTO voip.subscriber_owners) if it belongs here',
+      { cause },
+    );
+  }
 }
 
 export function isVoipdbError(e: unknown): e is VoipdbError {

@@ -7,11 +7,18 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--migrations-dir <dir>', 'folder of migration files').default(undefined, 'migrations'));
 }
 
-/** Safety limits of a migration run. */
-export function addLimitOptions(cmd: Command): Command {
-  return cmd
-    .option('--lock-wait <duration>', "wait this long for another run's migration lock (default 60s)")
-    .option('--lock-timeout <duration>', "lock_timeout for each migration's statements (default 5s)")
-    .option('--lock-retries <n>', 'retries after a lock_timeout, with doubling backoff (default 3)')
-    .option('--statement-timeout <duration>', 'statement_timeout for each migration (default 0 = off)');
+/**
+ * Safety limits of a migration run. `db partitions` takes the same flags with the same defaults
+ * (its DDL also runs under lock_timeout with retries), worded for what it locks.
+ */
+export function addLimitOptions(cmd: Command, wording: { lock: string; statements: string } = MIGRATION_WORDING): Command {
+  cmd
+    .option('--lock-wait <duration>', `wait this long for ${wording.lock} (default 60s)`)
+    .option('--lock-timeout <duration>', `lock_timeout for ${wording.statements} (default 5s)`)
+    .option('--lock-retries <n>', 'retries after a lock_timeout, with doubling backoff (default 3)');
+  if (wording === MIGRATION_WORDING) cmd.option('--statement-timeout <duration>', 'statement_timeout for each migration (default 0 = off)');
+  return cmd;
 }
+
+const MIGRATION_WORDING = { lock: "another run's migration lock", statements: "each migration's statements" };
+export const PARTITION_WORDING = { lock: "another maintainer's partition lock", statements: 'the partition DDL' };

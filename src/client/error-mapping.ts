@@ -1,4 +1,4 @@
-import { CdrPartitionMissingError, RecoveryConflictError, StandbyWriteError, VoipdbError } from '../errors.js';
+import { CdrPartitionMissingError, RecoveryConflictError, StandbyWriteError, SubscriberNotOwnedError, VoipdbError } from '../errors.js';
 
 /**
  * Turns the server errors a service can act on into the typed errors of src/errors.ts; every
@@ -15,7 +15,14 @@ export function toClientError(error: unknown, connectionLostBecauseOf?: unknown)
     return new RecoveryConflictError(connectionLostBecauseOf);
   }
   if (isMissingPartitionError(error)) return new CdrPartitionMissingError(undefined, error);
+  if (isSubscriberNotOwnedError(error)) return new SubscriberNotOwnedError(String((error as ServerErrorFields).message), error);
   return error;
+}
+
+/** The credential triggers refusing to take over a subscriber row provisioning does not own (migration 0009). */
+export function isSubscriberNotOwnedError(error: unknown): boolean {
+  const e = error as (ServerErrorFields & { constraint?: unknown }) | undefined;
+  return e?.code === '42501' && e.constraint === 'subscriber_owners';
 }
 
 interface ServerErrorFields {

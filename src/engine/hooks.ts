@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { HookReport, MigrationRun } from './result.js';
+import type { MigrationLimits } from './run-migration.js';
 
 /**
  * A step the engine runs around a `migrate`, for state that cannot live in a migration file
@@ -18,5 +19,10 @@ export interface MigrationHook {
    * After the migrations of a `migrate` that succeeded (also when nothing was pending), on the
    * same session, on the primary, still under the migration lock. Writes nothing when nothing changes.
    */
-  afterMigrate(client: pg.ClientBase, run: Readonly<MigrationRun>): Promise<HookReport>;
+  afterMigrate(client: pg.ClientBase, run: Readonly<MigrationRun>, limits: HookLimits): Promise<HookReport>;
+}
+
+/** The run's own lock limits, for a hook whose DDL must wait no longer than the migrations' (--lock-timeout, --lock-wait). */
+export interface HookLimits extends MigrationLimits {
+  lockWaitMs: number;
 }

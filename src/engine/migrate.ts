@@ -1,3 +1,4 @@
+import { DEFAULT_LOCK_RETRY_LIMITS } from '../database/lock-timeout-retry.js';
 import type { NodeInfo } from '../database/node-info.js';
 import { attachRun } from '../errors.js';
 import type { MigrationHook } from './hooks.js';
@@ -8,7 +9,7 @@ import { type MigrationTarget, planDown, planUp, verifyHistory } from './plan.js
 import { type Direction, type MigrationRun, plannedOutcome } from './result.js';
 import type { MigrationEvent, MigrationLimits } from './run-migration.js';
 import { runPlan } from './runner.js';
-import { readState, type Session, withMigrationLock } from './session.js';
+import { DEFAULT_LOCK_WAIT_MS, readState, type Session, withMigrationLock } from './session.js';
 
 export interface EngineOptions extends Partial<MigrationLimits> {
   migrationsDir: string;
@@ -19,7 +20,7 @@ export interface EngineOptions extends Partial<MigrationLimits> {
   onEvent?: (event: MigrationEvent) => void;
 }
 
-export const DEFAULT_LIMITS: MigrationLimits = { lockTimeoutMs: 5_000, statementTimeoutMs: 0, lockRetries: 3, retryBackoffMs: 1_000 };
+export const DEFAULT_LIMITS: MigrationLimits = { ...DEFAULT_LOCK_RETRY_LIMITS, statementTimeoutMs: 0 };
 
 function limitsOf(options: EngineOptions): MigrationLimits {
   return {
@@ -64,7 +65,8 @@ async function writingRun(session: Session, options: EngineOptions & MigrationTa
         const current = run!;
         current.migrations = state.plan.map((f) => plannedOutcome(f, direction));
         await runPlan(state.client, state, direction, limitsOf(options), current, options.onEvent ?? (() => undefined));
-        for (const hook of hooks) current.hooks.push(await hook.afterMigrate(state.client, current));
+        const limits = { ...limitsOf(options), lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS };
+        for (const hook of hooks) current.hooks.push(await hook.afterMigrate(state.client, current, limits));
         current.durationMs = performance.now() - started;
         return current;
       },

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { invalidIndexOn, readInvalidIndexes } from '../database/invalid-indexes.js';
+import { describeBlockers, isLockTimeout, type LockRetryLimits, retryOnLockTimeout } from '../database/lock-timeout-retry.js';
 import { MigrationFailedError, MigrationInvalidIndexError, MigrationLockTimeoutError } from '../errors.js';
 import { type CreatedIndex, createdIndexes } from '../sql/created-indexes.js';
 import { caretExcerpt, indexAfterCodePoints, lineAndColumn } from '../sql/position.js';
@@ -8,15 +9,9 @@ import type { MigrationFile } from './files.js';
 import { recordApplied, recordReverted } from './history.js';
 
 /** Per-migration safety limits (see `db migrate --help`). */
-export interface MigrationLimits {
-  /** lock_timeout for every statement of a migration, so DDL never queues behind a long transaction. */
-  lockTimeoutMs: number;
+export interface MigrationLimits extends LockRetryLimits {
   /** statement_timeout; 0 = off. */
   statementTimeoutMs: number;
-  /** How many times a migration (or a no-transaction statement) that hit lock_timeout is retried. */
-  lockRetries: number;
-  /** First backoff between attempts; doubles each time. */
-  retryBackoffMs: number;
 }
 
 export type MigrationEvent =
@@ -67,8 +62,8 @@ interface Run {
 }
 
 /**
- * Runs `what` again after a lock_timeout (55P03), with doubling backoff, then names the oldest
- * open transactions. `at` says which statement it was and what stays applied (no-transaction).
+ * Runs `what` again after a lock_timeout (55P03), with doubling backoff (the shared loop of
+ * src/database/lock-timeout-retry.ts), then names the oldest open transactions. `at` says which statement it was and what stays applied (no-transaction).
  */
 async function withLockRetries(
   run: Run,
@@ -76,19 +71,11 @@ async function withLockRetries(
   what: () => Promise<void>,
   at: { line?: number; outcome?: string } = {},
 ): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await what();
-    } catch (error) {
-      if (!isLockTimeout(error)) throw error;
-      if (attempt >= run.limits.lockRetries) {
-        throw new MigrationLockTimeoutError(file, attempt + 1, run.limits.lockTimeoutMs, await describeBlockers(run.client), at);
-      }
-      const waitMs = run.limits.retryBackoffMs * 2 ** attempt;
-      run.onEvent({ type: 'retry', migration: run.migration, attempt: attempt + 1, waitMs });
-      await new Promise((r) => setTimeout(r, waitMs));
-    }
-  }
+  await retryOnLockTimeout(run.limits, what, {
+    onRetry: ({ attempt, waitMs }) => run.onEvent({ type: 'retry', migration: run.migration, attempt, waitMs }),
+    giveUp: async (attempts) =>
+      new MigrationLockTimeoutError(file, attempts, run.limits.lockTimeoutMs, await describeBlockers(run.client), at),
+  });
 }
 
 function stepFor(m: MigrationFile, direction: Direction): Step {
@@ -267,18 +254,4 @@ function toMigrationError(error: unknown, file: string, startInFile: number, fil
   const index = e.position ? indexAfterCodePoints(fileText, startInFile, Number(e.position) - 1) : startInFile;
   const position = fileText ? { file, ...lineAndColumn(fileText, index), excerpt: caretExcerpt(fileText, index) } : undefined;
   return new MigrationFailedError(file, e.message ?? String(error), e.code, position, e.detail, e.hint, error);
-}
-
-function isLockTimeout(error: unknown): boolean {
-  return (error as { code?: string }).code === '55P03';
-}
-
-async function describeBlockers(client: pg.Client): Promise<string> {
-  const { rows } = await client.query<{ pid: number; usename: string; state: string; since: string }>(
-    `SELECT pid, usename, state, to_char(xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' AS since
-       FROM pg_stat_activity
-      WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()
-      ORDER BY xact_start LIMIT 3`,
-  );
-  return rows.map((r) => `pid ${r.pid} (${r.usename}, ${r.state}, transaction open since ${r.since})`).join('; ');
 }

@@ -646,6 +646,10 @@ export interface VoipQueueTiers {
   updated_at: Generated<Timestamp>;
 }
 
+export interface VoipSubscriberOwners {
+  subscriber_id: number;
+}
+
 export interface DB {
   "kamailio.acc": KamailioAcc;
   "kamailio.acc_cdrs": KamailioAccCdrs;
@@ -688,4 +692,5 @@ export interface DB {
   "voip.queue_agents": VoipQueueAgents;
   "voip.queue_tiers": VoipQueueTiers;
   "voip.queues": VoipQueues;
+  "voip.subscriber_owners": VoipSubscriberOwners;
 }

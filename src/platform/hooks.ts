@@ -34,8 +34,10 @@ export function rolePasswordsHook(env: Env): MigrationHook {
 export function cdrPartitionsHook(ahead = DEFAULT_PARTITIONS_AHEAD): MigrationHook {
   return {
     name: 'partitions',
-    afterMigrate: async (client: pg.ClientBase): Promise<HookReport> => {
-      const created = (await ensureCdrPartitionsIfInstalled(client, ahead)) ?? [];
+    // The partition DDL waits no longer than the migrations' own (--lock-timeout, retries, --lock-wait).
+    afterMigrate: async (client: pg.ClientBase, _run, limits): Promise<HookReport> => {
+      const { lockWaitMs, ...retry } = limits;
+      const created = (await ensureCdrPartitionsIfInstalled(client, ahead, { limits: retry, lockWaitMs })) ?? [];
       return { hook: 'partitions', changes: created.length > 0 ? [`created ${created.join(', ')}`] : [] };
     },
   };

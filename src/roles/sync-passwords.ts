@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Env } from '../config/connection.js';
 import { RoleMissingError } from '../errors.js';
+import { runRoleStatement } from './concurrent-role-update.js';
 import { PLATFORM_ROLES, type PlatformRole } from './platform-roles.js';
 import { buildScramVerifier, SCRAM_DEFAULT_ITERATIONS, verifierMatchesPassword } from './scram.js';
 import { readRolePassword } from './secrets.js';
@@ -50,7 +51,8 @@ export async function syncRolePasswords(client: pg.ClientBase, env: Env): Promis
       role,
       verifier,
     ]);
-    await client.query(statement.rows[0]!.sql);
+    // Another database's migration may be setting the same role right now: retried (see there).
+    await runRoleStatement(client, statement.rows[0]!.sql);
     results.push({ role, action: 'set' });
   }
   return results;

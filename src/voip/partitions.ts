@@ -1,6 +1,8 @@
 import type pg from 'pg';
-import { UsageError } from '../errors.js';
+import { DEFAULT_LOCK_RETRY_LIMITS, describeBlockers, type LockRetryLimits, retryOnLockTimeout } from '../database/lock-timeout-retry.js';
 import { requirePrimary } from '../database/node-role.js';
+import { acquireAdvisoryLock } from '../engine/lock.js';
+import { CdrPartitionArgumentError, MigrationLockTimeoutError, PartitionLockBusyError, UsageError } from '../errors.js';
 import { inTransaction } from './primary.js';
 
 /**
@@ -21,9 +23,18 @@ export interface PartitionMaintenanceOptions {
   ahead?: number;
   /** Months before the current UTC month to keep; older partitions are dropped. Absent = drop nothing. */
   retain?: number;
-  /** "Now" (tests); defaults to the server's now(). */
+  /** "Now" (tests); defaults to the server's now(). The server refuses one more than 31 days from its clock. */
   at?: Date;
+  /** lock_timeout and retries of the DDL; defaults as `db migrate` (5 s, 3 retries). */
+  limits?: Partial<LockRetryLimits>;
+  /** How long to wait for another maintainer's partition lock (default 60 s, as --lock-wait). */
+  lockWaitMs?: number;
+  /** Hears of each retry after a lock_timeout. */
+  onRetry?: (retry: { attempt: number; waitMs: number }) => void;
 }
+
+/** Lock timing of partition maintenance (a subset of PartitionMaintenanceOptions). */
+export type PartitionLockOptions = Pick<PartitionMaintenanceOptions, 'limits' | 'lockWaitMs' | 'onRetry'>;
 
 export interface PartitionMaintenanceResult {
   created: string[];
@@ -32,57 +43,138 @@ export interface PartitionMaintenanceResult {
 }
 
 export const DEFAULT_PARTITIONS_AHEAD = 3;
+/** The most months ahead voip.cdr_ensure_partitions() accepts (migration 0008). */
+export const MAX_PARTITIONS_AHEAD = 24;
+export const DEFAULT_PARTITION_LOCK_WAIT_MS = 60_000;
+/** The advisory lock the database functions take (hashtext of this name), so the CLI waits for it the same way. */
+const PARTITION_LOCK_NAME = 'voip.cdr partition maintenance';
 
-/** `db partitions`: creates the missing partitions and applies retention, in one transaction. */
+/**
+ * `db partitions`: creates the missing partitions and applies retention, in one transaction,
+ * under the partition lock (waited for up to `lockWaitMs`) and lock_timeout (retried).
+ */
 export async function maintainCdrPartitions(
   client: pg.ClientBase,
   options: PartitionMaintenanceOptions = {},
 ): Promise<PartitionMaintenanceResult> {
   const ahead = options.ahead ?? DEFAULT_PARTITIONS_AHEAD;
-  checkMonths('--ahead', ahead, 0, 120);
+  checkMonths('--ahead', ahead, 0, MAX_PARTITIONS_AHEAD);
   if (options.retain !== undefined) checkMonths('--retain', options.retain, 0, 1200);
   await requirePrimary(client, 'maintain CDR partitions');
-  return inTransaction(client, async () => {
+  return withPartitionMaintenanceLocks(client, options, async () => {
     const created = await ensureCdrPartitions(client, ahead, options.at);
     const dropped = options.retain === undefined ? [] : await dropCdrPartitions(client, options.retain, options.at);
     return { created, dropped, partitions: await listCdrPartitions(client) };
   });
 }
 
+/**
+ * Runs `work` (partition DDL) the way migrations run: lock_timeout on every statement, so CDR
+ * inserts queued behind the DDL never wait longer than that; a lock_timeout is retried with
+ * backoff, then reported naming the sessions holding locks on voip.cdr. The partition lock is
+ * taken first, polling for up to `lockWaitMs`, then reported naming its holder.
+ *
+ * Each attempt is its own transaction, or, when the caller is already inside one, a savepoint
+ * (then lock_timeout is put back as it was, and the partition lock is held to the caller's end).
+ */
+export async function withPartitionMaintenanceLocks<T>(
+  client: pg.ClientBase,
+  options: PartitionLockOptions,
+  work: () => Promise<T>,
+): Promise<T> {
+  const limits = { ...DEFAULT_LOCK_RETRY_LIMITS, ...options.limits };
+  const { rows } = await client.query<{ key: string }>('SELECT hashtext($1)::bigint::text AS key', [PARTITION_LOCK_NAME]);
+  const key = rows[0]!.key;
+  // The server's own transaction status from the last ReadyForQuery, as libpq's PQtransactionStatus.
+  const nested = client.getTransactionStatus() !== 'I';
+  const attempt = async (): Promise<T> => {
+    const previous = await client.query<{ value: string }>(
+      "SELECT current_setting('lock_timeout') AS value, set_config('lock_timeout', $1, true)",
+      [`${Math.trunc(limits.lockTimeoutMs)}ms`],
+    );
+    await acquireAdvisoryLock(
+      client,
+      key,
+      { waitMs: options.lockWaitMs ?? DEFAULT_PARTITION_LOCK_WAIT_MS, scope: 'xact' },
+      (waited, holder) => {
+        return new PartitionLockBusyError(waited, holder);
+      },
+    );
+    const result = await work();
+    await client.query("SELECT set_config('lock_timeout', $1, true)", [previous.rows[0]!.value]);
+    return result;
+  };
+  return retryOnLockTimeout(limits, () => (nested ? inSavepoint(client, attempt) : inTransaction(client, attempt)), {
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    giveUp: async (attempts) =>
+      new MigrationLockTimeoutError(
+        'CDR partition maintenance',
+        attempts,
+        limits.lockTimeoutMs,
+        await describeBlockers(client, ['voip.cdr']),
+      ),
+  });
+}
+
+async function inSavepoint<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+  await client.query('SAVEPOINT voipdb_partition_maintenance');
+  try {
+    const result = await fn();
+    await client.query('RELEASE SAVEPOINT voipdb_partition_maintenance');
+    return result;
+  } catch (error) {
+    await client
+      .query('ROLLBACK TO SAVEPOINT voipdb_partition_maintenance; RELEASE SAVEPOINT voipdb_partition_maintenance')
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
 /** Creates the current UTC month's partition and `ahead` more; returns the names created. */
 export async function ensureCdrPartitions(client: pg.ClientBase, ahead: number, at?: Date): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(
-    'SELECT name FROM voip.cdr_ensure_partitions($1::integer, coalesce($2::timestamptz, now())) AS name',
-    [ahead, at ?? null],
-  );
+  const { rows } = await client
+    .query<{ name: string }>('SELECT name FROM voip.cdr_ensure_partitions($1::integer, coalesce($2::timestamptz, now())) AS name', [
+      ahead,
+      at ?? null,
+    ])
+    .catch(toArgumentError);
   return rows.map((r) => r.name);
 }
 
 /**
  * For `db migrate`'s post-step: premakes the partitions when migration 0006 is applied, and
- * returns null (doing nothing) when it is not (e.g. `db migrate --to 3`). Runs in the caller's
- * transaction, if any; the caller has already refused a standby.
+ * returns null (doing nothing) when it is not (e.g. `db migrate --to 3`). Runs with the locks of
+ * withPartitionMaintenanceLocks (`options` as `db migrate`'s --lock-timeout, --lock-retries,
+ * --lock-wait), in the caller's transaction if any; the caller has already refused a standby.
  */
-export async function ensureCdrPartitionsIfInstalled(client: pg.ClientBase, ahead = DEFAULT_PARTITIONS_AHEAD): Promise<string[] | null> {
+export async function ensureCdrPartitionsIfInstalled(
+  client: pg.ClientBase,
+  ahead = DEFAULT_PARTITIONS_AHEAD,
+  options: PartitionLockOptions = {},
+): Promise<string[] | null> {
   const { rows } = await client.query<{ installed: boolean }>(
     "SELECT to_regprocedure('voip.cdr_ensure_partitions(integer,timestamp with time zone)') IS NOT NULL AS installed",
   );
   if (!rows[0]?.installed) return null;
-  return ensureCdrPartitions(client, ahead);
+  return withPartitionMaintenanceLocks(client, options, () => ensureCdrPartitions(client, ahead));
 }
 
 /** Detaches and drops partitions older than `retain` months before the current one; returns their names. */
 export async function dropCdrPartitions(client: pg.ClientBase, retain: number, at?: Date): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>(
-    'SELECT name FROM voip.cdr_drop_partitions($1::integer, coalesce($2::timestamptz, now())) AS name',
-    [retain, at ?? null],
-  );
+  const { rows } = await client
+    .query<{ name: string }>('SELECT name FROM voip.cdr_drop_partitions($1::integer, coalesce($2::timestamptz, now())) AS name', [
+      retain,
+      at ?? null,
+    ])
+    .catch(toArgumentError);
   return rows.map((r) => r.name);
 }
 
 /** Creates the partition of the month containing `month` (for back-filling old CDRs). */
 export async function createCdrPartition(client: pg.ClientBase, month: Date): Promise<string | null> {
-  const { rows } = await client.query<{ name: string | null }>('SELECT voip.cdr_create_partition($1::timestamptz) AS name', [month]);
+  const { rows } = await client
+    .query<{ name: string | null }>('SELECT voip.cdr_create_partition($1::timestamptz) AS name', [month])
+    .catch(toArgumentError);
   return rows[0]?.name ?? null;
 }
 
@@ -116,4 +208,11 @@ function checkMonths(flag: string, value: number, min: number, max: number): voi
       `e.g. ${flag} ${flag === '--ahead' ? DEFAULT_PARTITIONS_AHEAD : 24}`,
     );
   }
+}
+
+/** The functions' refusals of their arguments (SQLSTATE 22023) become a typed error; anything else passes. */
+function toArgumentError(error: unknown): never {
+  const e = error as { code?: string; message?: string; hint?: string };
+  if (e.code === '22023') throw new CdrPartitionArgumentError(e.message ?? String(error), e.code, e.hint, error);
+  throw error;
 }

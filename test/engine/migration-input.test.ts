@@ -169,7 +169,7 @@ describe.each(['pg18', 'pg15'] as const)('no-transaction migrations: invalid ind
         /^0002_idx\.sql:3: could not take its table locks within lock_timeout 200 ms after 3 attempts/,
       );
       expect((error as Error).message).toMatch(/that statement was not applied, the ones before it were/);
-      expect((error as Error).message).toMatch(/blocked by pid \d+ \(postgres, idle in transaction/);
+      expect((error as Error).message).toMatch(/blocked by pid \d+ \((application_name "[^"]*", )?user postgres, idle in transaction/);
       expect(events.filter((e) => e === 'retry')).toHaveLength(2);
       await holder.query('ROLLBACK');
     });

@@ -128,7 +128,12 @@ describe('voip schema rules', () => {
       `SELECT proname, prosecdef, proconfig FROM pg_proc
         WHERE pronamespace = 'voip'::regnamespace AND prosrc LIKE '%kamailio.subscriber%' ORDER BY proname`,
     );
-    expect(fns.map((f) => f.proname)).toEqual(['domains_sync_subscriber', 'extensions_sync_subscriber', 'extensions_truncate_subscriber']);
+    expect(fns.map((f) => f.proname)).toEqual([
+      'domains_sync_subscriber',
+      'extensions_sync_subscriber',
+      'extensions_truncate_subscriber',
+      'subscriber_upsert_owned',
+    ]);
     for (const f of fns) {
       expect(f.prosecdef).toBe(true);
       expect(f.proconfig).toContain('search_path=pg_catalog, pg_temp');

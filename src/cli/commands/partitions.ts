@@ -7,7 +7,7 @@ import { requirePrimary } from '../../database/node-role.js';
 import { ConfigInvalidError, ExitCode } from '../../errors.js';
 import { DEFAULT_PARTITIONS_AHEAD, maintainCdrPartitions } from '../../voip/partitions.js';
 import type { CliIO } from '../io.js';
-import { addConnectionOptions } from '../options.js';
+import { addConnectionOptions, addLimitOptions, PARTITION_WORDING } from '../options.js';
 
 /** `db partitions [--ahead <months>] [--retain <months>]`: CDR partition maintenance. */
 export function registerPartitions(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
@@ -18,9 +18,19 @@ export function registerPartitions(program: Command, io: CliIO, run: (fn: () => 
     .option('--retain <months>', 'keep the current month and this many before it; drop older partitions (default: drop nothing)')
     .option('--json', 'print one JSON object');
   addConnectionOptions(cmd);
+  addLimitOptions(cmd, PARTITION_WORDING);
   cmd.action((opts: Record<string, string | boolean | undefined>) =>
     run(async () => {
-      const { connection } = resolveSettings({ url: opts.url as string | undefined }, io.env, io.cwd);
+      const { connection, engine } = resolveSettings(
+        {
+          url: opts.url as string | undefined,
+          lockWait: opts.lockWait as string | undefined,
+          lockTimeout: opts.lockTimeout as string | undefined,
+          lockRetries: opts.lockRetries as string | undefined,
+        },
+        io.env,
+        io.cwd,
+      );
       const problems: string[] = [];
       const months = (value: unknown, flag: string): number | undefined => {
         if (value === undefined) return undefined;
@@ -40,6 +50,10 @@ export function registerPartitions(program: Command, io: CliIO, run: (fn: () => 
         const result = await maintainCdrPartitions(client, {
           ...(ahead !== undefined ? { ahead } : {}),
           ...(retain !== undefined ? { retain } : {}),
+          limits: { lockTimeoutMs: engine.lockTimeoutMs, lockRetries: engine.lockRetries },
+          lockWaitMs: engine.lockWaitMs,
+          onRetry: ({ attempt, waitMs }) =>
+            io.err(`  retry CDR partition maintenance: lock_timeout, attempt ${attempt + 1} in ${waitMs} ms`),
         });
         if (opts.json) {
           io.out(
