@@ -1,11 +1,15 @@
 import { ExitCode, isVoipdbError } from '../errors.js';
+import { missingOptionalPackage } from '../optional-package.js';
 import { paint, type CliIO } from './io.js';
 
 /**
  * `error[CODE]: message`, the details, then `hint: …`. No stack unless --verbose. Returns the
  * exit code. Unknown errors are bugs or raw driver errors: exit 3 with their message only.
  */
-export function renderError(error: unknown, io: CliIO): number {
+export function renderError(raw: unknown, io: CliIO): number {
+  // A module loaded on demand (a command's own, or one it imports) that reaches a missing optional
+  // package: the same one-line usage error as loadOptional() gives.
+  const error = missingOptionalPackage(raw, 'this command') ?? raw;
   if (isVoipdbError(error)) {
     io.err(`${paint(io, 'red', `error[${error.code}]`)}: ${error.message}`);
     for (const line of error.details()) io.err(`  ${line}`);
