@@ -25,6 +25,18 @@ export async function loadOptional<T>(specifier: string, purpose: Purpose, pkg =
 }
 
 /**
+ * Fails with OptionalPackageMissingError unless `pkg` can be imported, without loading it: for
+ * commands that need several optional packages, so that they stop before doing any work.
+ */
+export function assertInstalled(pkg: string, purpose: Purpose): void {
+  try {
+    import.meta.resolve(pkg);
+  } catch (error) {
+    throw missingOptionalPackage(error, purpose, pkg) ?? error;
+  }
+}
+
+/**
  * The typed error for an ERR_MODULE_NOT_FOUND naming one of voipdb's optional packages (`pkg`
  * when given, else whichever one the message names), or undefined for any other error. Also used
  * by the CLI for modules it loads lazily, whose own imports may reach an optional package.

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { defaultMigrationsDir } from '../../config/settings.js';
 import { ExitCode } from '../../errors.js';
+import { assertInstalled } from '../../optional-package.js';
 import type { CliIO } from '../io.js';
 import { scratchServer } from '../scratch-server.js';
 
@@ -19,6 +20,7 @@ export function registerDump(program: Command, io: CliIO, run: (fn: () => Promis
       .option('--out <file>', `file to write (default ${fallback})`)
       .action((opts: { scratchUrl?: string; migrationsDir?: string; out?: string }) =>
         run(async () => {
+          if (name === 'codegen') assertInstalled('kysely-codegen', '`db codegen`');
           const { server, label } = await scratchServer(io, opts.scratchUrl);
           // Loaded here, not at startup: codegen pulls in kysely-codegen and TypeScript.
           const { codegenMigrations, dumpMigrations } = await import('../../schema/regenerate.js');
