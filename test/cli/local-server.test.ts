@@ -61,10 +61,10 @@ describe('the local server of a checkout (embedded PostgreSQL 18)', () => {
     expect(start.code, start.stderr).toBe(0);
     expect(start.stdout).toContain(`already running local PostgreSQL 18 (pid ${secondServer.pid}) on 127.0.0.1:${secondServer.port}`);
 
-    const check = await runCli(['check'], { cwd: second, timeoutMs: 180_000 });
+    const check = await runCli(['check'], { cwd: second, timeoutMs: 280_000 });
     expect(check.code, `${check.stdout}${check.stderr}`).toBe(0);
     expect(check.stdout).toMatch(/all \d+ checks passed/);
-  });
+  }, 300_000);
 
   test('a server stopped while another program took its port moves to a free one and keeps it', async () => {
     const before = await startLocalServer(second);

@@ -59,7 +59,7 @@ describe('examples/consumer and the db command, installed from the packed packag
       filter: (source) => !/[/\\](node_modules|dist)$/.test(source),
     });
     await sh('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], consumer());
-  }, 300_000);
+  }, 600_000);
   afterAll(async () => {
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
