@@ -10,10 +10,11 @@ import { renderTable } from './lib/table.js';
 import { benchCheck, benchTests, hasCheckCommand } from './sections/check.js';
 import { benchClient } from './sections/client.js';
 import { benchKamailio } from './sections/kamailio.js';
+import { benchPackage } from './sections/package.js';
 import { benchSeed } from './sections/seed.js';
 import { benchMigrate, prepareTemplate } from './sections/migrate.js';
 
-const USAGE = `npm run bench [-- --pg15] [--with-tests] [--runs <n>] [--only 1,2,3,4,5,6] [--no-write]
+const USAGE = `npm run bench [-- --pg15] [--with-tests] [--runs <n>] [--only 1,2,3,4,5,6,7] [--no-write]
   --pg15        run on Debian's PostgreSQL 15 instead of the embedded 18
   --with-tests  also time \`npm test\` (minutes)
   --runs <n>    measured runs per figure (default 5; pgbench: at most 3), after one warm-up each
@@ -107,6 +108,11 @@ async function main(): Promise<void> {
         console.log('[bench] 6: npm test (minutes)');
         figures.push(...(await benchTests()));
       }
+    }
+
+    if (wanted('7')) {
+      console.log('[bench] 7: the package as a service installs it (npm pack, npm install --omit=dev)');
+      figures.push(...(await benchPackage(Math.max(runs, 10))));
     }
 
     const load = { atStart: Math.round(loadBefore * 100) / 100, atEnd: Math.round(os.loadavg()[0]! * 100) / 100 };

@@ -4,6 +4,7 @@ import type { Machine } from './machine.js';
 function num(value: number | null, unit?: Figure['unit']): string {
   if (value === null) return '-';
   if (unit === 'ms') return value < 100 ? value.toFixed(1) : Math.round(value).toString();
+  if (unit === 'MB') return value.toFixed(2);
   return value >= 100 ? Math.round(value).toString() : value.toFixed(1);
 }
 

@@ -4,7 +4,9 @@ import { Option, type Command } from 'commander';
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--url <url>', 'PostgreSQL URL (else DATABASE_URL, else libpq PG* variables)'))
-    .addOption(new Option('--migrations-dir <dir>', 'folder of migration files').default(undefined, 'migrations'));
+    .addOption(
+      new Option('--migrations-dir <dir>', 'folder of migration files').default(undefined, './migrations, else the ones the package ships'),
+    );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ExitCode, isVoipdbError, toVoipdbError } from '../errors.js';
+import { missingOptionalPackage } from '../optional-package.js';
 import { paint, type CliIO } from './io.js';
 
 /**
@@ -7,7 +8,9 @@ import { paint, type CliIO } from './io.js';
  * anything else is a bug: exit 3 with its message only.
  */
 export function renderError(raw: unknown, io: CliIO): number {
-  const error = toVoipdbError(raw);
+  // A module loaded on demand (a command's own, or one it imports) that reaches a missing optional
+  // package: the same one-line usage error as loadOptional() gives. A raw server error becomes a DatabaseError.
+  const error = missingOptionalPackage(raw, 'this command') ?? toVoipdbError(raw);
   if (isVoipdbError(error)) {
     io.err(`${paint(io, 'red', `error[${error.code}]`)}: ${error.message}`);
     for (const line of error.details()) io.err(`  ${line}`);

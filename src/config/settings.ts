@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { assertNoProblems, resolveConnection, type ConnectionConfig, type Env } from './connection.js';
 import { parseCount, parseDuration } from './durations.js';
 
@@ -51,7 +53,7 @@ export function resolveEngineSettings(raw: RawOptions, cwd: string): { settings:
   const to = count(raw.to, '--to');
   const step = count(raw.step, '--step', 1);
   const settings: EngineSettings = {
-    migrationsDir: path.resolve(cwd, raw.migrationsDir ?? 'migrations'),
+    migrationsDir: raw.migrationsDir !== undefined ? path.resolve(cwd, raw.migrationsDir) : defaultMigrationsDir(cwd),
     lockWaitMs: duration(raw.lockWait, '--lock-wait', 60_000),
     lockTimeoutMs: duration(raw.lockTimeout, '--lock-timeout', 5_000),
     statementTimeoutMs: duration(raw.statementTimeout, '--statement-timeout', 0),
@@ -60,6 +62,19 @@ export function resolveEngineSettings(raw: RawOptions, cwd: string): { settings:
     ...(step !== undefined ? { step } : {}),
   };
   return { settings, problems };
+}
+
+/** The migrations that ship inside the installed package (package.json's "files"). */
+export const PACKAGED_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/**
+ * `./migrations` where there is one (the repository, a service's own checkout); else the folder
+ * the package ships, so that on a node, where the tarball was installed, `npx db migrate` applies
+ * the migrations of the version installed.
+ */
+export function defaultMigrationsDir(cwd: string): string {
+  const here = path.resolve(cwd, 'migrations');
+  return existsSync(here) ? here : PACKAGED_MIGRATIONS_DIR;
 }
 
 /** Connection + engine settings, all problems reported at once. */

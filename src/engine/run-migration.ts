@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { invalidIndexOn, readInvalidIndexes } from '../database/invalid-indexes.js';
 import { describeBlockers, isLockTimeout, type LockRetryLimits, retryOnLockTimeout } from '../database/lock-timeout-retry.js';
-import { MigrationFailedError, MigrationInvalidIndexError, MigrationLockTimeoutError } from '../errors.js';
+import { MigrationFailedError, MigrationInvalidIndexError, MigrationLockTimeoutError, OptionalPackageMissingError } from '../errors.js';
 import { type CreatedIndex, createdIndexes } from '../sql/created-indexes.js';
 import { caretExcerpt, indexAfterCodePoints, lineAndColumn } from '../sql/position.js';
 import { parseStatements, SqlSyntaxError, type SqlStatement } from '../sql/statements.js';
@@ -120,7 +120,14 @@ function isServerError(error: unknown): boolean {
  */
 async function locateFailure(client: pg.Client, step: Step, error: unknown, limits: MigrationLimits): Promise<unknown> {
   if ((error as { position?: string }).position) return toMigrationError(error, step.file, 0, step.sql);
-  const statements = await statementsOf(step.file, step.sql);
+  let statements: SqlStatement[];
+  try {
+    statements = await statementsOf(step.file, step.sql);
+  } catch (missing) {
+    // Without the optional parser the failure is still reported, naming the file but no line.
+    if (missing instanceof OptionalPackageMissingError) return toMigrationError(error, step.file, 0, '', missing);
+    throw missing;
+  }
   const code = (error as { code?: string }).code;
   await client.query('BEGIN');
   try {
@@ -247,11 +254,20 @@ async function runStatement(client: pg.Client, file: string, statement: SqlState
  * A server error as a MigrationFailedError at its place in the file. The server's position is
  * 1-based and counts characters of the query sent, which began at `startInFile` (a UTF-16 index).
  */
-function toMigrationError(error: unknown, file: string, startInFile: number, fileText: string): unknown {
+function toMigrationError(
+  error: unknown,
+  file: string,
+  startInFile: number,
+  fileText: string,
+  parserMissing?: OptionalPackageMissingError,
+): unknown {
   const e = error as { code?: string; message?: string; position?: string; detail?: string; hint?: string };
   if (typeof e.code !== 'string' || isLockTimeout(error)) return error;
   // Without a server position, point at the start of the failing statement.
   const index = e.position ? indexAfterCodePoints(fileText, startInFile, Number(e.position) - 1) : startInFile;
   const position = fileText ? { file, ...lineAndColumn(fileText, index), excerpt: caretExcerpt(fileText, index) } : undefined;
-  return new MigrationFailedError(file, e.message ?? String(error), e.code, position, e.detail, e.hint, error);
+  const hint = parserMissing
+    ? `${e.hint ?? 'fix the migration and run `db migrate` again; the failed migration was rolled back'}; to see its line, ${parserMissing.hint}`
+    : e.hint;
+  return new MigrationFailedError(file, e.message ?? String(error), e.code, position, e.detail, hint, error);
 }

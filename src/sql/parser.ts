@@ -1,6 +1,9 @@
 // libpg-query (a WASM build of PostgreSQL 18's parser) is loaded on first use only: most runs of
 // `db` (status, an up-to-date migrate) never parse SQL, and loading it costs startup time.
-// This is the one loader: the engine and the lint both go through it.
+// This is the one loader: the engine and the lint both go through it. libpg-query is an optional
+// peer dependency: a node installed with --omit=dev has it only if asked for.
+import { loadOptional } from '../optional-package.js';
+
 export type SqlParser = typeof import('libpg-query');
 
 let loading: Promise<SqlParser> | undefined;
@@ -8,10 +11,17 @@ let ready: SqlParser | undefined;
 
 /** The WASM parser, initialised once (parseSync needs loadModule first). */
 export function loadParser(): Promise<SqlParser> {
-  loading ??= import('libpg-query').then(async (parser) => {
+  loading ??= loadOptional<SqlParser>(
+    'libpg-query',
+    "PostgreSQL's SQL parser (lint, no-transaction migrations, locating a failed statement)",
+  ).then(async (parser) => {
     await parser.loadModule();
     ready = parser;
     return parser;
+  });
+  // A failed load (the package is missing) is not remembered: the next call reports it again.
+  loading.catch(() => {
+    loading = undefined;
   });
   return loading;
 }

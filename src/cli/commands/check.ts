@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolveConnection, assertNoProblems } from '../../config/connection.js';
 import { ExitCode } from '../../errors.js';
+import { assertInstalled } from '../../optional-package.js';
 import type { CheckReport } from '../../schema/check.js';
 import { paint, type CliIO } from '../io.js';
 import { scratchServer } from '../scratch-server.js';
@@ -16,6 +17,9 @@ export function registerCheck(program: Command, io: CliIO, run: (fn: () => Promi
     .option('--json', 'print the report as one JSON object')
     .action((opts: { url?: string; scratchUrl?: string; json?: boolean }) =>
       run(async () => {
+        // Before any scratch database: the checks need the codegen and the SQL parser.
+        assertInstalled('kysely-codegen', '`db check` (the generated-types check)');
+        assertInstalled('libpg-query', '`db check` (the migration lint)');
         let live: ReturnType<typeof resolveConnection> | undefined;
         if (opts.url !== undefined) {
           const problems: string[] = [];

