@@ -15,6 +15,7 @@ import { registerRoles } from './commands/roles.js';
 import { registerDump } from './commands/dump.js';
 import { registerCheck } from './commands/check.js';
 import { registerConfigRender } from './commands/config-render.js';
+import { registerAdopt } from './commands/adopt.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -23,6 +24,7 @@ Exit codes:
   2  usage or configuration error
   3  database or migration error
   4  refused: the node is a hot standby (run it on the primary)
+  5  refused: the database holds Kamailio tables voipdb has not adopted (run db adopt)
   (db doctor uses Nagios codes instead: 0 ok, 1 warning, 2 critical, 3 unknown)
 
 Connection: --url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGPORT, PGUSER,
@@ -60,6 +62,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   registerDump(program, io, run);
   registerCheck(program, io, run);
   registerConfigRender(program, io, run);
+  registerAdopt(program, io, run);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   return program;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { refuseUnadoptedKamailio } from '../adopt/detect.js';
 import type { ConnectionConfig, Env } from '../config/connection.js';
 import { describeConnection } from '../config/connection.js';
 import { connect, readNodeRole } from '../database/connect.js';
@@ -145,7 +146,11 @@ export async function migrate(config: ConnectionConfig, options: EngineOptions &
       );
       return { node, applied, upToDate: history.length, postMigrate, totalMs: performance.now() - started };
     },
-    ensureHistoryTable,
+    // A kamdbctl-made database must be adopted first (src/adopt), never built a second time beside.
+    async (client) => {
+      await refuseUnadoptedKamailio(client);
+      await ensureHistoryTable(client);
+    },
   );
 }
 
@@ -155,6 +160,7 @@ export async function planMigrate(config: ConnectionConfig, options: EngineOptio
   const client = await connect(config);
   try {
     const node = await readNodeRole(client);
+    await refuseUnadoptedKamailio(client, 'plan a migration');
     const history = await readHistory(client);
     verifyHistory(files, history);
     const plan = planUp(files, history, options.to);
