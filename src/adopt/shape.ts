@@ -34,29 +34,39 @@ export interface SchemaShape {
   versions: Map<string, number>;
 }
 
+// pg_depend is read through its (refclassid, refobjid) index: "owned by a column of this table".
 const TABLES = `
-SELECT c.relname AS name, pg_get_userbyid(c.relowner) AS owner,
+WITH tables AS (
+  SELECT c.oid, c.relname, c.relowner FROM pg_class c
+   WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+),
+owned AS (
+  SELECT t.oid AS table_oid, s.oid, s.relname, s.relowner, s.relacl, a.attname
+    FROM tables t
+    JOIN pg_depend dp ON dp.refclassid = 'pg_class'::regclass AND dp.refobjid = t.oid AND dp.classid = 'pg_class'::regclass AND dp.deptype IN ('a', 'i')
+    JOIN pg_class s ON s.oid = dp.objid AND s.relkind = 'S'
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = dp.refobjsubid
+),
+grants AS (
+  SELECT t.oid AS table_oid, e.grantee FROM tables t JOIN pg_class c ON c.oid = t.oid, LATERAL aclexplode(c.relacl) e WHERE e.grantee <> c.relowner
+  UNION
+  SELECT o.table_oid, e.grantee FROM owned o, LATERAL aclexplode(o.relacl) e WHERE e.grantee <> o.relowner
+)
+SELECT t.relname AS name, pg_get_userbyid(t.relowner) AS owner,
   (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull,
                                      'default', pg_get_expr(d.adbin, d.adrelid)) ORDER BY a.attnum), '[]')
      FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+    WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
   (SELECT coalesce(json_agg(json_build_object('name', k.conname, 'type', k.contype, 'definition', pg_get_constraintdef(k.oid)) ORDER BY k.conname), '[]')
-     FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype <> 'n') AS constraints,
+     FROM pg_constraint k WHERE k.conrelid = t.oid AND k.contype <> 'n') AS constraints,
   (SELECT coalesce(json_agg(json_build_object('name', i.relname, 'definition', pg_get_indexdef(x.indexrelid)) ORDER BY i.relname), '[]')
      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-    WHERE x.indrelid = c.oid AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = c.oid)) AS indexes,
-  (SELECT s.relname FROM pg_depend dp JOIN pg_class s ON s.oid = dp.objid JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dp.refobjsubid
-    WHERE dp.classid = 'pg_class'::regclass AND dp.refobjid = c.oid AND dp.deptype IN ('a', 'i') AND s.relkind = 'S' AND a.attname = 'id') AS serial_sequence,
-  (SELECT coalesce(json_agg(s.relname ORDER BY s.relname), '[]') FROM pg_depend dp JOIN pg_class s ON s.oid = dp.objid
-    WHERE dp.classid = 'pg_class'::regclass AND dp.refobjid = c.oid AND dp.deptype IN ('a', 'i') AND s.relkind = 'S') AS owned_sequences,
-  (SELECT coalesce(json_agg(DISTINCT CASE WHEN e.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(e.grantee) END), '[]')
-     FROM pg_class o, LATERAL aclexplode(o.relacl) e
-    WHERE (o.oid = c.oid OR o.oid IN (SELECT dp.objid FROM pg_depend dp WHERE dp.classid = 'pg_class'::regclass AND dp.refobjid = c.oid
-                                         AND dp.deptype IN ('a', 'i')))
-      AND e.grantee <> o.relowner) AS grantees
-FROM pg_class c
-WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-ORDER BY c.relname COLLATE "C"`;
+    WHERE x.indrelid = t.oid AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = t.oid)) AS indexes,
+  (SELECT o.relname FROM owned o WHERE o.table_oid = t.oid AND o.attname = 'id' LIMIT 1) AS serial_sequence,
+  (SELECT coalesce(json_agg(o.relname ORDER BY o.relname), '[]') FROM owned o WHERE o.table_oid = t.oid) AS owned_sequences,
+  (SELECT coalesce(json_agg(CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END), '[]') FROM grants g WHERE g.table_oid = t.oid) AS grantees
+FROM tables t
+ORDER BY t.relname COLLATE "C"`;
 
 /** Reads the shape of every table of `schema` (inside the caller's transaction; search_path is restored). */
 export async function readSchemaShape(client: pg.ClientBase, schema: string): Promise<SchemaShape> {
