@@ -4,11 +4,13 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
+import { dumpDatabase } from '../../src/schema/dump.js';
 import { readPrivileges } from '../../src/schema/privileges.js';
 import { runCli } from '../support/cli.js';
 import { configUrl, freshDatabase, query, type ServerName } from '../support/database.js';
 import { ensureKamailio } from '../support/kamailio.js';
 import { kamdbctlCreate } from '../support/kamdbctl.js';
+import { migratedDatabase } from '../support/migrate.js';
 import { rowCounts, seedKamdbctlRows } from './seed-kamdbctl.js';
 
 /**
@@ -131,13 +133,21 @@ describe.each<ServerName>(['pg18', 'pg15'])('db adopt of a kamdbctl 5.6.3 databa
   it("db migrate goes on; db check --url finds no drift; the privileges are exactly voipdb's", async () => {
     const migrate = await runCli(['migrate'], { env: env() });
     expect(migrate.code, migrate.stderr).toBe(0);
-    const check = await runCli(['check', '--url', url, '--json'], { env: {}, timeoutMs: 180_000 });
-    const report = JSON.parse(check.stdout) as { checks: Array<{ name: string; ok: boolean; summary: string; diff?: string }> };
-    const live = report.checks.filter((c) => c.name.startsWith('live-'));
-    expect(live.map((c) => [c.name, c.ok, c.diff ?? c.summary])).toEqual([
-      ['live-checksums', true, expect.any(String)],
-      ['live-drift', true, expect.any(String)],
-    ]);
+    if (serverName === 'pg18') {
+      // The operator's command (all its checks build scratch databases: run once, on 18).
+      const check = await runCli(['check', '--url', url, '--json'], { env: {}, timeoutMs: 180_000 });
+      const report = JSON.parse(check.stdout) as { checks: Array<{ name: string; ok: boolean; summary: string; diff?: string }> };
+      const live = report.checks.filter((c) => c.name.startsWith('live-'));
+      expect(live.map((c) => [c.name, c.ok, c.diff ?? c.summary])).toEqual([
+        ['live-checksums', true, expect.any(String)],
+        ['live-drift', true, expect.any(String)],
+      ]);
+    } else {
+      // What live-drift compares, without the other checks: the dump equals a database migrated from empty.
+      const reference = await migratedDatabase(serverName);
+      await query(reference, 'SELECT voip.cdr_ensure_partitions(3)');
+      expect(await dumpDatabase(db)).toBe(await dumpDatabase(reference));
+    }
     const actual = `${(await withConnection(db, readPrivileges)).join('\n')}\n`;
     expect(actual).toBe(await fs.readFile(EXPECTED_PRIVILEGES, 'utf8'));
   }, 240_000);
