@@ -1,3 +1,6 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adoptKamailioDatabase } from '../../src/adopt/adopt.js';
 import { refuseUnadoptedKamailio } from '../../src/adopt/detect.js';
@@ -63,6 +66,34 @@ describe('db adopt and shapes it does not know (pg18)', () => {
     const error2 = await withConnection(db, (c) => refuseUnadoptedKamailio(c)).catch((e: unknown) => e);
     expect(error2).toBeInstanceOf(KamailioNotAdoptedError);
     expect((error2 as KamailioNotAdoptedError).exitCode).toBe(5);
+  });
+
+  it('marks the subscriber rows it takes over in voip.subscriber_owners when a migration has made that table', async () => {
+    // The repository's migrations plus a last one that makes the marker table (as the ownership
+    // migration does), so this holds whether or not that migration is in the repository yet.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-adopt-migrations-'));
+    for (const f of await fs.readdir(MIGRATIONS_DIR)) await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    await fs.writeFile(
+      path.join(dir, '0999_owners_for_test.sql'),
+      'CREATE TABLE IF NOT EXISTS voip.subscriber_owners (subscriber_id integer PRIMARY KEY REFERENCES kamailio.subscriber (id) ON DELETE CASCADE);\n',
+    );
+    try {
+      const db = await freshDatabase('pg18', 'kamown');
+      await kamdbctlCreate(db, install);
+      await query(
+        db,
+        "INSERT INTO public.subscriber (username, domain, password) VALUES ('amy', 'example.test', 'pw1'), ('+1', 'example.test', 'pw2')",
+      );
+      const result = await adoptKamailioDatabase(db, { migrationsDir: dir });
+      expect('plan' in result && result.subscriberOwnersMarked).toBe(true);
+      const marked = await query(
+        db,
+        'SELECT s.username FROM voip.subscriber_owners o JOIN kamailio.subscriber s ON s.id = o.subscriber_id',
+      );
+      expect(marked).toEqual([{ username: 'amy' }]);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('never refuses a database voipdb built itself', async () => {
