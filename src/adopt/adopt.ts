@@ -306,7 +306,8 @@ async function inspect(
   const pending = firstNotInline < 0 ? later : later.slice(0, firstNotInline);
   for (const file of pending) steps.push({ title: `migration ${file.file} (applied in the same transaction)`, sql: [file.sql!] });
 
-  const conversion = planSubscriberConversion(await readSubscribers(client, `${from}.subscriber`).catch(() => []));
+  // (A failed query would abort the transaction: look before reading.)
+  const conversion = planSubscriberConversion(found.tables.has('subscriber') ? await readSubscribers(client, `${from}.subscriber`) : []);
   if (conversion.converted.length > 0) {
     steps.push({
       title: `subscribers: ${conversion.converted.length} of ${conversion.total} become extensions in ${conversion.domains.length} domains; the extension triggers take their kamailio.subscriber rows over (same id, password emptied)`,
