@@ -224,6 +224,8 @@ export interface StatusResult {
     appliedBy: string;
     fileChanged: boolean;
     fileMissing: boolean;
+    /** Recorded by `db adopt` (its objects came from a kamdbctl database). */
+    adopted?: boolean;
   }>;
   pending: Array<{ version: number; name: string }>;
 }
@@ -246,6 +248,7 @@ export async function migrationStatus(client: pg.Client, migrationsDir: string):
       appliedBy: h.appliedBy,
       fileChanged: byVersion.has(h.version) && byVersion.get(h.version)!.checksum !== h.checksum,
       fileMissing: !byVersion.has(h.version),
+      adopted: h.adopted === true,
     })),
     pending: files.filter((f) => !done.has(f.version)).map((f) => ({ version: f.version, name: f.name })),
   };

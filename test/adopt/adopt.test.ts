@@ -134,6 +134,12 @@ describe.each<ServerName>(['pg18', 'pg15'])('db adopt of a kamdbctl 5.6.3 databa
     expect(versions).toEqual([{ table_version: 3 }]);
   });
 
+  it('db status says which migrations were adopted', async () => {
+    const status = await runCli(['status'], { env: env() });
+    expect(status.stdout).toMatch(/adopted 0003_kamailio_schema/);
+    expect(status.stdout).toMatch(/applied 0005_voip_core/);
+  });
+
   it('a second adopt is a no-op that says so', async () => {
     const again = await runCli(['adopt'], { env: env() });
     expect(again.code, again.stderr).toBe(0);
