@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { splitStatements } from '../sql/parse.js';
+import { parseStatements } from '../sql/statements.js';
 import { readSchemaShape, type SchemaShape } from './shape.js';
 
 /**
@@ -28,7 +28,7 @@ export async function readReferenceShape(client: pg.ClientBase, migration0003Sql
  */
 export async function creationStatementsByTable(migration0003Sql: string): Promise<Map<string, string[]>> {
   const byTable = new Map<string, string[]>();
-  for (const statement of await splitStatements(migration0003Sql)) {
+  for (const statement of await parseStatements(migration0003Sql)) {
     const node = statement.node as {
       CreateStmt?: { relation?: { relname?: string } };
       IndexStmt?: { relation?: { relname?: string } };
