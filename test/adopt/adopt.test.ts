@@ -155,10 +155,9 @@ describe.each<ServerName>(['pg18', 'pg15'])('db adopt of a kamdbctl 5.6.3 databa
       const check = await runCli(['check', '--url', url, '--json'], { env: {}, timeoutMs: 180_000 });
       const report = JSON.parse(check.stdout) as { checks: Array<{ name: string; ok: boolean; summary: string; diff?: string }> };
       const live = report.checks.filter((c) => c.name.startsWith('live-'));
-      expect(live.map((c) => [c.name, c.ok, c.diff ?? c.summary])).toEqual([
-        ['live-checksums', true, expect.any(String)],
-        ['live-drift', true, expect.any(String)],
-      ]);
+      // Every live check passes (whatever checks db check grows), among them the history and drift ones.
+      expect(live.filter((c) => !c.ok).map((c) => [c.name, c.diff ?? c.summary])).toEqual([]);
+      expect(live.map((c) => c.name)).toEqual(expect.arrayContaining(['live-checksums', 'live-drift']));
     } else {
       // What live-drift compares, without the other checks: the dump equals a database migrated from empty.
       const reference = await migratedDatabase(serverName);
