@@ -13,6 +13,7 @@ import { benchKamailio } from './sections/kamailio.js';
 import { benchPackage } from './sections/package.js';
 import { benchSeed } from './sections/seed.js';
 import { benchMigrate, prepareTemplate } from './sections/migrate.js';
+import { benchAdopt } from './sections/adopt.js';
 
 const USAGE = `npm run bench [-- --pg15] [--with-tests] [--runs <n>] [--only 1,2,3,4,5,6,7] [--no-write]
   --pg15        run on Debian's PostgreSQL 15 instead of the embedded 18
@@ -96,6 +97,10 @@ async function main(): Promise<void> {
     if (wanted('5')) {
       console.log('[bench] 5: db seed --scale');
       figures.push(...(await benchSeed(ctx, template, Math.min(runs, 3))));
+    }
+    if (wanted('7')) {
+      console.log('[bench] 7: db adopt of a kamdbctl database');
+      figures.push(...(await benchAdopt(ctx, Math.min(runs, 3))));
     }
     if (wanted('6')) {
       if (await hasCheckCommand()) {

@@ -19,6 +19,7 @@ import { registerConfigRender } from './commands/config-render.js';
 import { registerStandbyClone } from './commands/standby-clone.js';
 import { registerPromote } from './commands/promote.js';
 import { registerRejoin } from './commands/rejoin.js';
+import { registerAdopt } from './commands/adopt.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -28,7 +29,8 @@ Exit codes:
   3  database or migration error
   4  refused: wrong kind of node (a hot standby for writes: run it on the primary;
      a primary for promote/rejoin)
-  5  refused by a failover safety check (old primary still answers, lag over the limits); --force overrides
+  5  refused by a safety check: the old primary still answers or the lag is over the limits (--force
+     overrides), or the database holds Kamailio tables voipdb has not adopted (run db adopt)
   (db doctor uses Nagios codes instead: 0 ok, 1 warning, 2 critical, 3 unknown)
 
 Connection: --url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGPORT, PGUSER,
@@ -67,6 +69,7 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   registerStandbyClone(program, io, run);
   registerPromote(program, io, run);
   registerRejoin(program, io, run);
+  registerAdopt(program, io, run);
   shapeCommanderErrors(program, io);
   return program;
 }

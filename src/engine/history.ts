@@ -14,6 +14,8 @@ export interface AppliedMigration {
   appliedAt: Date;
   durationMs: number;
   appliedBy: string;
+  /** Recorded by `db adopt`: its objects already existed (a kamdbctl database), nothing of the file ran. */
+  adopted?: boolean;
 }
 
 const CREATE_HISTORY = `
@@ -25,7 +27,8 @@ CREATE TABLE IF NOT EXISTS voipdb_meta.migrations (
   checksum    text        NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),
   applied_at  timestamptz NOT NULL DEFAULT now(),
   duration_ms integer     NOT NULL,
-  applied_by  text        NOT NULL DEFAULT current_user
+  applied_by  text        NOT NULL DEFAULT current_user,
+  adopted     boolean     NOT NULL DEFAULT false
 );
 REVOKE ALL ON SCHEMA voipdb_meta FROM PUBLIC;`;
 
@@ -46,6 +49,7 @@ export async function historyTableExists(client: pg.ClientBase): Promise<boolean
 /** Applied migrations, oldest first; empty when the history table does not exist yet. */
 export async function readHistory(client: pg.ClientBase): Promise<AppliedMigration[]> {
   if (!(await historyTableExists(client))) return [];
+  // `adopted` through to_jsonb: history tables made before `db adopt` existed do not have the column.
   const { rows } = await client.query<{
     version: number;
     name: string;
@@ -53,7 +57,11 @@ export async function readHistory(client: pg.ClientBase): Promise<AppliedMigrati
     applied_at: Date;
     duration_ms: number;
     applied_by: string;
-  }>('SELECT version, name, checksum, applied_at, duration_ms, applied_by FROM voipdb_meta.migrations ORDER BY version');
+    adopted: boolean | null;
+  }>(
+    `SELECT version, name, checksum, applied_at, duration_ms, applied_by, (to_jsonb(m) ->> 'adopted')::boolean AS adopted
+       FROM voipdb_meta.migrations m ORDER BY version`,
+  );
   return rows.map((r) => ({
     version: r.version,
     name: r.name,
@@ -61,6 +69,7 @@ export async function readHistory(client: pg.ClientBase): Promise<AppliedMigrati
     appliedAt: r.applied_at,
     durationMs: r.duration_ms,
     appliedBy: r.applied_by,
+    adopted: r.adopted === true,
   }));
 }
 
@@ -74,6 +83,20 @@ export async function recordApplied(
     m.name,
     m.checksum,
     Math.round(durationMs),
+  ]);
+}
+
+/**
+ * Records a migration whose objects `db adopt` found already there (a kamdbctl database): the
+ * file did not run, the row says so, with who adopted it and when (applied_by, applied_at).
+ * The column is added to a history table that predates it (additive, idempotent).
+ */
+export async function recordAdopted(client: pg.ClientBase, m: { version: number; name: string; checksum: string }): Promise<void> {
+  await client.query('ALTER TABLE voipdb_meta.migrations ADD COLUMN IF NOT EXISTS adopted boolean NOT NULL DEFAULT false');
+  await client.query('INSERT INTO voipdb_meta.migrations (version, name, checksum, duration_ms, adopted) VALUES ($1, $2, $3, 0, true)', [
+    m.version,
+    m.name,
+    m.checksum,
   ]);
 }
 

@@ -16,6 +16,11 @@ export interface MigrationHook {
    */
   validate?(): void | Promise<void>;
   /**
+   * On the primary, before the migration lock and before anything is written (the history table
+   * included): a hook may refuse the run here by throwing (e.g. a database that must be adopted first).
+   */
+  beforeMigrate?(client: pg.ClientBase): Promise<void>;
+  /**
    * After the migrations of a `migrate` that succeeded (also when nothing was pending), on the
    * same session, on the primary, still under the migration lock. Writes nothing when nothing changes.
    */

@@ -54,6 +54,9 @@ async function writingRun(session: Session, options: EngineOptions & MigrationTa
       {
         migrationsDir: options.migrationsDir,
         createHistory: direction === 'up',
+        precheck: async (client) => {
+          for (const hook of hooks) await hook.beforeMigrate?.(client);
+        },
         ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
       },
       direction === 'up' ? 'migrate' : 'revert migrations',
@@ -130,6 +133,8 @@ export interface StatusEntry {
   appliedBy: string;
   fileChanged: boolean;
   fileMissing: boolean;
+  /** Recorded by `db adopt` (its objects came from a kamdbctl database). */
+  adopted?: boolean;
 }
 
 /**
@@ -173,6 +178,7 @@ export async function migrationStatus(session: Session, migrationsDir: string, t
       appliedBy: a.row.appliedBy,
       fileChanged: a.state === 'changed',
       fileMissing: a.state === 'missing',
+      ...(a.row.adopted ? { adopted: true } : {}),
     })),
     pending: pending.map((f) => ({ version: f.version, name: f.name })),
   };

@@ -39,7 +39,7 @@ export async function withSession<T>(
  * client: the transaction is then rolled back and the lock released within a second. Only on a
  * connection the engine opened: a borrowed session's settings are its owner's.
  */
-async function watchForDeadClient(client: pg.ClientBase): Promise<void> {
+export async function watchForDeadClient(client: pg.ClientBase): Promise<void> {
   await client.query(
     "SELECT set_config('client_connection_check_interval', '1000', false) WHERE current_setting('server_version_num')::int >= 140000",
   );
@@ -62,7 +62,7 @@ export interface LockedState {
  */
 export async function withMigrationLock<T>(
   session: Session,
-  options: { migrationsDir: string; lockWaitMs?: number; createHistory: boolean },
+  options: { migrationsDir: string; lockWaitMs?: number; createHistory: boolean; precheck?: (client: pg.ClientBase) => Promise<void> },
   action: string,
   plan: (files: MigrationFile[], history: AppliedMigration[]) => MigrationFile[],
   onNode: (node: NodeInfo, alreadyApplied: number) => void,
@@ -72,6 +72,7 @@ export async function withMigrationLock<T>(
   return withSession(session, async (client, where, own) => {
     const node = await requirePrimary(client, action, where);
     if (own) await watchForDeadClient(client);
+    await options.precheck?.(client);
     const before = await readHistory(client);
     onNode(node, before.length);
     verifyHistory(files, before);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { refuseUnadoptedKamailio } from '../adopt/detect.js';
 import type { Env } from '../config/connection.js';
 import type { MigrationHook } from '../engine/hooks.js';
 import type { HookReport } from '../engine/result.js';
@@ -43,7 +44,19 @@ export function cdrPartitionsHook(ahead = DEFAULT_PARTITIONS_AHEAD): MigrationHo
   };
 }
 
-/** What `db migrate`, `db up`, `db check`, `db dump` and `db codegen` run after the migrations. */
+/**
+ * A kamdbctl-made database (Kamailio's tables outside schema kamailio, no voipdb history) must be
+ * adopted (`db adopt`), never built a second time beside: refused before anything is written.
+ */
+export function adoptionGuardHook(): MigrationHook {
+  return {
+    name: 'adoption-guard',
+    beforeMigrate: (client) => refuseUnadoptedKamailio(client),
+    afterMigrate: async (): Promise<HookReport> => ({ hook: 'adoption-guard', changes: [] }),
+  };
+}
+
+/** What `db migrate`, `db up`, `db check`, `db dump` and `db codegen` run around the migrations. */
 export function platformHooks(env: Env): MigrationHook[] {
-  return [rolePasswordsHook(env), cdrPartitionsHook()];
+  return [adoptionGuardHook(), rolePasswordsHook(env), cdrPartitionsHook()];
 }

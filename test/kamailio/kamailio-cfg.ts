@@ -4,7 +4,7 @@
  * checks their `version` rows and the role's privileges. REGISTER is digest-authenticated
  * against kamailio.subscriber and saved to kamailio.location (usrloc db_mode 2: write-back).
  */
-export function kamailioConfig(options: { modulesDir: string; sipPort: number; dbUrl: string }): string {
+export function kamailioConfig(options: { modulesDir: string; sipPort: number; dbUrl: string; routingProbe?: boolean }): string {
   const db = JSON.stringify(options.dbUrl);
   return `#!KAMAILIO
 debug=2
@@ -72,7 +72,21 @@ request_route {
     }
     exit;
   }
-  sl_send_reply("404", "Not Here");
+${
+  options.routingProbe
+    ? `  # OPTIONS answers 200 only if permissions loaded 127.0.0.1 into address group 1 and dispatcher
+  # loaded a destination for set 1, both from the database.
+  if (is_method("OPTIONS")) {
+    if (allow_source_address("1") && ds_select_dst("1", "0")) {
+      sl_send_reply("200", "Routable");
+    } else {
+      sl_send_reply("403", "Not Routable");
+    }
+    exit;
+  }
+`
+    : ''
+}  sl_send_reply("404", "Not Here");
 }
 `;
 }

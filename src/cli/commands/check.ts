@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { refuseUnadoptedKamailio } from '../../adopt/detect.js';
 import { resolveConnection, assertNoProblems } from '../../config/connection.js';
+import { withConnection } from '../../database/connect.js';
 import { ExitCode } from '../../errors.js';
 import { assertInstalled } from '../../optional-package.js';
 import type { CheckReport } from '../../schema/check.js';
@@ -23,8 +25,11 @@ export function registerCheck(program: Command, io: CliIO, run: (fn: () => Promi
         let live: ReturnType<typeof resolveConnection> | undefined;
         if (opts.url !== undefined) {
           const problems: string[] = [];
-          live = resolveConnection({ url: opts.url, env: io.env }, problems);
+          const resolved = resolveConnection({ url: opts.url, env: io.env }, problems);
           assertNoProblems(problems);
+          live = resolved;
+          // A kamdbctl database not yet adopted: every check would only say "drift"; name the way forward instead.
+          if (resolved) await withConnection(resolved, (c) => refuseUnadoptedKamailio(c, 'check it against the migrations'));
         }
         const { server } = opts.scratchUrl === undefined && live ? { server: live } : await scratchServer(io, opts.scratchUrl);
         // Loaded here, not at startup: the checks pull in kysely-codegen and TypeScript.

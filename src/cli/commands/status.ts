@@ -13,7 +13,13 @@ import { addConnectionOptions } from '../options.js';
 export function statusJson(s: StatusRun): object {
   return {
     node: { role: s.node.role, serverVersion: s.node.serverVersion },
-    applied: s.applied.map((a) => ({ version: a.version, name: a.name, checksum: a.checksum, appliedAt: a.appliedAt })),
+    applied: s.applied.map((a) => ({
+      version: a.version,
+      name: a.name,
+      checksum: a.checksum,
+      appliedAt: a.appliedAt,
+      ...(a.adopted ? { adopted: true } : {}),
+    })),
     pending: s.pending.map((p) => ({ version: p.version, name: p.name })),
   };
 }
@@ -66,7 +72,7 @@ export function printStatus(io: CliIO, where: string, s: StatusRun): void {
   for (const a of s.applied) {
     const flag = a.fileMissing ? paint(io, 'red', ' FILE MISSING') : a.fileChanged ? paint(io, 'red', ' FILE CHANGED SINCE APPLIED') : '';
     io.out(
-      `  ${paint(io, 'green', 'applied')} ${versionLabel(a.version)}_${a.name} ${paint(io, 'dim', `${a.appliedAt} by ${a.appliedBy}`)}${flag}`,
+      `  ${paint(io, 'green', a.adopted ? 'adopted' : 'applied')} ${versionLabel(a.version)}_${a.name} ${paint(io, 'dim', `${a.appliedAt} by ${a.appliedBy}`)}${flag}`,
     );
   }
   for (const p of s.pending) io.out(`  ${paint(io, 'yellow', 'pending')} ${versionLabel(p.version)}_${p.name}`);

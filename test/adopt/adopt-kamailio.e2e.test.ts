@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adoptKamailioDatabase } from '../../src/adopt/adopt.js';
+import type { ConnectionConfig } from '../../src/config/connection.js';
+import { migrate } from '../../src/engine/migrate.js';
+import { platformHooks } from '../../src/platform/hooks.js';
+import { configUrl, freshDatabase, query } from '../support/database.js';
+import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
+import { kamdbctlCreate } from '../support/kamdbctl.js';
+import { MIGRATIONS_DIR } from '../support/migrate.js';
+import { acquireRolePasswordLock } from '../support/role-passwords.js';
+import { kamailioConfig } from '../kamailio/kamailio-cfg.js';
+import { freeUdpPort, registerScenario, runSipp, startKamailio, type RunningKamailio } from '../kamailio/sip-runtime.js';
+import { seedKamdbctlRows } from './seed-kamdbctl.js';
+
+/**
+ * The point of adoption: Debian's Kamailio 5.6.3, logging in as role `kamailio` with the password
+ * kamdbctl gave it, keeps authenticating the subscribers that existed before — one whose
+ * plaintext password db adopt turned into hashes (and emptied), one kamctl had stored as hashes,
+ * one left unmanaged — and permissions and dispatcher still load their rows.
+ */
+const OPTIONS_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="options">
+  <send retrans="500">
+    <![CDATA[
+      OPTIONS sip:probe@example.test SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      Max-Forwards: 70
+      From: <sip:probe@example.test>;tag=[pid]opt[call_number]
+      To: <sip:probe@example.test>
+      Call-ID: [call_id]
+      CSeq: 1 OPTIONS
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+</scenario>
+`;
+
+describe('Kamailio 5.6.3 on an adopted kamdbctl database (pg18)', () => {
+  let install: KamailioInstall;
+  let db: ConnectionConfig;
+  let workDir: string;
+  let kamailio: RunningKamailio | undefined;
+  let sipPort: number;
+  let releaseLock: (() => Promise<void>) | undefined;
+  // kamdbctl's CREATE USER ... WITH PASSWORD; generated per run.
+  const kamailioPassword = randomBytes(18).toString('base64url');
+  const passwords = {
+    alice: randomBytes(9).toString('hex'),
+    bob: randomBytes(9).toString('hex'),
+    carol: randomBytes(9).toString('hex'),
+    dave: randomBytes(9).toString('hex'),
+  };
+
+  beforeAll(async () => {
+    install = await ensureKamailio();
+    releaseLock = await acquireRolePasswordLock('pg18');
+    db = await freshDatabase('pg18', 'kame2e');
+    await kamdbctlCreate(db, install);
+    await query(db, `ALTER ROLE kamailio PASSWORD '${kamailioPassword}'`);
+    await seedKamdbctlRows(db, passwords);
+    const adopted = await adoptKamailioDatabase(db, { migrationsDir: MIGRATIONS_DIR });
+    expect(adopted.status).toBe('adopted');
+    // No VOIPDB_KAMAILIO_PASSWORD: the role keeps the password kamdbctl gave it.
+    const migrated = await migrate(db, { migrationsDir: MIGRATIONS_DIR, hooks: platformHooks({}) });
+    expect(migrated.hooks.find((h) => h.hook === 'password')?.changes).toEqual([]);
+
+    workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-adopt-kamailio-'));
+    sipPort = await freeUdpPort();
+    const dbUrl = configUrl({ ...db, user: 'kamailio', password: kamailioPassword });
+    const cfg = path.join(workDir, 'kamailio.cfg');
+    await fs.writeFile(cfg, kamailioConfig({ modulesDir: install.modulesDir, sipPort, dbUrl, routingProbe: true }), { mode: 0o600 });
+    await fs.writeFile(path.join(workDir, 'register-ok.xml'), registerScenario(200));
+    await fs.writeFile(path.join(workDir, 'register-rejected.xml'), registerScenario(401));
+    await fs.writeFile(path.join(workDir, 'options.xml'), OPTIONS_SCENARIO);
+    kamailio = await startKamailio(install, cfg, workDir, sipPort);
+  }, 600_000);
+
+  afterAll(async () => {
+    if (kamailio) await kamailio.stop();
+    await releaseLock?.();
+    if (workDir) await fs.rm(workDir, { recursive: true, force: true });
+  });
+
+  const sipp = async (scenario: string, user: string, password: string) => {
+    const localPort = await freeUdpPort();
+    const args = [`127.0.0.1:${sipPort}`, '-sf', path.join(workDir, scenario), '-s', user, '-au', user, '-ap', password];
+    args.push('-i', '127.0.0.1', '-p', String(localPort), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error');
+    return { ...(await runSipp(install, args)), localPort };
+  };
+
+  it('permissions and dispatcher loaded their adopted rows', async () => {
+    const probe = await sipp('options.xml', 'probe', 'x');
+    expect(probe.code, probe.output).toBe(0);
+  });
+
+  it('old passwords still register (401 then 200): plaintext turned into hashes, kamctl hashes, an unmanaged row', async () => {
+    const before = await query<{ username: string; password: string }>(
+      db,
+      "SELECT username, password FROM kamailio.subscriber WHERE username IN ('alice', 'bob', 'carol') ORDER BY username",
+    );
+    expect(before).toEqual([
+      { username: 'alice', password: '' },
+      { username: 'bob', password: '' },
+      { username: 'carol', password: '' },
+    ]);
+    const wrong = await sipp('register-rejected.xml', 'alice', `${passwords.alice}-wrong`);
+    expect(wrong.code, wrong.output).toBe(0);
+    const ports: Record<string, number> = {};
+    for (const user of ['alice', 'bob', 'carol'] as const) {
+      const result = await sipp('register-ok.xml', user, passwords[user]);
+      expect(result.code, `${user}: ${result.output}`).toBe(0);
+      ports[user] = result.localPort;
+    }
+    // db_mode 2 writes the cache back on shutdown: the rows are there when stop() resolves.
+    const exitCode = await kamailio!.stop();
+    const log = await kamailio!.readLog();
+    const rows = await query<{ username: string; contact: string }>(
+      db,
+      "SELECT username, contact FROM kamailio.location WHERE contact LIKE 'sip:%@127.0.0.1:%' ORDER BY username",
+    );
+    expect(rows).toEqual(['alice', 'bob', 'carol'].map((u) => ({ username: u, contact: `sip:${u}@127.0.0.1:${ports[u]}` })));
+    expect(log.split('\n').filter((l) => /ERROR/.test(l))).toEqual([]);
+    expect(log).not.toContain(kamailioPassword);
+    expect(exitCode).toBe(0);
+  });
+});
