@@ -15,7 +15,7 @@ import { benchSeed } from './sections/seed.js';
 import { benchMigrate, prepareTemplate } from './sections/migrate.js';
 import { benchAdopt } from './sections/adopt.js';
 
-const USAGE = `npm run bench [-- --pg15] [--with-tests] [--runs <n>] [--only 1,2,3,4,5,6,7] [--no-write]
+const USAGE = `npm run bench [-- --pg15] [--with-tests] [--runs <n>] [--only 1,2,3,4,5,6,7,8] [--no-write]
   --pg15        run on Debian's PostgreSQL 15 instead of the embedded 18
   --with-tests  also time \`npm test\` (minutes)
   --runs <n>    measured runs per figure (default 5; pgbench: at most 3), after one warm-up each
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       }
     }
 
-    if (wanted('7')) {
+    if (wanted('8')) {
       console.log('[bench] 7: the package as a service installs it (npm pack, npm install --omit=dev)');
       figures.push(...(await benchPackage(Math.max(runs, 10))));
     }

@@ -9,7 +9,7 @@ import { interleave, median } from '../lib/stats.js';
 const INSTALL = ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
 /**
- * 7. What a service pays for voipdb: the packed tarball installed with `npm install --omit=dev`
+ * 8. What a service pays for voipdb: the packed tarball installed with `npm install --omit=dev`
  * into an empty project, against a project with only kysely and pg (the versions voipdb uses):
  * the installed size of node_modules, and the time of `import('voipdb')` against importing
  * kysely and pg, each in a fresh Node process (the import only, not Node's own start).
@@ -40,7 +40,7 @@ export async function benchPackage(runs: number): Promise<Figure[]> {
     );
     return [
       figure({
-        id: '7 install-size',
+        id: '8 install-size',
         what: 'service: npm install --omit=dev voipdb tarball, node_modules',
         unit: 'MB',
         value: serviceBytes / 1e6,
@@ -52,7 +52,7 @@ export async function benchPackage(runs: number): Promise<Figure[]> {
         note: `beyond the floor, by runtime dependency (with what it pulls in): ${added}`,
       }),
       figure({
-        id: '7 import',
+        id: '8 import',
         what: "import('voipdb') in a fresh node process",
         unit: 'ms',
         value: median(imports.measured),
