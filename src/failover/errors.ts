@@ -6,9 +6,13 @@ import { ExitCode, VoipdbError } from '../errors.js';
  * data directory was left in whenever it touched one.
  */
 
-/** The node has the wrong role for the command: a standby where a primary is needed, or the reverse. */
+/**
+ * The node has the wrong role for the command: a standby where a primary is needed, or the
+ * reverse. The class's code is the family, WRONG_NODE_ROLE; each instance prints which way
+ * (NODE_NOT_PRIMARY, NODE_NOT_STANDBY).
+ */
 export class WrongNodeRoleError extends VoipdbError {
-  readonly code: string;
+  readonly code: string = 'WRONG_NODE_ROLE';
   readonly exitCode = ExitCode.standby;
   constructor(code: 'NODE_NOT_PRIMARY' | 'NODE_NOT_STANDBY', message: string, hint: string) {
     super(message, hint);
@@ -29,7 +33,7 @@ export class OldPrimaryAnswersError extends VoipdbError {
 }
 
 /** `db promote`: the standby has not replayed what it received, beyond the limits. */
-export class PromoteLagError extends VoipdbError {
+export class PromoteLagTooHighError extends VoipdbError {
   readonly code = 'PROMOTE_LAG_TOO_HIGH';
   readonly exitCode = ExitCode.refused;
   constructor(found: string, limits: string) {

@@ -7,7 +7,7 @@ import { withConnection } from '../database/connect.js';
 import { readNodeInfo } from '../database/node-role.js';
 import { UsageError } from '../errors.js';
 import { parseConninfo } from './conninfo.js';
-import { OldPrimaryAnswersError, PromoteFailedError, PromoteLagError, WrongNodeRoleError } from './errors.js';
+import { OldPrimaryAnswersError, PromoteFailedError, PromoteLagTooHighError, WrongNodeRoleError } from './errors.js';
 import { postgresAnswers } from './liveness.js';
 import { ensurePhysicalSlot } from './slots.js';
 
@@ -65,7 +65,7 @@ export async function promoteStandby(options: PromoteOptions): Promise<PromoteRe
     const findings = await inspect(client, options, where);
     const forced: string[] = [];
     if (!findings.lag.withinLimits) {
-      const error = new PromoteLagError(
+      const error = new PromoteLagTooHighError(
         lagText(findings.lag),
         `${formatBytes(options.thresholds.maxLagBytes)}, ${options.thresholds.maxLagSeconds} s`,
       );

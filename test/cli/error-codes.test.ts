@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasCode, NoConnectionConfiguredError } from '../../src/errors.js';
 
-const ERRORS = path.resolve(import.meta.dirname, '../../src/errors.ts');
+/** Every module that declares error classes: the shared one, and the failover commands' own. */
+const ERROR_FILES = ['../../src/errors.ts', '../../src/failover/errors.ts'].map((f) => path.resolve(import.meta.dirname, f));
 
 /** MigrationLockTimeoutError -> MIGRATION_LOCK_TIMEOUT */
 const codeFor = (className: string): string =>
@@ -14,7 +15,7 @@ const codeFor = (className: string): string =>
 
 describe('error codes', () => {
   it('every error class has the code of its name: UPPER_SNAKE without the Error suffix', async () => {
-    const source = await fs.readFile(ERRORS, 'utf8');
+    const source = (await Promise.all(ERROR_FILES.map((f) => fs.readFile(f, 'utf8')))).join('\n');
     const classes = [...source.matchAll(/^export (?:abstract )?class (\w+) extends (\w+) \{([\s\S]*?)^\}/gm)];
     const found = classes.map(([, name, , body]) => ({
       name: name!,
