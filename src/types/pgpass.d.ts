@@ -9,9 +9,9 @@ declare module 'pgpass/lib/helper.js' {
     user: string;
   }
   /** False when the file is not a plain file or is readable by group or others (libpq ignores it then). */
-  function usePgPass(stats: Stats, file: string): boolean;
+  export function usePgPass(stats: Stats, file: string): boolean;
   /** The password of the first line matching connInfo (`*` matches anything), or undefined. */
-  function getPassword(connInfo: ConnInfo, stream: Readable, callback: (password: string | undefined) => void): void;
+  export function getPassword(connInfo: ConnInfo, stream: Readable, callback: (password: string | undefined) => void): void;
   const helper: { usePgPass: typeof usePgPass; getPassword: typeof getPassword };
   export default helper;
 }
