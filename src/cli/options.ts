@@ -22,5 +22,20 @@ export function addLimitOptions(cmd: Command, wording: { lock: string; statement
   return cmd;
 }
 
+/** The values of the flags addLimitOptions added, as resolveSettings takes them (absent ones undefined). */
+export function limitFlags(opts: Record<string, string | boolean | undefined>): {
+  lockWait: string | undefined;
+  lockTimeout: string | undefined;
+  lockRetries: string | undefined;
+  statementTimeout: string | undefined;
+} {
+  return {
+    lockWait: opts.lockWait as string | undefined,
+    lockTimeout: opts.lockTimeout as string | undefined,
+    lockRetries: opts.lockRetries as string | undefined,
+    statementTimeout: opts.statementTimeout as string | undefined,
+  };
+}
+
 const MIGRATION_WORDING = { lock: "another run's migration lock", statements: "each migration's statements" };
 export const PARTITION_WORDING = { lock: "another maintainer's partition lock", statements: 'the partition DDL' };

@@ -4,7 +4,7 @@ import { describeConnection } from '../../config/connection.js';
 import { resolveSettings } from '../../config/settings.js';
 import { ExitCode } from '../../errors.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions, addLimitOptions } from '../options.js';
+import { addConnectionOptions, addLimitOptions, limitFlags } from '../options.js';
 import { formatMs } from './migrate.js';
 
 export function registerAdopt(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
@@ -24,10 +24,7 @@ export function registerAdopt(program: Command, io: CliIO, run: (fn: () => Promi
         {
           url: opts.url as string | undefined,
           migrationsDir: opts.migrationsDir as string | undefined,
-          lockWait: opts.lockWait as string | undefined,
-          lockTimeout: opts.lockTimeout as string | undefined,
-          lockRetries: opts.lockRetries as string | undefined,
-          statementTimeout: opts.statementTimeout as string | undefined,
+          ...limitFlags(opts),
         },
         io.env,
         io.cwd,

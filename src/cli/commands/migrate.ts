@@ -9,7 +9,7 @@ import { versionLabel } from '../../engine/files.js';
 import { ExitCode } from '../../errors.js';
 import { platformHooks } from '../../platform/hooks.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions, addLimitOptions } from '../options.js';
+import { addConnectionOptions, addLimitOptions, limitFlags } from '../options.js';
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
@@ -57,10 +57,7 @@ export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Pro
           migrationsDir: opts.migrationsDir as string | undefined,
           to: opts.to as string | undefined,
           step: opts.step as string | undefined,
-          lockWait: opts.lockWait as string | undefined,
-          lockTimeout: opts.lockTimeout as string | undefined,
-          lockRetries: opts.lockRetries as string | undefined,
-          statementTimeout: opts.statementTimeout as string | undefined,
+          ...limitFlags(opts),
         },
         io.env,
         io.cwd,

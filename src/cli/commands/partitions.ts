@@ -7,7 +7,7 @@ import { requirePrimary } from '../../database/node-role.js';
 import { ConfigInvalidError, ExitCode } from '../../errors.js';
 import { DEFAULT_PARTITIONS_AHEAD, maintainCdrPartitions } from '../../voip/partitions.js';
 import type { CliIO } from '../io.js';
-import { addConnectionOptions, addLimitOptions, PARTITION_WORDING } from '../options.js';
+import { addConnectionOptions, addLimitOptions, limitFlags, PARTITION_WORDING } from '../options.js';
 
 /** `db partitions [--ahead <months>] [--retain <months>]`: CDR partition maintenance. */
 export function registerPartitions(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
@@ -24,9 +24,7 @@ export function registerPartitions(program: Command, io: CliIO, run: (fn: () => 
       const { connection, engine } = resolveSettings(
         {
           url: opts.url as string | undefined,
-          lockWait: opts.lockWait as string | undefined,
-          lockTimeout: opts.lockTimeout as string | undefined,
-          lockRetries: opts.lockRetries as string | undefined,
+          ...limitFlags(opts),
         },
         io.env,
         io.cwd,
