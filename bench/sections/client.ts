@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { createDb, ingestCdr, ingestCdrs, lookupDirectoryUser, type CdrRow } from '../../dist/client/index.js';
-import { SCALE_DOMAIN, SCALE_FIRST_EXTENSION } from '../../dist/voip/demo-data.js';
+import { SCALE_DOMAIN, SCALE_FIRST_EXTENSION } from '../../src/voip/demo-data.js';
 import type { BenchContext } from '../lib/context.js';
 import { copyFrom, copyLine } from '../lib/copy-in.js';
 import { figure, perSecond, type Figure } from '../lib/figure.js';

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { seedScale } from '../../dist/voip/seed.js';
-import { SCALE_DOMAIN, SCALE_FIRST_EXTENSION } from '../../dist/voip/demo-data.js';
+import { seedScale } from '../../src/voip/seed.js';
+import { SCALE_DOMAIN, SCALE_FIRST_EXTENSION } from '../../src/voip/demo-data.js';
 import { ensureKamailio } from '../../test/support/kamailio.js';
 import { REPO, type BenchContext } from '../lib/context.js';
 import { figure, type Figure } from '../lib/figure.js';

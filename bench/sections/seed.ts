@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { computeDigestHashes } from '../../dist/voip/credentials.js';
-import { SCALE_DOMAIN, SCALE_FIRST_EXTENSION, scalePassword } from '../../dist/voip/demo-data.js';
+import { SCALE_DOMAIN, SCALE_FIRST_EXTENSION, scalePassword } from '../../src/voip/demo-data.js';
 import { CLI, REPO, type BenchContext } from '../lib/context.js';
 import { copyFrom, copyLine } from '../lib/copy-in.js';
 import { figure, perSecond, type Figure } from '../lib/figure.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { UmzugStorage } from 'umzug';
+import type { UmzugStorage } from '../vendor/umzug.js';
 import type { MigrationFile } from './files.js';
 import type { AppliedMigration } from './history.js';
 import { type MigrationEvent, type MigrationLimits, runMigration } from './run-migration.js';
@@ -24,7 +24,7 @@ export async function runPlan(
   onEvent: (event: MigrationEvent) => void,
 ): Promise<void> {
   if (state.plan.length === 0) return;
-  const { Umzug, MigrationError } = await import('umzug');
+  const { Umzug, MigrationError } = await import('../vendor/umzug.js');
   const byName = new Map(state.files.map((f) => [f.file, f]));
   const outcomes = new Map(run.migrations.map((m) => [m.file, m]));
   const durations = new Map<string, number>();

