@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -8,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { renderError } from '../../src/cli/render-error.js';
 import { createMigrator } from '../../src/migrate/index.js';
 import { runCli } from '../support/cli.js';
+import { withPoisonedDist } from '../support/dist-copy.js';
 import { configUrl, freshDatabase, query } from '../support/database.js';
 import { migrationsFixture } from '../support/fixtures.js';
 
 const run = promisify(execFile);
-const DIST_MIGRATE = path.resolve(import.meta.dirname, '../../dist/migrate/index.js');
 
 describe('createMigrator (PostgreSQL 18)', () => {
   it('returns one run model, and a failure throws its own error with the run as far as it got', async () => {
@@ -60,31 +59,23 @@ describe('createMigrator (PostgreSQL 18)', () => {
   });
 
   it('loads umzug only when there is something to run', async () => {
-    // The built package runs umzug from dist/vendor/umzug.js. In a copy of dist/ where that file
-    // throws when loaded, a run with nothing pending must succeed and one with work must hit it.
-    await fs.access(DIST_MIGRATE).catch(() => {
-      throw new Error(`${DIST_MIGRATE} is missing: run \`npm run build\` first (npm test does)`);
-    });
-    const probe = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-umzug-probe-'));
-    try {
-      await fs.cp(path.dirname(path.dirname(DIST_MIGRATE)), path.join(probe, 'dist'), { recursive: true });
-      await fs.writeFile(path.join(probe, 'dist/vendor/umzug.js'), "throw new Error('umzug was loaded');\n");
-      await fs.symlink(path.resolve(import.meta.dirname, '../../node_modules'), path.join(probe, 'node_modules'), 'dir');
-      const db = await freshDatabase('pg18');
-      const first = await migrationsFixture({ '0001_a.sql': 'CREATE SCHEMA app;' });
-      const second = await migrationsFixture({ '0001_a.sql': 'CREATE SCHEMA app;', '0002_b.sql': 'CREATE TABLE app.b (id int);' });
-      await createMigrator({ migrationsDir: first }).migrate(db);
+    // The built package runs umzug from dist/vendor/umzug.js: in a copy of dist/ where loading it
+    // throws, a run with nothing pending must succeed and one with work must hit it.
+    const db = await freshDatabase('pg18');
+    const first = await migrationsFixture({ '0001_a.sql': 'CREATE SCHEMA app;' });
+    const second = await migrationsFixture({ '0001_a.sql': 'CREATE SCHEMA app;', '0002_b.sql': 'CREATE TABLE app.b (id int);' });
+    await createMigrator({ migrationsDir: first }).migrate(db);
+    const outcomes = await withPoisonedDist(['vendor/umzug.js'], async (dist) => {
       const script = `
-        const { createMigrator } = await import(${JSON.stringify(path.join(probe, 'dist/migrate/index.js'))});
+        const { createMigrator } = await import(${JSON.stringify(path.join(dist, 'migrate/index.js'))});
         const attempt = (dir) => createMigrator({ migrationsDir: dir }).migrate(process.env.URL).then(() => 'ran', (e) => e.message);
         console.log(JSON.stringify([await attempt(${JSON.stringify(first)}), await attempt(${JSON.stringify(second)})]));`;
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
         env: { ...process.env, URL: configUrl(db) },
       });
-      expect(JSON.parse(stdout)).toEqual(['ran', 'umzug was loaded']);
-    } finally {
-      await fs.rm(probe, { recursive: true, force: true });
-    }
+      return JSON.parse(stdout) as string[];
+    });
+    expect(outcomes).toEqual(['ran', 'vendor/umzug.js was loaded']);
   });
 
   it('a raw PostgreSQL error is a DatabaseError with SQLSTATE, detail and hint, exit 3', async () => {
