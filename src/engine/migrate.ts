@@ -8,7 +8,6 @@ import type { AppliedMigration } from './history.js';
 import { type MigrationTarget, planDown, planUp, verifyHistory } from './plan.js';
 import { type Direction, type MigrationRun, plannedOutcome } from './result.js';
 import type { MigrationEvent, MigrationLimits } from './run-migration.js';
-import { runPlan } from './runner.js';
 import { DEFAULT_LOCK_WAIT_MS, readState, type Session, withMigrationLock } from './session.js';
 
 export interface EngineOptions extends Partial<MigrationLimits> {
@@ -67,7 +66,12 @@ async function writingRun(session: Session, options: EngineOptions & MigrationTa
       async (state) => {
         const current = run!;
         current.migrations = state.plan.map((f) => plannedOutcome(f, direction));
-        await runPlan(state.client, state, direction, limitsOf(options), current, options.onEvent ?? (() => undefined));
+        if (state.plan.length > 0) {
+          // The runner, umzug and the statement splitter load only when there is something to run:
+          // most deploys have nothing pending, and they are a tenth of the command's modules.
+          const { runPlan } = await import('./runner.js');
+          await runPlan(state.client, state, direction, limitsOf(options), current, options.onEvent ?? (() => undefined));
+        }
         const limits = { ...limitsOf(options), lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS };
         for (const hook of hooks) current.hooks.push(await hook.afterMigrate(state.client, current, limits));
         current.durationMs = performance.now() - started;

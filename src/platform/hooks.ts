@@ -3,7 +3,11 @@ import { refuseUnadoptedKamailio } from '../adopt/detect.js';
 import type { Env } from '../config/connection.js';
 import type { MigrationHook } from '../engine/hooks.js';
 import type { HookReport } from '../engine/result.js';
-import { PLATFORM_ROLES, readRolePassword, syncRolePasswords } from '../roles/index.js';
+// The modules themselves, not roles/index.js: its role descriptions and privilege reader are not
+// needed by a migrate run, which loads this file every time.
+import { PLATFORM_ROLES } from '../roles/platform-roles.js';
+import { readRolePassword } from '../roles/secrets.js';
+import { syncRolePasswords } from '../roles/sync-passwords.js';
 import { DEFAULT_PARTITIONS_AHEAD, ensureCdrPartitionsIfInstalled } from '../voip/partitions.js';
 
 /**

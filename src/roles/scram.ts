@@ -1,4 +1,5 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { saslprep } from './saslprep.js';
 
 /**
@@ -17,10 +18,10 @@ export interface ScramVerifier {
   serverKey: Buffer;
 }
 
-export function buildScramVerifier(password: string, options: { iterations?: number; salt?: Buffer } = {}): string {
+export async function buildScramVerifier(password: string, options: { iterations?: number; salt?: Buffer } = {}): Promise<string> {
   const iterations = options.iterations ?? SCRAM_DEFAULT_ITERATIONS;
   const salt = options.salt ?? randomBytes(SALT_BYTES);
-  const { storedKey, serverKey } = deriveKeys(password, salt, iterations);
+  const { storedKey, serverKey } = await deriveKeys(password, salt, iterations);
   return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
@@ -37,10 +38,10 @@ export function parseScramVerifier(text: string | null | undefined): ScramVerifi
 }
 
 /** Whether `password` is the one behind a stored verifier (same salt and iterations, same keys). */
-export function verifierMatchesPassword(stored: string | null | undefined, password: string): boolean {
+export async function verifierMatchesPassword(stored: string | null | undefined, password: string): Promise<boolean> {
   const parsed = parseScramVerifier(stored);
   if (!parsed) return false;
-  const { storedKey, serverKey } = deriveKeys(password, parsed.salt, parsed.iterations);
+  const { storedKey, serverKey } = await deriveKeys(password, parsed.salt, parsed.iterations);
   return (
     storedKey.length === parsed.storedKey.length &&
     timingSafeEqual(storedKey, parsed.storedKey) &&
@@ -49,8 +50,10 @@ export function verifierMatchesPassword(stored: string | null | undefined, passw
   );
 }
 
-function deriveKeys(password: string, salt: Buffer, iterations: number): { storedKey: Buffer; serverKey: Buffer } {
-  const salted = pbkdf2Sync(Buffer.from(saslprep(password), 'utf8'), salt, iterations, 32, 'sha256');
+const pbkdf2Async = promisify(pbkdf2);
+
+async function deriveKeys(password: string, salt: Buffer, iterations: number): Promise<{ storedKey: Buffer; serverKey: Buffer }> {
+  const salted = await pbkdf2Async(Buffer.from(await saslprep(password), 'utf8'), salt, iterations, 32, 'sha256');
   const clientKey = createHmac('sha256', salted).update('Client Key').digest();
   const storedKey = createHash('sha256').update(clientKey).digest();
   const serverKey = createHmac('sha256', salted).update('Server Key').digest();

@@ -40,13 +40,13 @@ export async function syncRolePasswords(client: pg.ClientBase, env: Env): Promis
 
     if (canReadAuthid) {
       const stored = await client.query<{ rolpassword: string | null }>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [role]);
-      if (verifierMatchesPassword(stored.rows[0]?.rolpassword, password)) {
+      if (await verifierMatchesPassword(stored.rows[0]?.rolpassword, password)) {
         results.push({ role, action: 'unchanged' });
         continue;
       }
     }
     // ALTER ROLE takes no bind parameters: let the server quote the name and the verifier.
-    const verifier = buildScramVerifier(password, { iterations });
+    const verifier = await buildScramVerifier(password, { iterations });
     const statement = await client.query<{ sql: string }>("SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text) AS sql", [
       role,
       verifier,

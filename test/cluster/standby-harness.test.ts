@@ -64,7 +64,7 @@ describe.each(['pg18', 'pg15'] as const)('replication pair (%s)', (kind) => {
       ['doctor_monitor', ' IN ROLE pg_monitor'],
       ['doctor_plain', ''],
     ] as const) {
-      await query(nodeConfig(pair.primary), `CREATE ROLE ${role} LOGIN PASSWORD '${buildScramVerifier(`${role}-pw`)}'${extra}`);
+      await query(nodeConfig(pair.primary), `CREATE ROLE ${role} LOGIN PASSWORD '${await buildScramVerifier(`${role}-pw`)}'${extra}`);
     }
     await waitForCatchUp(pair);
     const as = (node: PairNode, user: string) => ({ ...nodeConfig(node), user, password: `${user}-pw` });

@@ -147,7 +147,7 @@ export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOpti
  */
 export async function prepareReplicationSource(config: ConnectionConfig, password: string): Promise<void> {
   await withConnection(config, async (client) => {
-    const verifier = buildScramVerifier(password);
+    const verifier = await buildScramVerifier(password);
     const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [REPLICATOR_ROLE])).rowCount! > 0;
     // Utility statements take no bind parameters: the verifier goes through format(%L).
     const action = exists ? 'ALTER' : 'CREATE';
