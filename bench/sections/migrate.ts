@@ -55,7 +55,8 @@ export async function benchMigrate(ctx: BenchContext, template: string, runs: nu
   // umzug's share of figure 1: a Node process that imports it (the bundle the package ships), against one that imports nothing.
   const umzug = await interleave(
     runs,
-    async () => (await runProcess(process.execPath, ['--input-type=module', '-e', "await import('./dist/vendor/umzug.js')"], { cwd: REPO })).ms,
+    async () =>
+      (await runProcess(process.execPath, ['--input-type=module', '-e', "await import('./dist/vendor/umzug.js')"], { cwd: REPO })).ms,
     async () => (await runProcess(process.execPath, ['--input-type=module', '-e', ''], { cwd: REPO })).ms,
   );
   const umzugMs = Math.max(0, median(umzug.measured) - median(umzug.floor));
