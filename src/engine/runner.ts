@@ -12,8 +12,8 @@ import type { Direction, MigrationOutcome, MigrationRun } from './result.js';
  * writes nothing itself: logging a migration after `up()` returned would put the row outside
  * the migration's transaction.
  *
- * umzug is imported here, on demand: loading it costs a few hundred milliseconds, which a run
- * with nothing pending (the common case on every deploy) never pays.
+ * umzug is imported here, on demand (and this module by the engine only when the plan is not
+ * empty): a run with nothing pending, the common case on every deploy, loads neither.
  */
 export async function runPlan(
   client: pg.ClientBase,
