@@ -154,6 +154,20 @@ describe('the standby refuses writes', () => {
     expect(await query(standbyDb, count)).toEqual(before);
   });
 
+  it('`db adopt` and `db partitions` against the standby exit 4 and write nothing', async () => {
+    const partitions = "SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'voip.cdr'::regclass";
+    const history = 'SELECT count(*)::int AS n FROM voipdb_meta.migrations';
+    const before = [await query(primaryDb, partitions), await query(primaryDb, history)];
+    for (const args of [['adopt'], ['partitions', '--ahead', '12', '--retain', '1']]) {
+      const r = await runCli([...args, '--url', configUrl(standbyDb)]);
+      expect(r.code, args[0]).toBe(4);
+      expect(r.stderr).toContain('error[NODE_IS_STANDBY]');
+      expect(r.stderr).toMatch(/hint: .*primary/);
+    }
+    await waitForCatchUp(pair);
+    for (const db of [primaryDb, standbyDb]) expect([await query(db, partitions), await query(db, history)]).toEqual(before);
+  });
+
   it('the typed client reads on the standby and gets StandbyWriteError on a write', async () => {
     const db = createDb({ ...standbyDb, user: 'voipadmin', password: 'voipadmin-test-pw' });
     try {
