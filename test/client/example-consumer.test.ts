@@ -171,7 +171,9 @@ describe('examples/consumer and the db command, installed from the packed packag
     expect(out).toMatch(/<user id="1001"><params><param name="a1-hash" value="[0-9a-f]{32}"\/>/);
     expect(out).toContain('CDR post answered 200');
   });
-  test('on a node: the installed db migrates, reports status, doctor and partitions', async () => {
+  test('on a node: the installed db says its version, migrates, reports status, doctor and partitions', async () => {
+    const { version } = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await db(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     const url = configUrl(await freshDatabase('pg18', 'node'));
     const migrated = await db(['migrate', '--url', url]);
     expect(migrated.code, migrated.stderr).toBe(0);

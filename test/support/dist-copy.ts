@@ -6,7 +6,7 @@ import { REPO_ROOT } from './cli.js';
 /**
  * A throwaway copy of the built dist/ in which each named module (a path under dist/) throws as
  * soon as it is loaded: runs from the copy prove which modules a path does not load. The copy
- * sees the repository's node_modules through a link. Removed when `use` ends.
+ * has the repository's package.json and sees its node_modules through a link. Removed when `use` ends.
  */
 export async function withPoisonedDist<T>(modules: readonly string[], use: (dist: string) => Promise<T>): Promise<T> {
   const built = path.join(REPO_ROOT, 'dist');
@@ -16,6 +16,8 @@ export async function withPoisonedDist<T>(modules: readonly string[], use: (dist
   const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-dist-copy-'));
   try {
     await fs.cp(built, path.join(copy, 'dist'), { recursive: true });
+    // Beside dist/ as in the package: the CLI reads its version and optional packages there.
+    await fs.copyFile(path.join(REPO_ROOT, 'package.json'), path.join(copy, 'package.json'));
     await fs.symlink(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
     for (const module of modules) {
       await fs.access(path.join(copy, 'dist', module)); // a module that is not there proves nothing
