@@ -6,6 +6,7 @@ import type pg from 'pg';
 import pgpassHelper from 'pgpass/lib/helper.js';
 import { type ConnectionConfig, DEFAULT_CONNECT_TIMEOUT_MS, type HostEntry, hostsOf, type SslMode } from '../config/connection.js';
 import { ConfigInvalidError } from '../errors.js';
+import { PreferTlsSocket } from './prefer-tls-socket.js';
 
 /** One way of reaching one host: with TLS or without. */
 export interface Attempt {
@@ -60,14 +61,26 @@ export function pgOptionsFor(config: ConnectionConfig, attempt: Attempt): pg.Cli
     database: config.database,
     password: config.password ?? passwordFromPassfile(config, entry),
     application_name: config.applicationName,
-    ssl: attempt.tls ? tlsOptions(config, entry) : false,
-    ...(attempt.tls && config.tls?.direct ? { sslnegotiation: 'direct' } : {}),
+    ...encryption(config, attempt),
     ...(attempt.tls && config.channelBinding !== 'disable' ? { enableChannelBinding: true } : {}),
     ...(config.options !== undefined ? { options: config.options } : {}),
     connectionTimeoutMillis: config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     keepAlive: config.keepalives ?? true,
     ...(config.keepalivesIdleSeconds !== undefined ? { keepAliveInitialDelayMillis: config.keepalivesIdleSeconds * 1000 } : {}),
   } as pg.ClientConfig;
+}
+
+/**
+ * How pg encrypts one attempt. sslmode=prefer's TLS attempt negotiates in PreferTlsSocket, which
+ * goes on in plain text over the same socket when the server has no TLS (as libpq does); the
+ * other TLS attempts are pg's own, where a server without TLS is an error.
+ */
+function encryption(config: ConnectionConfig, attempt: Attempt): Pick<pg.ClientConfig, 'ssl' | 'stream'> & { sslnegotiation?: 'direct' } {
+  if (!attempt.tls) return { ssl: false };
+  const options = tlsOptions(config, attempt.entry);
+  if (config.tls?.direct) return { ssl: options, sslnegotiation: 'direct' };
+  if ((config.sslmode ?? 'prefer') === 'prefer') return { ssl: false, stream: () => new PreferTlsSocket(options, attempt.entry.host) };
+  return { ssl: options };
 }
 
 /**

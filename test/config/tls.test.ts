@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -98,6 +99,29 @@ describe('TLS as libpq defines sslmode (PG 18, ssl = on)', () => {
     const r = await cli(plainUrl('sslmode=require'));
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^error\[TLS_FAILED\]: 127\.0\.0\.1:\d+ does not accept TLS connections, and sslmode=require requires TLS/m);
+  });
+
+  it('prefer takes one connection to a server without TLS (plain after its N, as libpq), and falls back to plain when the handshake fails', async () => {
+    const plain = inject('servers').pg18;
+    // A loopback relay in front of the plain server counts the TCP connections the client opens.
+    let connections = 0;
+    const relay = net.createServer((client) => {
+      connections += 1;
+      const upstream = net.connect(plain.port, plain.host);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (relay.address() as net.AddressInfo).port;
+      expect(await sessionUsesTls(`postgres://${plain.user}:${plain.password}@127.0.0.1:${port}/postgres?sslmode=prefer`)).toBe(false);
+      expect(connections).toBe(1);
+    } finally {
+      await new Promise((resolve) => relay.close(resolve));
+    }
+    // A TLS server whose certificate the given CA did not sign: the handshake fails, the plain attempt follows.
+    expect(await sessionUsesTls(url('localhost', `sslmode=prefer&sslrootcert=${certs.otherCaCert}`))).toBe(false);
   });
 
   it('allow falls back to TLS when the server refuses a plain session (pg_hba hostssl only); disable then fails', async () => {
