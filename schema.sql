@@ -149,49 +149,12 @@ CREATE OR REPLACE FUNCTION voip.cdr_drop_partitions(retain integer, at timestamp
  SET "TimeZone" TO 'UTC'
 AS $function$
 DECLARE
-  newest_month timestamptz;
-  cutoff timestamptz;
-  has_rows boolean;
-  part record;
+  name text;
 BEGIN
-  IF retain IS NULL OR retain < 0 THEN
-    RAISE EXCEPTION 'cdr_drop_partitions: retain must be 0 or more months, got %', retain
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  PERFORM voip.cdr_maintenance_prepare('cdr_drop_partitions', at);
-
-  -- The month of the newest CDR: the newest partition (by upper bound) holding any row. One
-  -- cheap EXISTS per partition, newest first, instead of max(start_stamp) over every CDR.
-  FOR part IN
-    SELECT c.relname,
-           substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([^'']+)''\)')::timestamptz AS upper_bound
-      FROM pg_inherits i
-      JOIN pg_class c ON c.oid = i.inhrelid
-     WHERE i.inhparent = 'voip.cdr'::regclass
-     ORDER BY 2 DESC
-  LOOP
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM voip.%I)', part.relname) INTO has_rows;
-    IF has_rows THEN
-      newest_month := date_trunc('month', part.upper_bound - interval '1 microsecond');
-      EXIT;
-    END IF;
-  END LOOP;
-
-  -- Keep `retain` months before the current month AND before the newest CDR's month.
-  cutoff := least(date_trunc('month', at), coalesce(newest_month, date_trunc('month', at))) - make_interval(months => retain);
-  FOR part IN
-    SELECT c.relname
-      FROM pg_inherits i
-      JOIN pg_class c ON c.oid = i.inhrelid
-     WHERE i.inhparent = 'voip.cdr'::regclass
-       AND c.relname ~ '^cdr_[0-9]{6}$'
-       -- The partition's upper bound, read back from its bound expression (rendered in UTC).
-       AND substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([^'']+)''\)')::timestamptz <= cutoff
-     ORDER BY c.relname
-  LOOP
-    EXECUTE format('ALTER TABLE voip.cdr DETACH PARTITION voip.%I', part.relname);
-    EXECUTE format('DROP TABLE voip.%I', part.relname);
-    RETURN NEXT part.relname;
+  FOR name IN SELECT p FROM voip.cdr_partitions_to_drop(retain, at) AS p LOOP
+    EXECUTE format('ALTER TABLE voip.cdr DETACH PARTITION voip.%I', name);
+    EXECUTE format('DROP TABLE voip.%I', name);
+    RETURN NEXT name;
   END LOOP;
 END
 $function$;
@@ -242,6 +205,58 @@ BEGIN
   END IF;
   -- Two maintainers at once (two VoIP Admin workers, a CLI run) must not race on the same names.
   PERFORM pg_advisory_xact_lock(hashtext('voip.cdr partition maintenance'));
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION voip.cdr_partitions_to_drop(retain integer, at timestamp with time zone DEFAULT now())
+ RETURNS SETOF text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+ SET "TimeZone" TO 'UTC'
+AS $function$
+DECLARE
+  newest_month timestamptz;
+  cutoff timestamptz;
+  has_rows boolean;
+  part record;
+BEGIN
+  IF retain IS NULL OR retain < 0 THEN
+    RAISE EXCEPTION 'cdr_drop_partitions: retain must be 0 or more months, got %', retain
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM voip.cdr_maintenance_prepare('cdr_drop_partitions', at);
+
+  -- The month of the newest CDR: the newest partition (by upper bound) holding any row. One
+  -- cheap EXISTS per partition, newest first, instead of max(start_stamp) over every CDR.
+  -- Partitions being detached (a retention run interrupted midway) are no longer voip.cdr's.
+  FOR part IN
+    SELECT c.relname,
+           substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([^'']+)''\)')::timestamptz AS upper_bound
+      FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'voip.cdr'::regclass AND NOT i.inhdetachpending
+     ORDER BY 2 DESC
+  LOOP
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM voip.%I)', part.relname) INTO has_rows;
+    IF has_rows THEN
+      newest_month := date_trunc('month', part.upper_bound - interval '1 microsecond');
+      EXIT;
+    END IF;
+  END LOOP;
+
+  -- Keep `retain` months before the current month AND before the newest CDR's month.
+  cutoff := least(date_trunc('month', at), coalesce(newest_month, date_trunc('month', at))) - make_interval(months => retain);
+  RETURN QUERY
+    SELECT c.relname::text
+      FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'voip.cdr'::regclass
+       AND NOT i.inhdetachpending
+       AND c.relname ~ '^cdr_[0-9]{6}$'
+       -- The partition's upper bound, read back from its bound expression (rendered in UTC).
+       AND substring(pg_get_expr(c.relpartbound, c.oid) FROM 'TO \(''([^'']+)''\)')::timestamptz <= cutoff
+     ORDER BY c.relname;
 END
 $function$;
 
@@ -1367,6 +1382,8 @@ COMMENT ON FUNCTION voip.cdr_ensure_partitions(integer,timestamp with time zone)
 
 COMMENT ON FUNCTION voip.cdr_maintenance_prepare(pg_catalog.text,timestamp with time zone) IS 'Internal to the cdr_* maintenance functions: checks `at`, bounds lock waits, takes the maintenance lock';
 
+COMMENT ON FUNCTION voip.cdr_partitions_to_drop(integer,timestamp with time zone) IS 'The cdr_YYYYMM partitions older than `retain` months before both the current UTC month and the newest CDR''s month; `at` within 31 days of now(); takes the maintenance lock';
+
 COMMENT ON VIEW voip.directory_users IS 'Users a mod_xml_curl directory request may be answered with; anything else is "not found"';
 
 COMMENT ON TABLE voip.domains IS 'SIP domains (= digest realms); the directory section of mod_xml_curl is looked up by domain';
@@ -1600,6 +1617,8 @@ REVOKE EXECUTE ON FUNCTION voip.cdr_ensure_partitions(ahead integer, at timestam
 GRANT EXECUTE ON FUNCTION voip.cdr_ensure_partitions(ahead integer, at timestamp with time zone) TO voipadmin;
 
 REVOKE EXECUTE ON FUNCTION voip.cdr_maintenance_prepare(caller text, at timestamp with time zone) FROM PUBLIC;
+
+REVOKE EXECUTE ON FUNCTION voip.cdr_partitions_to_drop(retain integer, at timestamp with time zone) FROM PUBLIC;
 
 REVOKE EXECUTE ON FUNCTION voip.domains_sync_subscriber() FROM PUBLIC;
 

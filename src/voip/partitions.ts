@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { DEFAULT_LOCK_RETRY_LIMITS, describeBlockers, type LockRetryLimits, retryOnLockTimeout } from '../database/lock-timeout-retry.js';
 import { requirePrimary } from '../database/node-role.js';
 import { acquireAdvisoryLock } from '../engine/lock.js';
@@ -61,11 +61,122 @@ export async function maintainCdrPartitions(
   checkMonths('--ahead', ahead, 0, MAX_PARTITIONS_AHEAD);
   if (options.retain !== undefined) checkMonths('--retain', options.retain, 0, 1200);
   await requirePrimary(client, 'maintain CDR partitions');
-  return withPartitionMaintenanceLocks(client, options, async () => {
-    const created = await ensureCdrPartitions(client, ahead, options.at);
-    const dropped = options.retain === undefined ? [] : await dropCdrPartitions(client, options.retain, options.at);
+  const { retain } = options;
+  if (retain === undefined || !(await canDetachConcurrently(client))) {
+    return withPartitionMaintenanceLocks(client, options, async () => {
+      const created = await ensureCdrPartitions(client, ahead, options.at);
+      const dropped = retain === undefined ? [] : await dropCdrPartitions(client, retain, options.at);
+      return { created, dropped, partitions: await listCdrPartitions(client) };
+    });
+  }
+  // Retention detaches CONCURRENTLY, outside any transaction, so the maintenance lock is held
+  // by the session for the whole run: no other maintainer sees a half-finished list.
+  const key = await partitionLockKey(client);
+  await acquireAdvisoryLock(
+    client,
+    key,
+    { waitMs: options.lockWaitMs ?? DEFAULT_PARTITION_LOCK_WAIT_MS, scope: 'session' },
+    (waited, holder) => new PartitionLockBusyError(waited, holder),
+  );
+  try {
+    const { created, chosen } = await withPartitionMaintenanceLocks(client, options, async () => ({
+      created: await ensureCdrPartitions(client, ahead, options.at),
+      chosen: await cdrPartitionsToDrop(client, retain, options.at),
+    }));
+    // A run killed or timed out during a detach left it pending: it is finished first.
+    const dropped: string[] = [];
+    for (const name of [...(await pendingDetaches(client)), ...chosen]) {
+      await detachAndDropConcurrently(client, name, options);
+      dropped.push(name);
+    }
     return { created, dropped, partitions: await listCdrPartitions(client) };
-  });
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+  }
+}
+
+/**
+ * DETACH PARTITION ... CONCURRENTLY needs a session outside a transaction block, owning voip.cdr
+ * (the migrating role, as `db partitions` is run). Otherwise retention goes through
+ * voip.cdr_drop_partitions(), which detaches inside its transaction.
+ */
+async function canDetachConcurrently(client: pg.ClientBase): Promise<boolean> {
+  if (client.getTransactionStatus() !== 'I') return false;
+  const { rows } = await client.query<{ owner: boolean }>(
+    "SELECT pg_has_role(current_user, relowner, 'USAGE') AS owner FROM pg_class WHERE oid = 'voip.cdr'::regclass",
+  );
+  return rows[0]?.owner === true;
+}
+
+/**
+ * Detaches one partition without taking a lock that CDR inserts or reports wait for (SHARE
+ * UPDATE EXCLUSIVE on voip.cdr), then drops it. CONCURRENTLY's second step waits for every
+ * transaction that may still see the partition; under lock_timeout that wait can end in an
+ * error, which leaves the partition pending: the retry (and any later run) finishes it with
+ * FINALIZE. Each attempt reads the partition's state first, so a retry never repeats a step.
+ */
+async function detachAndDropConcurrently(client: pg.ClientBase, name: string, options: PartitionLockOptions): Promise<void> {
+  const limits = { ...DEFAULT_LOCK_RETRY_LIMITS, ...options.limits };
+  const table = `voip.${pg.escapeIdentifier(name)}`;
+  await retryOnLockTimeout(
+    limits,
+    async () => {
+      const previous = await client.query<{ value: string }>(
+        "SELECT current_setting('lock_timeout') AS value, set_config('lock_timeout', $1, false)",
+        [`${Math.trunc(limits.lockTimeoutMs)}ms`],
+      );
+      try {
+        const { rows } = await client.query<{ pending: boolean }>(
+          "SELECT i.inhdetachpending AS pending FROM pg_inherits i WHERE i.inhparent = 'voip.cdr'::regclass AND i.inhrelid = to_regclass($1)",
+          [table],
+        );
+        if (rows[0]?.pending === true) await client.query(`ALTER TABLE voip.cdr DETACH PARTITION ${table} FINALIZE`);
+        else if (rows[0]) await client.query(`ALTER TABLE voip.cdr DETACH PARTITION ${table} CONCURRENTLY`);
+        await client.query(`DROP TABLE IF EXISTS ${table}`);
+      } finally {
+        await client.query("SELECT set_config('lock_timeout', $1, false)", [previous.rows[0]!.value]);
+      }
+    },
+    {
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      giveUp: async (attempts) =>
+        new MigrationLockTimeoutError(
+          'CDR partition maintenance',
+          attempts,
+          limits.lockTimeoutMs,
+          await describeBlockers(client, ['voip.cdr', table]),
+          {
+            outcome: `${name} is left detaching (no longer read or written through voip.cdr); the next run finishes it`,
+          },
+        ),
+    },
+  );
+}
+
+/** cdr_YYYYMM partitions whose detach an interrupted run left pending. */
+async function pendingDetaches(client: pg.ClientBase): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'voip.cdr'::regclass AND i.inhdetachpending AND c.relname ~ '^cdr_[0-9]{6}$'
+      ORDER BY c.relname`,
+  );
+  return rows.map((r) => r.name);
+}
+
+/** The partitions retention would drop (migration 0011's voip.cdr_partitions_to_drop: the clock and newest-CDR rules). */
+export async function cdrPartitionsToDrop(client: pg.ClientBase, retain: number, at?: Date): Promise<string[]> {
+  const { rows } = await client
+    .query<{ name: string }>('SELECT name FROM voip.cdr_partitions_to_drop($1::integer, coalesce($2::timestamptz, now())) AS name', [
+      retain,
+      at ?? null,
+    ])
+    .catch(toArgumentError);
+  return rows.map((r) => r.name);
+}
+
+async function partitionLockKey(client: pg.ClientBase): Promise<string> {
+  const { rows } = await client.query<{ key: string }>('SELECT hashtext($1)::bigint::text AS key', [PARTITION_LOCK_NAME]);
+  return rows[0]!.key;
 }
 
 /**
@@ -83,8 +194,7 @@ export async function withPartitionMaintenanceLocks<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const limits = { ...DEFAULT_LOCK_RETRY_LIMITS, ...options.limits };
-  const { rows } = await client.query<{ key: string }>('SELECT hashtext($1)::bigint::text AS key', [PARTITION_LOCK_NAME]);
-  const key = rows[0]!.key;
+  const key = await partitionLockKey(client);
   // The server's own transaction status from the last ReadyForQuery, as libpq's PQtransactionStatus.
   const nested = client.getTransactionStatus() !== 'I';
   const attempt = async (): Promise<T> => {

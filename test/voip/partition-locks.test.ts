@@ -82,7 +82,7 @@ describe('CDR partition maintenance beside long transactions (pg18)', () => {
     }
   });
 
-  test('retention beside a report: inserts wait at most lock_timeout, the DDL is retried, then fails naming the report', async () => {
+  test('retention beside a report: inserts wait less than lock_timeout, the detach is retried, then fails naming the report', async () => {
     const maintainer = await connected(db);
     try {
       const old = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 3, 5));
@@ -114,9 +114,44 @@ describe('CDR partition maintenance beside long transactions (pg18)', () => {
       expect(inserts.count).toBeGreaterThan(5);
       expect(inserts.slowestMs).toBeLessThan(LOCK_TIMEOUT_MS + 250);
       await reportEnds;
-      // Nothing was half done: the old partition is still there, and retention works once the report is over.
+      // DETACH ... CONCURRENTLY got as far as its wait: the partition is pending, out of voip.cdr,
+      // and the message says so; once the report is over, the next run finishes and drops it.
+      expect((outcome as Error).message).toMatch(/cdr_\d{6} is left detaching .*the next run finishes it/);
+      const pending = "SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'voip.cdr'::regclass AND inhdetachpending";
+      expect((await maintainer.query(pending)).rows).toEqual([{ n: 1 }]);
       expect((await maintainCdrPartitions(maintainer, { ahead: 0, retain: 1 })).dropped).toHaveLength(1);
+      expect((await maintainer.query(pending)).rows).toEqual([{ n: 0 }]);
     } finally {
+      await maintainer.end();
+    }
+  });
+
+  test('while retention waits for a report, CDR inserts go on: the detach holds no lock they conflict with', async () => {
+    const maintainer = await connected(db);
+    try {
+      const old = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 3, 5));
+      await maintainer.query('SELECT voip.cdr_create_partition($1)', [old]);
+      const maintainerPid = (maintainer as unknown as { processID: number }).processID;
+      await report.query('BEGIN; SELECT count(*) FROM voip.cdr');
+      const maintenance = maintainCdrPartitions(maintainer, { ahead: 0, retain: 1, limits: { lockTimeoutMs: 30_000, lockRetries: 0 } });
+      // Wait until the detach is queued behind the report.
+      for (let i = 0; ; i++) {
+        const { rows } = await inserter.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [maintainerPid]);
+        if (rows[0]?.wait_event_type === 'Lock') break;
+        if (i > 200) throw new Error('the retention run never waited for the report');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      // A detach inside a transaction would hold ACCESS EXCLUSIVE's place in the queue: this insert would time out.
+      await inserter.query("SET lock_timeout = '100ms'");
+      try {
+        await ingestCdr(kyselyOnConnection(inserter), cdrNow());
+      } finally {
+        await inserter.query('RESET lock_timeout');
+      }
+      await report.query('COMMIT');
+      expect((await maintenance).dropped).toEqual([`cdr_${old.toISOString().slice(0, 7).replace('-', '')}`]);
+    } finally {
+      await report.query('ROLLBACK').catch(() => undefined);
       await maintainer.end();
     }
   });
