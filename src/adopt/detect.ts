@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { historyTableExists } from '../engine/history.js';
 import { KamailioNotAdoptedError } from '../errors.js';
 import { KAMAILIO_TABLE_NAMES } from '../schema/lint/kamailio-tables.js';
 
@@ -65,11 +66,6 @@ export async function refuseUnadoptedKamailio(client: pg.ClientBase, action = 'm
   if ((await historyTableExists(client)) && (await client.query('SELECT 1 FROM voipdb_meta.migrations LIMIT 1')).rowCount! > 0) return;
   const foreign = await findForeignKamailio(client);
   if (foreign.length > 0) throw new KamailioNotAdoptedError(action, foreign);
-}
-
-async function historyTableExists(client: pg.ClientBase): Promise<boolean> {
-  const { rows } = await client.query<{ exists: boolean }>("SELECT to_regclass('voipdb_meta.migrations') IS NOT NULL AS exists");
-  return rows[0]!.exists;
 }
 
 async function findForeignKamailio(client: pg.ClientBase): Promise<ForeignKamailioSchema[]> {
