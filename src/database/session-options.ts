@@ -1,6 +1,7 @@
 import { createReadStream, promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type pg from 'pg';
 import pgpassHelper from 'pgpass/lib/helper.js';
@@ -79,7 +80,9 @@ function encryption(config: ConnectionConfig, attempt: Attempt): Pick<pg.ClientC
   if (!attempt.tls) return { ssl: false };
   const options = tlsOptions(config, attempt.entry);
   if (config.tls?.direct) return { ssl: options, sslnegotiation: 'direct' };
-  if ((config.sslmode ?? 'prefer') === 'prefer') return { ssl: false, stream: () => new PreferTlsSocket(options, attempt.entry.host) };
+  // pg types `stream` as a Duplex but uses only a socket's calls and events, which PreferTlsSocket has.
+  if ((config.sslmode ?? 'prefer') === 'prefer')
+    return { ssl: false, stream: () => new PreferTlsSocket(options, attempt.entry.host) as unknown as Duplex };
   return { ssl: options };
 }
 
