@@ -40,6 +40,8 @@ try {
   await fs.rm(outDir, { recursive: true, force: true });
   await Promise.all([tsc('tsconfig.build.json', outDir), tsc('tsconfig.types.json', outDir)]);
   const manifest = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')) as PackageManifest;
+  // dist/ was made anew: npm made the bin executable when it installed, so must the build (`npx db`).
+  for (const bin of Object.values(manifest.bin)) await fs.chmod(path.join(outDir, path.relative('dist', bin)), 0o755);
   const removed = await pruneDeclarations(outDir, exportedDeclarations(manifest));
   const bundles = await bundleVendored({ root: ROOT, sourceDir: path.join(ROOT, 'src/vendor'), outDir: path.join(outDir, 'vendor') });
   console.log(
@@ -51,6 +53,7 @@ try {
 }
 
 interface PackageManifest {
+  bin: Record<string, string>;
   exports: Record<string, { types?: string }>;
 }
 
