@@ -7,7 +7,7 @@ import { adoptKamailioDatabase } from '../../src/adopt/adopt.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { migrate } from '../../src/engine/migrate.js';
 import { platformHooks } from '../../src/platform/hooks.js';
-import { configUrl, freshDatabase, query } from '../support/database.js';
+import { configUrl, freshDatabase, query, type ServerName } from '../support/database.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
 import { kamdbctlCreate } from '../support/kamdbctl.js';
 import { MIGRATIONS_DIR } from '../support/migrate.js';
@@ -42,7 +42,7 @@ const OPTIONS_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 `;
 
-describe('Kamailio 5.6.3 on an adopted kamdbctl database (pg18)', () => {
+describe.each<ServerName>(['pg18', 'pg15'])('Kamailio 5.6.3 on an adopted kamdbctl database (%s)', (serverName) => {
   let install: KamailioInstall;
   let db: ConnectionConfig;
   let workDir: string;
@@ -60,8 +60,8 @@ describe('Kamailio 5.6.3 on an adopted kamdbctl database (pg18)', () => {
 
   beforeAll(async () => {
     install = await ensureKamailio();
-    releaseLock = await acquireRolePasswordLock('pg18');
-    db = await freshDatabase('pg18', 'kame2e');
+    releaseLock = await acquireRolePasswordLock(serverName);
+    db = await freshDatabase(serverName, 'kame2e');
     await kamdbctlCreate(db, install);
     await query(db, `ALTER ROLE kamailio PASSWORD '${kamailioPassword}'`);
     await seedKamdbctlRows(db, passwords);

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { runCli, spawnCli } from '../support/cli.js';
-import { configUrl, freshDatabase, query } from '../support/database.js';
+import { configUrl, freshDatabase, query, type ServerName } from '../support/database.js';
 import { ensureKamailio } from '../support/kamailio.js';
 import { kamdbctlCreate } from '../support/kamdbctl.js';
 import { rowCounts, seedKamdbctlRows } from './seed-kamdbctl.js';
@@ -12,13 +12,13 @@ import { rowCounts, seedKamdbctlRows } from './seed-kamdbctl.js';
  * the test holds a lock on the last table adopt moves, so adopt waits there with the other tables
  * already moved) leaves the database exactly as it was, and a rerun succeeds.
  */
-describe('db adopt killed mid-run (pg18)', () => {
+describe.each<ServerName>(['pg18', 'pg15'])('db adopt killed mid-run (%s)', (serverName) => {
   let db: ConnectionConfig;
   let before: Record<string, number>;
 
   beforeAll(async () => {
     const install = await ensureKamailio();
-    db = await freshDatabase('pg18', 'kamkill');
+    db = await freshDatabase(serverName, 'kamkill');
     await kamdbctlCreate(db, install);
     await seedKamdbctlRows(db, { alice: 'a-secret', bob: 'b', carol: 'c', dave: 'd-secret' });
     before = await rowCounts(db, 'public');
