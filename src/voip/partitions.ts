@@ -165,13 +165,7 @@ async function pendingDetaches(client: pg.ClientBase): Promise<string[]> {
 
 /** The partitions retention would drop (migration 0011's voip.cdr_partitions_to_drop: the clock and newest-CDR rules). */
 export async function cdrPartitionsToDrop(client: pg.ClientBase, retain: number, at?: Date): Promise<string[]> {
-  const { rows } = await client
-    .query<{ name: string }>('SELECT name FROM voip.cdr_partitions_to_drop($1::integer, coalesce($2::timestamptz, now())) AS name', [
-      retain,
-      at ?? null,
-    ])
-    .catch(toArgumentError);
-  return rows.map((r) => r.name);
+  return partitionNames(client, 'cdr_partitions_to_drop', retain, at);
 }
 
 async function partitionLockKey(client: pg.ClientBase): Promise<string> {
@@ -242,13 +236,7 @@ async function inSavepoint<T>(client: pg.ClientBase, fn: () => Promise<T>): Prom
 
 /** Creates the current UTC month's partition and `ahead` more; returns the names created. */
 export async function ensureCdrPartitions(client: pg.ClientBase, ahead: number, at?: Date): Promise<string[]> {
-  const { rows } = await client
-    .query<{ name: string }>('SELECT name FROM voip.cdr_ensure_partitions($1::integer, coalesce($2::timestamptz, now())) AS name', [
-      ahead,
-      at ?? null,
-    ])
-    .catch(toArgumentError);
-  return rows.map((r) => r.name);
+  return partitionNames(client, 'cdr_ensure_partitions', ahead, at);
 }
 
 /**
@@ -271,13 +259,7 @@ export async function ensureCdrPartitionsIfInstalled(
 
 /** Detaches and drops partitions older than `retain` months before the current one; returns their names. */
 export async function dropCdrPartitions(client: pg.ClientBase, retain: number, at?: Date): Promise<string[]> {
-  const { rows } = await client
-    .query<{ name: string }>('SELECT name FROM voip.cdr_drop_partitions($1::integer, coalesce($2::timestamptz, now())) AS name', [
-      retain,
-      at ?? null,
-    ])
-    .catch(toArgumentError);
-  return rows.map((r) => r.name);
+  return partitionNames(client, 'cdr_drop_partitions', retain, at);
 }
 
 /** Creates the partition of the month containing `month` (for back-filling old CDRs). */
@@ -318,6 +300,22 @@ function checkMonths(flag: string, value: number, min: number, max: number): voi
       `e.g. ${flag} ${flag === '--ahead' ? DEFAULT_PARTITIONS_AHEAD : 24}`,
     );
   }
+}
+
+/**
+ * Calls one of the maintenance functions that take (months, at) and return partition names.
+ * `at` absent is the server's now(), never this machine's clock.
+ */
+async function partitionNames(
+  client: pg.ClientBase,
+  fn: 'cdr_ensure_partitions' | 'cdr_drop_partitions' | 'cdr_partitions_to_drop',
+  months: number,
+  at: Date | undefined,
+): Promise<string[]> {
+  const { rows } = await client
+    .query<{ name: string }>(`SELECT name FROM voip.${fn}($1::integer, coalesce($2::timestamptz, now())) AS name`, [months, at ?? null])
+    .catch(toArgumentError);
+  return rows.map((r) => r.name);
 }
 
 /** The functions' refusals of their arguments (SQLSTATE 22023) become a typed error; anything else passes. */
