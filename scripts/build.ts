@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { pruneDeclarations } from './build/prune-declarations.js';
 import { bundleVendored } from './build/vendor.js';
+import { type PackageManifest, packageManifest } from '../src/package-manifest.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -39,7 +40,7 @@ try {
   // Whatever an earlier build left (a module since removed) must not be packed.
   await fs.rm(outDir, { recursive: true, force: true });
   await Promise.all([tsc('tsconfig.build.json', outDir), tsc('tsconfig.types.json', outDir)]);
-  const manifest = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')) as PackageManifest;
+  const manifest = packageManifest();
   // dist/ was made anew: npm made the bin executable when it installed, so must the build (`npx db`).
   for (const bin of Object.values(manifest.bin)) await fs.chmod(path.join(outDir, path.relative('dist', bin)), 0o755);
   const removed = await pruneDeclarations(outDir, exportedDeclarations(manifest));
@@ -50,11 +51,6 @@ try {
 } catch (error) {
   console.error((error as Error).message);
   process.exitCode = 1;
-}
-
-interface PackageManifest {
-  bin: Record<string, string>;
-  exports: Record<string, { types?: string }>;
 }
 
 /** The declaration files package.json's exports name, relative to dist/. */

@@ -6,6 +6,9 @@ export interface PackageManifest {
   version: string;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  /** For the build (scripts/build.ts): the bins it makes executable, the declarations it keeps. */
+  bin: Record<string, string>;
+  exports: Record<string, { types?: string }>;
 }
 
 let cached: PackageManifest | undefined;

@@ -1,16 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT } from '../support/cli.js';
+import { packageManifest } from '../../src/package-manifest.js';
 
 const run = promisify(execFile);
 
 describe('the db bin in the repository', () => {
   it('runs as `npx db` after a build: the build leaves dist/cli/main.js executable, as npm does when it installs', async () => {
     await fs.access(CLI, fs.constants.X_OK);
-    const { version } = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const { version } = packageManifest();
     // npx runs the repository's own bin (package.json "bin"), as CI's `npx db stop` does.
     const { stdout } = await run('npx', ['--no', '--', 'db', '--version'], { cwd: REPO_ROOT });
     expect(stdout).toBe(`${version}\n`);

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../support/cli.js';
 import { withPoisonedDist } from '../support/dist-copy.js';
+import { packageManifest } from '../../src/package-manifest.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +26,7 @@ describe('the db command loads only the module of the command it runs', () => {
         expect(r.out).toContain(`Usage: db ${command}`);
       }
       // --version needs none: it prints the installed package's version.
-      const { version } = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+      const { version } = packageManifest();
       expect(await db(dist, ['--version'])).toEqual({ code: 0, out: `${version}\n` });
       // The whole list (help, or a command it does not know) needs every module: here it hits one.
       for (const args of [['--help'], ['migrat']]) {

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { configUrl, freshDatabase, server, serverConfig } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
+import { packageManifest } from '../../src/package-manifest.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -172,7 +173,7 @@ describe('examples/consumer and the db command, installed from the packed packag
     expect(out).toContain('CDR post answered 200');
   });
   test('on a node: the installed db says its version, migrates, reports status, doctor and partitions', async () => {
-    const { version } = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const { version } = packageManifest();
     expect(await db(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     const url = configUrl(await freshDatabase('pg18', 'node'));
     const migrated = await db(['migrate', '--url', url]);
