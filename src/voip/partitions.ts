@@ -72,12 +72,7 @@ export async function maintainCdrPartitions(
   // Retention detaches CONCURRENTLY, outside any transaction, so the maintenance lock is held
   // by the session for the whole run: no other maintainer sees a half-finished list.
   const key = await partitionLockKey(client);
-  await acquireAdvisoryLock(
-    client,
-    key,
-    { waitMs: options.lockWaitMs ?? DEFAULT_PARTITION_LOCK_WAIT_MS, scope: 'session' },
-    (waited, holder) => new PartitionLockBusyError(waited, holder),
-  );
+  await takePartitionLock(client, key, options, 'session');
   try {
     const { created, chosen } = await withPartitionMaintenanceLocks(client, options, async () => ({
       created: await ensureCdrPartitions(client, ahead, options.at),
@@ -168,6 +163,13 @@ export async function cdrPartitionsToDrop(client: pg.ClientBase, retain: number,
   return partitionNames(client, 'cdr_partitions_to_drop', retain, at);
 }
 
+/** The partition-maintenance lock, waited for up to `lockWaitMs`, then PartitionLockBusyError naming its holder. */
+function takePartitionLock(client: pg.ClientBase, key: string, options: PartitionLockOptions, scope: 'session' | 'xact'): Promise<void> {
+  return acquireAdvisoryLock(client, key, { waitMs: options.lockWaitMs ?? DEFAULT_PARTITION_LOCK_WAIT_MS, scope }, (waited, holder) => {
+    return new PartitionLockBusyError(waited, holder);
+  });
+}
+
 async function partitionLockKey(client: pg.ClientBase): Promise<string> {
   const { rows } = await client.query<{ key: string }>('SELECT hashtext($1)::bigint::text AS key', [PARTITION_LOCK_NAME]);
   return rows[0]!.key;
@@ -196,14 +198,7 @@ export async function withPartitionMaintenanceLocks<T>(
       "SELECT current_setting('lock_timeout') AS value, set_config('lock_timeout', $1, true)",
       [`${Math.trunc(limits.lockTimeoutMs)}ms`],
     );
-    await acquireAdvisoryLock(
-      client,
-      key,
-      { waitMs: options.lockWaitMs ?? DEFAULT_PARTITION_LOCK_WAIT_MS, scope: 'xact' },
-      (waited, holder) => {
-        return new PartitionLockBusyError(waited, holder);
-      },
-    );
+    await takePartitionLock(client, key, options, 'xact');
     const result = await work();
     await client.query("SELECT set_config('lock_timeout', $1, true)", [previous.rows[0]!.value]);
     return result;
