@@ -1,7 +1,10 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { makeRunDir, startLocalServer, stopLocalServer, type LocalServer, type TestServer } from './servers.js';
 import { startContainers } from './containers.js';
+import { REPO_ROOT } from './cli.js';
+import { fingerprintTree } from './dist-fingerprint.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,6 +18,22 @@ declare module 'vitest' {
  * loopback ports. Says which ran. Stops them by pid at the end, also when tests failed.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stopServers = await startServers(project);
+  const dist = path.join(REPO_ROOT, 'dist');
+  const before = await fingerprintTree(dist);
+  return async () => {
+    await stopServers();
+    // The suite must never change the tree it tests (see fingerprintTree): fail the run if it did.
+    const after = await fingerprintTree(dist);
+    if (after !== before) {
+      // vitest prints an error thrown here but still exits 0: set the exit code as well.
+      process.exitCode = 1;
+      throw new Error(`dist/ changed while the tests ran (before: ${before}; after: ${after}): a test rebuilt the repository's dist/`);
+    }
+  };
+}
+
+async function startServers(project: TestProject): Promise<() => Promise<void>> {
   const containers = await startContainers();
   if (containers) {
     console.log(
