@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { historyTableExists } from '../engine/history.js';
-import { KamailioNotAdoptedError } from '../errors.js';
+import { KamailioNotAdoptedError } from './errors.js';
 import { KAMAILIO_TABLE_NAMES } from '../schema/lint/kamailio-tables.js';
 
 /** Kamailio tables found outside schema `kamailio`, grouped by schema. */

@@ -2,7 +2,9 @@ import pg from 'pg';
 import { DEFAULT_LOCK_RETRY_LIMITS, describeBlockers, type LockRetryLimits, retryOnLockTimeout } from '../database/lock-timeout-retry.js';
 import { requirePrimary } from '../database/node-role.js';
 import { acquireAdvisoryLock } from '../engine/lock.js';
-import { CdrPartitionArgumentError, MigrationLockTimeoutError, PartitionLockBusyError, UsageError } from '../errors.js';
+import { CdrPartitionArgumentError, PartitionLockBusyError } from './errors.js';
+import { MigrationLockTimeoutError } from '../engine/errors.js';
+import { UsageError } from '../errors.js';
 import { inTransaction } from './primary.js';
 
 /**
