@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { readPrivilegeEntries, type PrivilegeEntry } from '../schema/privileges.js';
+import { readPrivilegeEntries, type PrivilegeEntry } from './privileges.js';
 import { PLATFORM_ROLES, type PlatformRole } from './platform-roles.js';
 import { canReadPgAuthid } from './sync-passwords.js';
 

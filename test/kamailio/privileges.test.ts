@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withConnection } from '../../src/database/connect.js';
-import { readPrivileges } from '../../src/schema/privileges.js';
+import { readPrivileges } from '../../src/roles/privileges.js';
 import type { ServerName } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
 

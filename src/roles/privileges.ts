@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { PLATFORM_ROLES } from '../roles/platform-roles.js';
+import { PLATFORM_ROLES } from './platform-roles.js';
 
 /**
  * Who may do what in voipdb, as sorted text lines, one per (object, grantee):
