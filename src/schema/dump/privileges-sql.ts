@@ -1,4 +1,4 @@
-import type { ColumnPrivilegeRow, DatabasePrivilegeRow, DefaultPrivilegeRow, PrivilegeRow } from './catalog.js';
+import type { ColumnPrivilegeRow, DatabasePrivilegeRow, DefaultPrivilegeRow, PrivilegeRow } from './catalog-rows.js';
 
 /** The order privileges are listed in a statement, whatever order the catalog gave. */
 const PRIVILEGE_ORDER = [
