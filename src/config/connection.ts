@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigInvalidError, NoConnectionConfiguredError } from '../errors.js';
+import { ConfigInvalidError, NoConnectionConfiguredError } from './errors.js';
 import { isKeywordValue, type ParsedConninfo, parseKeywordValue, parseUri } from './conninfo.js';
 import { LIBPQ_KEYWORDS, STARTUP_SETTING_VARIABLES } from './libpq-keywords.js';
 

@@ -19,7 +19,27 @@ export type { MigrationEvent } from '../engine/run-migration.js';
 export type { NodeInfo, NodeRole } from '../database/node-role.js';
 export type { ConnectionConfig } from '../config/connection.js';
 export { platformHooks, rolePasswordsHook, cdrPartitionsHook } from '../platform/hooks.js';
-export * from '../errors.js';
+// The errors a migration run can meet, and no others: the kernel, connection settings and
+// connecting, the engine's own, and those of the platform hooks (adoption check, role
+// passwords, CDR partitions). The run a failure stopped is `failedRun(error)`.
+export { VoipdbError, isVoipdbError, ExitCode, type ExitCodeValue, hasCode, DatabaseError, UsageError } from '../errors.js';
+export * from '../config/errors.js';
+export {
+  ConnectionFailedError,
+  HostNotFoundError,
+  ConnectionRefusedError,
+  ConnectionTimeoutError,
+  AuthFailedError,
+  DatabaseNotFoundError,
+  TlsFailedError,
+  NoSuitableHostError,
+  NodeIsStandbyError,
+} from '../database/errors.js';
+export * from '../engine/errors.js';
+export { failedRun, type FailedRunError } from '../engine/failed-run.js';
+export { KamailioNotAdoptedError } from '../adopt/errors.js';
+export * from '../roles/errors.js';
+export * from '../voip/errors.js';
 
 /** The migrations this package ships (migrations/ next to dist/). */
 export const PACKAGE_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));

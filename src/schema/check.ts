@@ -14,7 +14,7 @@ import { platformHooks } from '../platform/hooks.js';
 import { generateTypes, GENERATED_TYPES_FILE } from './codegen.js';
 import { dumpDatabase } from './dump.js';
 import { lintMigrations } from './lint/lint.js';
-import { readPrivileges } from './privileges.js';
+import { readPrivileges } from '../roles/privileges.js';
 import { unifiedDiff } from './text-diff.js';
 
 /** One named check of `db check`: passed or not, with the lines and diff that say why. */

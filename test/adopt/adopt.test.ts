@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
 import { dumpDatabase } from '../../src/schema/dump.js';
-import { readPrivileges } from '../../src/schema/privileges.js';
+import { readPrivileges } from '../../src/roles/privileges.js';
 import { runCli } from '../support/cli.js';
 import { configUrl, freshDatabase, query, type ServerName } from '../support/database.js';
 import { ensureKamailio } from '../support/kamailio.js';

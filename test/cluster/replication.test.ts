@@ -7,7 +7,7 @@ import { registerDoctor } from '../../src/cli/commands/doctor.js';
 import type { CliIO } from '../../src/cli/io.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { createDb, lookupDirectoryUser, setExtensionPassword } from '../../src/client/index.js';
-import { StandbyWriteError } from '../../src/errors.js';
+import { StandbyWriteError } from '../../src/client/errors.js';
 import { dumpDatabase } from '../../src/schema/dump.js';
 import { configUrl, query } from '../support/database.js';
 import { runCli } from '../support/cli.js';

@@ -7,7 +7,7 @@ import { formatBytes } from '../../cluster/size.js';
 import { assertNoProblems, describeConnection, resolveConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
-import { ConnectionFailedError } from '../../errors.js';
+import { ConnectionFailedError } from '../../database/errors.js';
 import { paint, type CliIO } from '../io.js';
 import { addConnectionOptions } from '../options.js';
 import { renderError } from '../render-error.js';

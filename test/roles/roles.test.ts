@@ -7,7 +7,7 @@ import { withConnection } from '../../src/database/connect.js';
 import { down } from '../../src/engine/migrate.js';
 import { describeRoles } from '../../src/roles/describe-roles.js';
 import { syncRolePasswords } from '../../src/roles/sync-passwords.js';
-import { readPrivileges } from '../../src/schema/privileges.js';
+import { readPrivileges } from '../../src/roles/privileges.js';
 import { adminQuery, freshDatabase, query, server, type ServerName } from '../support/database.js';
 import { applyAllMigrations, MIGRATIONS_DIR } from '../support/migrate.js';
 import { withRolePasswordLock } from '../support/role-passwords.js';
