@@ -9,7 +9,7 @@ import { freshDatabase, query } from '../support/database.js';
 import { MIGRATIONS_DIR } from '../support/migrate.js';
 
 /**
- * Issue 15, item 14: the credential triggers write only the kamailio.subscriber rows provisioning
+ * The credential triggers write only the kamailio.subscriber rows provisioning
  * created (or adopted), recorded in voip.subscriber_owners. Writes run as voipadmin.
  */
 describe.each(['pg18', 'pg15'] as const)('kamailio.subscriber ownership (%s)', (serverName) => {
