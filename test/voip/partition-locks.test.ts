@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { migrate } from '../../src/engine/migrate.js';
+import { migrate } from '../../src/engine/operations.js';
 import { platformHooks } from '../../src/platform/hooks.js';
 import { MigrationLockTimeoutError } from '../../src/engine/errors.js';
 import { PartitionLockBusyError } from '../../src/voip/errors.js';

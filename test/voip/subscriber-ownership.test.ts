@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { migrate } from '../../src/engine/migrate.js';
+import { migrate } from '../../src/engine/operations.js';
 import { SubscriberNotOwnedError } from '../../src/client/errors.js';
 import { computeDigestHashes } from '../../src/voip/credentials.js';
 import { createExtension, kyselyOnConnection, setExtensionPassword } from '../../src/client/index.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { resolveSettings } from '../../config/settings.js';
-import { down } from '../../engine/migrate.js';
+import { down } from '../../engine/operations.js';
 import { withStatus } from '../../engine/result.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { CliIO } from '../io.js';

@@ -2,7 +2,7 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { assertNoProblems, describeConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
-import { migrate, migrationStatus } from '../../engine/migrate.js';
+import { migrate, migrationStatus } from '../../engine/operations.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { LocalServerInterruptedError } from '../../local/errors.js';
 import { type LocalServerInfo, startLocalServer, stopLocalServer } from '../../local/server.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolveSettings } from '../../config/settings.js';
 import { describeConnection } from '../../config/connection.js';
-import { migrate, planRun } from '../../engine/migrate.js';
+import { migrate, planRun } from '../../engine/operations.js';
 import type { MigrationRun } from '../../engine/result.js';
 import { withStatus } from '../../engine/result.js';
 import type { MigrationEvent } from '../../engine/run-migration.js';

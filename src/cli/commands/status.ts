@@ -3,7 +3,7 @@ import { describeConnection } from '../../config/connection.js';
 import { resolveSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { versionLabel } from '../../engine/files.js';
-import { migrationStatus, type StatusRun } from '../../engine/migrate.js';
+import { migrationStatus, type StatusRun } from '../../engine/operations.js';
 import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
