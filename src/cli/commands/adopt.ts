@@ -5,7 +5,7 @@ import { resolveSettings } from '../../config/settings.js';
 import { ExitCode } from '../../errors.js';
 import { paint, type CliIO } from '../io.js';
 import { addConnectionOptions, addLimitOptions, limitFlags } from '../options.js';
-import { formatMs } from './migrate.js';
+import { formatMs } from '../printers.js';
 
 export function registerAdopt(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program

@@ -6,7 +6,7 @@ import { withStatus } from '../../engine/result.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { CliIO } from '../io.js';
 import { addConnectionOptions, addLimitOptions } from '../options.js';
-import { formatMs, progressPrinter } from './migrate.js';
+import { formatMs, progressPrinter } from '../printers.js';
 
 export function registerDown(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program

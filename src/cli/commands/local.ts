@@ -8,9 +8,8 @@ import { LocalServerInterruptedError } from '../../local/errors.js';
 import { type LocalServerInfo, startLocalServer, stopLocalServer } from '../../local/server.js';
 import { paint, type CliIO } from '../io.js';
 import { renderError } from '../render-error.js';
-import { printMigrateSummary, progressPrinter } from './migrate.js';
+import { printMigrateSummary, printStatus, progressPrinter } from '../printers.js';
 import { platformHooks } from '../../platform/hooks.js';
-import { printStatus } from './status.js';
 
 function parsePort(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;

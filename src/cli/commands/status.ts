@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { resolveSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
-import { versionLabel } from '../../engine/files.js';
 import { migrationStatus, type StatusRun } from '../../engine/operations.js';
 import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
+import { printStatus } from '../printers.js';
 import { addConnectionOptions } from '../options.js';
 
 /** The documented `db status --json` shape. */
@@ -63,18 +63,4 @@ function printRoleLogins(io: CliIO, roles: RoleDescription[]): void {
         `  ${paint(io, 'yellow', 'role')} ${r.role}: ${r.canLogin === 'no' ? 'cannot log in' : 'login unknown'}: ${r.loginProblems.join('; ')}`,
       );
   }
-}
-
-export function printStatus(io: CliIO, where: string, s: StatusRun): void {
-  io.out(
-    `${where}: PostgreSQL ${s.node.serverVersion}, ${s.node.role === 'primary' ? paint(io, 'green', 'primary') : paint(io, 'yellow', 'standby (read-only)')}`,
-  );
-  for (const a of s.applied) {
-    const flag = a.fileMissing ? paint(io, 'red', ' FILE MISSING') : a.fileChanged ? paint(io, 'red', ' FILE CHANGED SINCE APPLIED') : '';
-    io.out(
-      `  ${paint(io, 'green', a.adopted ? 'adopted' : 'applied')} ${versionLabel(a.version)}_${a.name} ${paint(io, 'dim', `${a.appliedAt} by ${a.appliedBy}`)}${flag}`,
-    );
-  }
-  for (const p of s.pending) io.out(`  ${paint(io, 'yellow', 'pending')} ${versionLabel(p.version)}_${p.name}`);
-  io.out(`${s.applied.length} applied, ${s.pending.length} pending`);
 }
