@@ -1,12 +1,18 @@
 import type { Command } from 'commander';
-import { resolveSettings } from '../../config/settings.js';
 import { describeConnection } from '../../config/connection.js';
 import { migrate, planRun } from '../../engine/operations.js';
 import { ExitCode } from '../../errors.js';
 import { platformHooks } from '../../platform/hooks.js';
 import { paint, type CliIO } from '../io.js';
 import { printMigrateSummary, progressPrinter } from '../printers.js';
-import { addConnectionOptions, addLimitOptions, limitFlags } from '../options.js';
+import { addConnectionOptions, addLimitOptions, commandSettings, type ConnectionFlags, type LimitFlags } from '../options.js';
+
+/** `db migrate`'s flags as commander gives them. */
+interface MigrateFlags extends ConnectionFlags, LimitFlags {
+  to?: string;
+  step?: string;
+  dryRun?: boolean;
+}
 
 export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
@@ -17,19 +23,9 @@ export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Pro
     .option('--dry-run', 'list what would run, with its SQL; write nothing');
   addConnectionOptions(cmd);
   addLimitOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: MigrateFlags) =>
     run(async () => {
-      const { connection, engine } = resolveSettings(
-        {
-          url: opts.url as string | undefined,
-          migrationsDir: opts.migrationsDir as string | undefined,
-          to: opts.to as string | undefined,
-          step: opts.step as string | undefined,
-          ...limitFlags(opts),
-        },
-        io.env,
-        io.cwd,
-      );
+      const { connection, engine } = commandSettings(io, opts);
       if (opts.dryRun) {
         const plan = await planRun(connection, engine);
         if (plan.steps.length === 0) {

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
-import { resolveSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { migrationStatus, type StatusRun } from '../../engine/operations.js';
 import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
 import { printStatus } from '../printers.js';
-import { addConnectionOptions } from '../options.js';
+import { addConnectionOptions, commandSettings, type ConnectionFlags } from '../options.js';
 
 /** The documented `db status --json` shape. */
 export function statusJson(s: StatusRun): object {
@@ -24,6 +23,12 @@ export function statusJson(s: StatusRun): object {
   };
 }
 
+/** `db status`'s flags as commander gives them. */
+interface StatusFlags extends ConnectionFlags {
+  json?: boolean;
+  exitCode?: boolean;
+}
+
 export function registerStatus(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('status')
@@ -31,13 +36,9 @@ export function registerStatus(program: Command, io: CliIO, run: (fn: () => Prom
     .option('--json', 'print one JSON object')
     .option('--exit-code', 'exit 1 when anything is pending');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: StatusFlags) =>
     run(async () => {
-      const { connection, engine } = resolveSettings(
-        { url: opts.url as string | undefined, migrationsDir: opts.migrationsDir as string | undefined },
-        io.env,
-        io.cwd,
-      );
+      const { connection, engine } = commandSettings(io, opts);
       if (opts.json) {
         const status = await migrationStatus(connection, engine.migrationsDir);
         io.out(JSON.stringify(statusJson(status)));
