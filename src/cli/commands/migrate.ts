@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { migrate, planRun } from '../../engine/operations.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { platformHooks } from '../../platform/hooks.js';
 import { paint, type CliIO } from '../io.js';
 import { printMigrateSummary, progressPrinter } from '../printers.js';
@@ -25,6 +25,9 @@ export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Pro
   addLimitOptions(cmd);
   cmd.action((opts: MigrateFlags) =>
     run(async () => {
+      if (opts.to !== undefined && opts.step !== undefined) {
+        throw new UsageError('give at most one of --to <version> or --step <n>', 'e.g. `db migrate --step 1`');
+      }
       const { connection, engine } = commandSettings(io, opts);
       if (opts.dryRun) {
         const plan = await planRun(connection, engine);

@@ -5,7 +5,7 @@ import { withConnection } from '../../database/connect.js';
 import { requirePrimary } from '../../database/node-role.js';
 import { ConfigInvalidError } from '../../config/errors.js';
 import { ExitCode } from '../../errors.js';
-import { DEFAULT_PARTITIONS_AHEAD, maintainCdrPartitions } from '../../voip/partitions.js';
+import { DEFAULT_PARTITIONS_AHEAD, MAX_PARTITIONS_AHEAD, MAX_PARTITIONS_RETAIN, maintainCdrPartitions } from '../../voip/partitions.js';
 import type { CliIO } from '../io.js';
 import {
   addConnectionOptions,
@@ -37,17 +37,17 @@ export function registerPartitions(program: Command, io: CliIO, run: (fn: () => 
     run(async () => {
       const { connection, engine } = commandSettings(io, opts);
       const problems: string[] = [];
-      const months = (value: string | undefined, flag: string): number | undefined => {
+      const months = (value: string | undefined, flag: string, max: number): number | undefined => {
         if (value === undefined) return undefined;
-        const r = parseCount(value, flag);
+        const r = parseCount(value, flag, 0, max);
         if ('problem' in r) {
           problems.push(r.problem);
           return undefined;
         }
         return r.n;
       };
-      const ahead = months(opts.ahead, '--ahead');
-      const retain = months(opts.retain, '--retain');
+      const ahead = months(opts.ahead, '--ahead', MAX_PARTITIONS_AHEAD);
+      const retain = months(opts.retain, '--retain', MAX_PARTITIONS_RETAIN);
       if (problems.length > 0) throw new ConfigInvalidError(problems);
       const where = describeConnection(connection);
       return withConnection(connection, async (client) => {
