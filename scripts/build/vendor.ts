@@ -6,7 +6,7 @@ import * as esbuild from 'esbuild';
  * Bundles each src/vendor/<name>.ts (a re-export of a devDependency) into <outDir>/<name>.js,
  * replacing what tsc compiled there, so that the installed package runs the bundled code and npm
  * installs neither that package nor its dependencies. Done only where a package's install is far
- * bigger than the part voipdb runs (issue 10's size goal): umzug's command-line front end pulls
+ * bigger than the part voipdb runs (a service's install should weigh what it runs): umzug's command-line front end pulls
  * in @rushstack/ts-command-line, z-schema and validator (6.5 MB) and @mongodb-js/saslprep ships
  * a 560 kB browser table. The licences of everything bundled go to THIRD-PARTY-NOTICES.txt.
  * Returns "<package>@<version>" of each bundled entry package.

@@ -96,7 +96,10 @@ export async function adoptKamailioDatabase(config: ConnectionConfig, options: A
   const started = performance.now();
   const fromSchema = options.fromSchema ?? 'public';
   if (fromSchema === 'kamailio')
-    throw new UsageError('--from-schema cannot be kamailio: that is where the tables go', 'name the schema kamdbctl used (usually public)');
+    throw new UsageError(
+      'the schema to adopt from cannot be kamailio: that is where the tables go',
+      'name the schema kamdbctl used (usually public)',
+    );
   const limits = { ...DEFAULTS, ...definedOnly(options) };
   const files = await readMigrationFiles(options.migrationsDir);
   const adoptedFiles = ADOPTED.map(({ version, name }) => {

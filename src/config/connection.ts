@@ -359,24 +359,12 @@ export function describeHost(entry: HostEntry): string {
  * Shows every host and the settings that change which server is reached or how.
  */
 export function describeConnection(config: ConnectionConfig): string {
-  return renderUri(config, undefined);
-}
-
-/**
- * A URL that includes the password, for handing to psql or another service by the person who
- * asked for it (`npm start` prints one for the local server only). Never logged elsewhere.
- */
-export function connectionUrlWithPassword(config: ConnectionConfig): string {
-  return renderUri(config, config.password);
-}
-
-function renderUri(config: ConnectionConfig, password: string | undefined): string {
   const params: [string, string][] = [];
   if (config.sslmode !== undefined) params.push(['sslmode', config.sslmode]);
   if (config.tls?.rootCert !== undefined && config.sslmode !== undefined && config.sslmode !== 'disable')
     params.push(['sslrootcert', config.tls.rootCert]);
   if (config.targetSessionAttrs !== undefined) params.push(['target_session_attrs', config.targetSessionAttrs]);
-  return connectionUri({ user: config.user, password, hosts: hostsOf(config), database: config.database, params });
+  return connectionUri({ user: config.user, hosts: hostsOf(config), database: config.database, params });
 }
 
 /**

@@ -40,7 +40,10 @@ export function planUp(
 ): MigrationFile[] {
   const { to, step } = target;
   if (to !== undefined && step !== undefined)
-    throw new UsageError('give at most one of --to <version> or --step <n>', 'e.g. `db migrate --step 1`');
+    throw new UsageError(
+      `migrate takes a target version (to: ${to}) or a number of migrations (step: ${step}), not both`,
+      'pass one of them: { to } applies up to that version, { step } the next n pending',
+    );
   if (to !== undefined && !files.some((f) => f.version === to)) throw new MigrationTargetUnknownError(to);
   const pending = compareHistory(files, applied).pending.filter((f) => to === undefined || f.version <= to);
   return step === undefined ? pending : pending.slice(0, step);
@@ -53,7 +56,10 @@ export function planUp(
  */
 export function planDown(files: readonly MigrationFile[], applied: readonly AppliedMigration[], target: MigrationTarget): MigrationFile[] {
   if ((target.to === undefined) === (target.step === undefined))
-    throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1`');
+    throw new UsageError(
+      `down takes exactly one of a target version (to) or a number of migrations (step); got ${target.to === undefined ? 'neither' : `to: ${target.to} and step: ${target.step}`}`,
+      'pass { to } to revert everything after that version (0: all), or { step } to revert the newest n',
+    );
   if (target.to !== undefined && target.to !== 0 && !applied.some((a) => a.version === target.to)) {
     throw new MigrationTargetUnknownError(target.to);
   }

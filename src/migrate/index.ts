@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { assertNoProblems, type ConnectionConfig, resolveConnection } from '../config/connection.js';
 import type { MigrationHook } from '../engine/hooks.js';
-import { down, type EngineOptions, migrate, migrationStatus, planRun, type PlanRun, type StatusRun } from '../engine/migrate.js';
+import { down, type EngineOptions, migrate, migrationStatus, planRun, type PlanRun, type StatusRun } from '../engine/operations.js';
 import type { MigrationTarget } from '../engine/plan.js';
 import type { Direction, MigrationRun } from '../engine/result.js';
 import type { Session } from '../engine/session.js';
 
 export type { MigrationHook } from '../engine/hooks.js';
 export type { MigrationTarget } from '../engine/plan.js';
-export type { PlanRun, StatusRun, StatusEntry } from '../engine/migrate.js';
+export type { PlanRun, StatusRun, StatusEntry } from '../engine/operations.js';
 export type { Direction, HookReport, MigrationOutcome, MigrationOutcomeStatus, MigrationRun } from '../engine/result.js';
 export type { MigrationEvent } from '../engine/run-migration.js';
 export type { NodeInfo, NodeRole } from '../database/node-role.js';

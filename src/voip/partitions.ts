@@ -47,6 +47,8 @@ export interface PartitionMaintenanceResult {
 export const DEFAULT_PARTITIONS_AHEAD = 3;
 /** The most months ahead voip.cdr_ensure_partitions() accepts (migration 0008). */
 export const MAX_PARTITIONS_AHEAD = 24;
+/** The most months retention keeps: a century, beyond any CDR policy; a larger value is a typo. */
+export const MAX_PARTITIONS_RETAIN = 1200;
 export const DEFAULT_PARTITION_LOCK_WAIT_MS = 60_000;
 /** The advisory lock the database functions take (hashtext of this name), so the CLI waits for it the same way. */
 const PARTITION_LOCK_NAME = 'voip.cdr partition maintenance';
@@ -60,8 +62,8 @@ export async function maintainCdrPartitions(
   options: PartitionMaintenanceOptions = {},
 ): Promise<PartitionMaintenanceResult> {
   const ahead = options.ahead ?? DEFAULT_PARTITIONS_AHEAD;
-  checkMonths('--ahead', ahead, 0, MAX_PARTITIONS_AHEAD);
-  if (options.retain !== undefined) checkMonths('--retain', options.retain, 0, 1200);
+  checkMonths('ahead', ahead, MAX_PARTITIONS_AHEAD);
+  if (options.retain !== undefined) checkMonths('retain', options.retain, MAX_PARTITIONS_RETAIN);
   await requirePrimary(client, 'maintain CDR partitions');
   const { retain } = options;
   if (retain === undefined || !(await canDetachConcurrently(client))) {
@@ -285,11 +287,11 @@ function toDate(text: string): Date {
   return new Date(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
 }
 
-function checkMonths(flag: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
+function checkMonths(name: 'ahead' | 'retain', value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
     throw new UsageError(
-      `${flag} must be a whole number of months between ${min} and ${max}, got ${value}`,
-      `e.g. ${flag} ${flag === '--ahead' ? DEFAULT_PARTITIONS_AHEAD : 24}`,
+      `${name} must be a whole number of months between 0 and ${max}, got ${value}`,
+      `e.g. ${name}: ${name === 'ahead' ? DEFAULT_PARTITIONS_AHEAD : 24}`,
     );
   }
 }

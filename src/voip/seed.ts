@@ -242,7 +242,10 @@ async function generateCdrs(client: pg.ClientBase, count: number): Promise<numbe
   );
   const callers = rows[0]?.n ?? 0;
   if (callers === 0) {
-    throw new UsageError('--cdrs needs extensions to place the calls, and the scale domain has none', 'add --extensions <n> (e.g. 1000)');
+    throw new UsageError(
+      'generating CDRs needs extensions to place the calls, and the scale domain has none',
+      'generate extensions in the same run (e.g. 1000 of them)',
+    );
   }
   // The caller count is a parameter, not a column: `k = g % $3` is then an equality the planner
   // can hash-join on (with a per-row modulus it falls back to a nested loop, n x m comparisons).

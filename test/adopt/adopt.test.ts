@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
-import { dumpDatabase } from '../../src/schema/dump.js';
+import { dumpDatabase } from '../../src/schema/dump/schema-file.js';
 import { readPrivileges } from '../../src/roles/privileges.js';
 import { runCli } from '../support/cli.js';
 import { configUrl, freshDatabase, query, type ServerName } from '../support/database.js';

@@ -8,7 +8,7 @@ import type { CliIO } from '../../src/cli/io.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { createDb, lookupDirectoryUser, setExtensionPassword } from '../../src/client/index.js';
 import { StandbyWriteError } from '../../src/client/errors.js';
-import { dumpDatabase } from '../../src/schema/dump.js';
+import { dumpDatabase } from '../../src/schema/dump/schema-file.js';
 import { configUrl, query } from '../support/database.js';
 import { runCli } from '../support/cli.js';
 import { MIGRATIONS_DIR } from '../support/migrate.js';

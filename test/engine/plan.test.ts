@@ -24,6 +24,16 @@ const applied = (version: number): AppliedMigration => ({
 });
 
 describe('planning (pure)', () => {
+  it('refuses a target with both to and step, naming the values a library caller passed, not CLI flags', () => {
+    const files = [file(1), file(2)];
+    const both = (): unknown => planUp(files, [], { to: 2, step: 1 });
+    expect(both).toThrow(/to: 2\b.*step: 1\b/);
+    expect(both).not.toThrow(/--/);
+    expect(() => planDown(files, [applied(1)], {})).toThrow(
+      /exactly one of a target version \(to\) or a number of migrations \(step\); got neither/,
+    );
+  });
+
   it('plans pending migrations in order, up to --to', () => {
     const files = [file(1), file(2), file(3)];
     expect(planUp(files, [applied(1)]).map((f) => f.version)).toEqual([2, 3]);

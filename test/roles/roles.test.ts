@@ -4,7 +4,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
-import { down } from '../../src/engine/migrate.js';
+import { down } from '../../src/engine/operations.js';
 import { describeRoles } from '../../src/roles/describe-roles.js';
 import { syncRolePasswords } from '../../src/roles/sync-passwords.js';
 import { readPrivileges } from '../../src/roles/privileges.js';
