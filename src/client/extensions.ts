@@ -3,7 +3,7 @@ import { VoipDomainNotFoundError } from './errors.js';
 import type { DB } from '../generated/db.js';
 import { computeDigestHashes } from '../voip/credentials.js';
 import { ClientInputInvalidError, type InputProblem } from './errors.js';
-import { type Check, checkFields, nonEmptyString, optional, text } from './input-checks.js';
+import { type Check, checkFields, nonEmptyString, optional, sipSecret, text } from './input-checks.js';
 
 /**
  * Credential writes for VoIP Admin: passwords and PINs go in, only their digest hashes are sent
@@ -39,8 +39,8 @@ const IDENTITY_CHECKS = { domain: nonEmptyString, extension: nonEmptyString };
 
 const NEW_EXTENSION_CHECKS: Readonly<Record<keyof NewExtension, Check>> = {
   ...IDENTITY_CHECKS,
-  password: nonEmptyString,
-  voicemailPin: optional(nonEmptyString),
+  password: sipSecret,
+  voicemailPin: optional(sipSecret),
   enabled: optional((v) => (typeof v === 'boolean' ? undefined : 'must be true or false')),
   displayName: optional(text()),
   userContext: optional(nonEmptyString),
@@ -114,7 +114,7 @@ export async function createExtension(db: Kysely<DB>, x: NewExtension): Promise<
  * the server). Returns false when there is no such extension.
  */
 export async function setExtensionPassword(db: Kysely<DB>, input: ExtensionPassword): Promise<boolean> {
-  assertInput('setExtensionPassword', input, { ...IDENTITY_CHECKS, password: nonEmptyString });
+  assertInput('setExtensionPassword', input, { ...IDENTITY_CHECKS, password: sipSecret });
   const { ha1, ha1b } = computeDigestHashes({ username: input.extension, domain: input.domain, password: input.password });
   return updateExtension(db, input, { ha1, ha1b });
 }
@@ -127,7 +127,7 @@ export interface VoicemailPin {
 
 /** Sets the voicemail PIN (stored as FreeSWITCH's vm-a1-hash); returns false when there is no such extension. */
 export async function setVoicemailPin(db: Kysely<DB>, input: VoicemailPin): Promise<boolean> {
-  assertInput('setVoicemailPin', input, { ...IDENTITY_CHECKS, pin: nonEmptyString });
+  assertInput('setVoicemailPin', input, { ...IDENTITY_CHECKS, pin: sipSecret });
   const { ha1 } = computeDigestHashes({ username: input.extension, domain: input.domain, password: input.pin });
   return updateExtension(db, input, { vm_a1_hash: ha1 });
 }

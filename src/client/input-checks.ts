@@ -21,6 +21,20 @@ export const nonEmptyString: Check = (v) => {
   return v.includes('\u0000') ? 'must not contain NUL characters' : undefined;
 };
 
+/**
+ * A SIP password or voicemail PIN. Only its digest hashes are computed here and stored, so
+ * PostgreSQL never sees it; what rules out NUL is the other end: SIP phones and FreeSWITCH take a
+ * password or PIN as a C string, which ends at the first NUL, so such a secret could never be
+ * entered or authenticate.
+ */
+export const sipSecret: Check = (v) => {
+  if (typeof v !== 'string') return `must be a string, got ${kindOf(v)}`;
+  if (v.length === 0) return 'must not be empty';
+  return v.includes('\u0000')
+    ? 'must not contain NUL: SIP phones and FreeSWITCH end a password or PIN at the first NUL, so it could never authenticate'
+    : undefined;
+};
+
 /** A text column: a string without NUL (PostgreSQL text cannot hold one), at most `max` characters. */
 export function text(max?: number): Check {
   return (v) => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { constants, existsSync, promises as fs } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -88,19 +88,20 @@ export function runAsServerUser(
   osUser: OsUser | undefined,
   env: NodeJS.ProcessEnv = {},
   signal?: AbortSignal,
+  stdin: 'ignore' | number = 'ignore',
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       ...(osUser ? { uid: osUser.uid, gid: osUser.gid } : {}),
       env: { ...process.env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin, 'pipe', 'pipe'],
       cwd: '/',
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => {
       output += d.toString();
     });
     const stop = (): void => {
@@ -120,20 +121,25 @@ export function isInitialised(spec: ClusterSpec): boolean {
   return existsSync(path.join(spec.dataDir, 'PG_VERSION'));
 }
 
-/** The 0600 file initdb reads the superuser password from, beside the data folder; named by our pid. */
-export const PASSWORD_FILE_PREFIX = '.pwfile-';
+/**
+ * The name a first start's stdin FIFO has for the moment between mkfifo and unlink (see
+ * pipeHolding), beside the data folder and named by our pid. It never holds data; one left by a
+ * kill is removed by the next start. `.pwfile-<pid>` is what earlier versions left there.
+ */
+export const STDIN_FIFO_PREFIX = '.initdb-stdin-';
+export const LEGACY_PASSWORD_FILE_PREFIX = '.pwfile-';
 
 /**
- * initdb with SCRAM authentication and a superuser password read from a 0600 file, which is
- * removed however initdb ends (an aborted `signal` stops initdb first).
+ * initdb with SCRAM authentication and a superuser password that is never written to a file:
+ * initdb reads it from its standard input (`--pwfile=/dev/stdin`), a pipe holding the password.
+ * An aborted `signal` stops initdb.
  */
 export async function initCluster(spec: ClusterSpec, password: string, osUser: OsUser | undefined, signal?: AbortSignal): Promise<void> {
   await makeServerDir(spec.dataDir, osUser);
-  const pwFile = path.join(path.dirname(spec.dataDir), `${PASSWORD_FILE_PREFIX}${process.pid}`);
-  await fs.writeFile(pwFile, `${password}\n`, { mode: 0o600 });
-  if (osUser) await fs.chown(pwFile, osUser.uid, osUser.gid);
+  const stdin = await pipeHolding(`${password}\n`, path.dirname(spec.dataDir), osUser);
+  let result: { code: number; output: string };
   try {
-    const result = await runAsServerUser(
+    result = await runAsServerUser(
       path.join(spec.binDir, 'initdb'),
       [
         '-D',
@@ -141,7 +147,7 @@ export async function initCluster(spec: ClusterSpec, password: string, osUser: O
         '-U',
         spec.superuser,
         '--auth=scram-sha-256',
-        `--pwfile=${pwFile}`,
+        '--pwfile=/dev/stdin',
         '-E',
         'UTF8',
         '--locale=C.UTF-8',
@@ -150,16 +156,46 @@ export async function initCluster(spec: ClusterSpec, password: string, osUser: O
       osUser,
       {},
       signal,
+      stdin.fd,
     );
-    if (result.code !== 0) {
-      throw new LocalServerError(
-        `initdb failed for ${spec.dataDir}: ${lastLines(result.output)}`,
-        "check that the folder is empty and that its parents are readable by the server's OS user",
-      );
-    }
   } finally {
-    await fs.rm(pwFile, { force: true });
+    await stdin.close();
   }
+  if (result.code !== 0) {
+    throw new LocalServerError(
+      `initdb failed for ${spec.dataDir}: ${lastLines(result.output)}`,
+      "check that the folder is empty and that its parents are readable by the server's OS user",
+    );
+  }
+}
+
+/**
+ * A pipe whose buffer holds `text`, to become a child's standard input that the child can also
+ * open by name (/dev/stdin, as initdb's --pwfile does). Node's own stdin pipes are socket pairs,
+ * which /dev/stdin cannot open (ENXIO), so this is a FIFO: made in `dir`, opened read-write (no
+ * wait for a reader), given to the server's OS user (/dev/stdin is checked against the FIFO's
+ * owner) and unlinked BEFORE anything is written into it. From then on no path reaches it, and
+ * its content lives in the kernel's pipe buffer only: a kill at any moment leaves no file holding
+ * `text`, at most an empty FIFO name, which the next start removes.
+ */
+async function pipeHolding(text: string, dir: string, osUser: OsUser | undefined): Promise<fs.FileHandle> {
+  const fifo = path.join(dir, `${STDIN_FIFO_PREFIX}${process.pid}`);
+  await fs.rm(fifo, { force: true });
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(fifo, constants.O_RDWR);
+  } finally {
+    await fs.rm(fifo, { force: true });
+  }
+  try {
+    if (osUser) await handle.chown(osUser.uid, osUser.gid);
+    await handle.write(text);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
 }
 
 export async function startCluster(spec: ClusterSpec, osUser: OsUser | undefined): Promise<void> {

@@ -12,9 +12,10 @@ import {
   initCluster,
   isInitialised,
   makeServerDir,
-  PASSWORD_FILE_PREFIX,
+  LEGACY_PASSWORD_FILE_PREFIX,
   runningPid,
   serverOsUser,
+  STDIN_FIFO_PREFIX,
   startCluster,
   stopCluster,
 } from './cluster.js';
@@ -90,7 +91,7 @@ export async function startLocalServer(projectDir: string, options: StartOptions
   const osUser = serverOsUser();
   await fs.mkdir(p.root, { recursive: true, mode: 0o755 });
   await fs.chmod(p.root, 0o755);
-  await removeStalePasswordFiles(p.root);
+  await removeStaleInitdbFiles(p.root);
   const binDir = await embeddedBinDir();
   const spec = (port: number): ClusterSpec => ({
     binDir,
@@ -218,11 +219,15 @@ async function removeMade(p: LocalPaths): Promise<void> {
   await fs.rm(p.making, { force: true });
 }
 
-/** initdb's password files of commands that are gone (killed with SIGKILL, or a lost node). */
-async function removeStalePasswordFiles(root: string): Promise<void> {
+/**
+ * What first starts that are gone (killed with SIGKILL, or a lost node) left beside the data
+ * folder: an empty stdin FIFO, or the password file of an earlier version of voipdb.
+ */
+async function removeStaleInitdbFiles(root: string): Promise<void> {
   for (const name of await fs.readdir(root)) {
-    if (!name.startsWith(PASSWORD_FILE_PREFIX)) continue;
-    const pid = Number(name.slice(PASSWORD_FILE_PREFIX.length));
+    const prefix = [STDIN_FIFO_PREFIX, LEGACY_PASSWORD_FILE_PREFIX].find((p) => name.startsWith(p));
+    if (prefix === undefined) continue;
+    const pid = Number(name.slice(prefix.length));
     if (!Number.isInteger(pid) || pid === process.pid || !isAlive(pid)) await fs.rm(path.join(root, name), { force: true });
   }
 }

@@ -15,6 +15,9 @@ import { PLATFORM_ROLES } from './platform-roles.js';
  * Grantees are the platform roles and PUBLIC; the owner (the migrating user) is left out because
  * it differs between servers. An object without an ACL shows its built-in defaults (acldefault),
  * so PUBLIC's implicit EXECUTE on a new function is visible. `WITH GRANT OPTION` shows as `PRIV*`.
+ * Built-in functions with an ACL of their own (initdb's restricted ones, and the advisory-lock and
+ * large-object functions a migration revokes from PUBLIC) are read too, so a grant of one to a
+ * platform role or PUBLIC shows; PUBLIC's implicit EXECUTE on every other built-in is not listed.
  * Partitions are left out: access goes through the partitioned table, and their names depend on
  * dates. The lines are identical on PostgreSQL 15 and 18 as long as no migration grants ALL
  * (17+ would add MAINTAIN). `db check` and test/roles/privileges.test.ts compare them with
@@ -60,6 +63,10 @@ acls AS (
          coalesce(p.proacl, acldefault('f', p.proowner))
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
    WHERE n.nspname = ANY($2::text[])
+  UNION ALL
+  SELECT 'function', 'pg_catalog.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', p.proacl
+    FROM pg_proc p
+   WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proacl IS NOT NULL
 )
 SELECT a.kind, a.object, o.rolname AS grantee,
        array_agg(x.privilege_type || CASE WHEN x.is_grantable THEN '*' ELSE '' END ORDER BY x.privilege_type) AS privileges

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localPaths, startLocalServer, stopLocalServer } from '../../src/local/server.js';
-import { CLI, REPO_ROOT, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { checkout, initdbRunning, spawnUp, waitFor } from '../support/local-checkout.js';
 
 /**
  * `npm start` / `db up` in checkouts of their own: temporary folders that link the repository's
@@ -97,46 +96,22 @@ describe('the local server of a checkout (embedded PostgreSQL 18)', () => {
   });
 });
 
-/** A folder that looks like a clone of the repository, with no .voipdb/ yet (enterable by the postgres OS user). */
-async function checkout(name: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `voipdb-${name}-`));
-  await fs.chmod(dir, 0o755);
-  for (const entry of ['migrations', 'schema.sql', 'src', 'test']) await fs.symlink(path.join(REPO_ROOT, entry), path.join(dir, entry));
-  return dir;
-}
-
-/** Runs `db up` in its own process group, and interrupts it while initdb runs (its password file exists). */
+/** Runs `db up` in its own process group, and interrupts it while initdb runs. */
 async function interruptDuringInitdb(
   cwd: string,
-  interrupt: (child: ReturnType<typeof spawn>) => void,
+  interrupt: (child: ReturnType<typeof spawnUp>['child']) => void,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'up'], {
-    cwd,
-    detached: true,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  child.stdout!.resume();
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  const deadline = Date.now() + 60_000;
-  while ((await passwordFiles(cwd)).length === 0) {
-    if (Date.now() > deadline) throw new Error(`initdb never started in ${cwd}: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  interrupt(child);
-  const { code, signal } = await closed;
-  return { code, signal, stderr };
+  const run = spawnUp(cwd);
+  await waitFor(run, 'initdb', () => initdbRunning(localPaths(cwd).dataDir));
+  interrupt(run.child);
+  const { code, signal } = await run.closed;
+  return { code, signal, stderr: run.stderr() };
 }
 
+/** What initdb was fed its password through, or an earlier version's password file, left beside the data folder. */
 async function passwordFiles(dir: string): Promise<string[]> {
   const names = await fs.readdir(path.join(dir, '.voipdb')).catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith('.pwfile-'));
+  return names.filter((n) => n.startsWith('.pwfile-') || n.startsWith('.initdb-stdin-'));
 }
 
 async function listenOn(port: number): Promise<net.Server> {

@@ -78,6 +78,27 @@ describe('client input checks (pg18)', () => {
     expect(`${error.message} ${error.hint}`).not.toContain('hunter2');
   });
 
+  test('a password or PIN with NUL is refused for the reason that holds (SIP and FreeSWITCH end it there), never echoed', async () => {
+    const secret = 'hunter\u0000two';
+    const calls = [
+      setExtensionPassword(db, { domain: 'a.test', extension: '1001', password: secret }),
+      createExtension(db, { domain: 'a.test', extension: '1001', password: secret }),
+      createExtension(db, { domain: 'a.test', extension: '1001', password: 'p', voicemailPin: '12\u000034' }),
+      setVoicemailPin(db, { domain: 'a.test', extension: '1001', pin: '12\u000034' }),
+    ];
+    const fields = [];
+    for (const call of calls) {
+      const error = await rejection(call);
+      fields.push(error.field);
+      // Only digest hashes are stored, so PostgreSQL's text type is not the reason.
+      expect(error.message).toMatch(
+        / must not contain NUL: SIP phones and FreeSWITCH end a password or PIN at the first NUL, so it could never authenticate; nothing was written$/,
+      );
+      expect(`${error.message} ${error.hint}`).not.toMatch(/hunter|two|PostgreSQL/);
+    }
+    expect(fields).toEqual(['password', 'password', 'voicemailPin', 'pin']);
+  });
+
   test('provisioning (createExtension, setVoicemailPin) checks its input and names an unknown domain', async () => {
     expect((await rejection(createExtension(db, { domain: 'a.test', extension: '100' } as never))).field).toBe('password');
     expect((await rejection(createExtension(db, { domain: 'a.test', extension: '1', password: 'p', tollAllow: 'x' } as never))).field).toBe(

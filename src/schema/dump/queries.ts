@@ -216,6 +216,8 @@ ORDER BY identity COLLATE "C", type COLLATE "C"`;
  * The baseline is the initial privileges initdb recorded (pg_init_privs: the public schema) or
  * else acldefault(). Entries of the object's owner are skipped (the dump sets no owners), and
  * so is MAINTAIN (PG17+ only: GRANT ALL means arwdDxt on 15 but arwdDxtm on 18).
+ * Built-in functions are included too: their pg_proc rows belong to the database, and a
+ * migration revokes some from PUBLIC. Only those with an ACL can differ from their baseline.
  */
 export const OBJECT_PRIVILEGES = `
 WITH objects AS (
@@ -236,6 +238,11 @@ WITH objects AS (
     format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)), p.proowner, p.proacl, 'f', 'pg_proc'::regclass, p.oid
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p')
+  UNION ALL
+  SELECT 5, 'FUNCTION', format('pg_catalog.%I(%s)', p.proname, pg_get_function_identity_arguments(p.oid)), p.proowner, p.proacl, 'f',
+    'pg_proc'::regclass, p.oid
+  FROM pg_proc p
+  WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proacl IS NOT NULL
 ),
 scoped AS (
   SELECT o.* FROM objects o
