@@ -4,7 +4,7 @@ import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
 import { acquireMigrationLock, MIGRATION_LOCK_KEY, releaseMigrationLock } from '../../src/engine/lock.js';
 import { syncRolePasswords } from '../../src/roles/sync-passwords.js';
-import { PartitionLockBusyError } from '../../src/errors.js';
+import { PartitionLockBusyError } from '../../src/voip/errors.js';
 import { maintainCdrPartitions } from '../../src/voip/partitions.js';
 import { query, type ServerName } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
