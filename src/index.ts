@@ -6,25 +6,20 @@
 export * from './client/index.js';
 export { computeDigestHashes, type DigestHashes, type DigestIdentity } from './voip/credentials.js';
 export { describeConnection, type ConnectionConfig } from './config/connection.js';
+// The errors a service can meet through this entry: the kernel, connection settings and
+// connecting, and the client's own (ClientInputInvalidError comes with the client above).
+export { VoipdbError, isVoipdbError, ExitCode, hasCode, DatabaseError, UsageError } from './errors.js';
+export { ConfigInvalidError, NoConnectionConfiguredError } from './config/errors.js';
 export {
-  VoipdbError,
-  isVoipdbError,
-  ExitCode,
-  StandbyWriteError,
-  RecoveryConflictError,
-  CdrPartitionMissingError,
   ConnectionFailedError,
   HostNotFoundError,
   ConnectionRefusedError,
   ConnectionTimeoutError,
   AuthFailedError,
   DatabaseNotFoundError,
-  DatabaseError,
-  hasCode,
-  ConfigInvalidError,
-  NoConnectionConfiguredError,
-  UsageError,
-} from './errors.js';
+  TlsFailedError,
+  NoSuitableHostError,
+} from './database/errors.js';
 export type { DB } from './generated/db.js';
 // Kysely's types for the service's own signatures, so a service needs no direct kysely dependency.
 export type { Kysely, Transaction, Selectable, Insertable, Updateable } from 'kysely';

@@ -1,4 +1,4 @@
-import { OptionalPackageMissingError } from './errors.js';
+import { ExitCode, VoipdbError } from './errors.js';
 import { packageManifest } from './package-manifest.js';
 
 /**
@@ -68,4 +68,25 @@ export function optionalPackages(): Record<string, string> {
   const meta = manifest.peerDependenciesMeta ?? {};
   cached = Object.fromEntries(Object.entries(manifest.peerDependencies ?? {}).filter(([name]) => meta[name]?.optional === true));
   return cached;
+}
+
+/**
+ * A command needs one of the CLI's optional packages (the local server, codegen, lint, the SQL
+ * parser), which `npm install --omit=dev` of the package does not bring.
+ */
+export class OptionalPackageMissingError extends VoipdbError {
+  readonly code = 'OPTIONAL_PACKAGE_MISSING';
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    readonly packageName: string,
+    readonly range: string | undefined,
+    purpose: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${purpose} needs the optional package ${packageName}, which is not installed`,
+      `install it beside voipdb: npm install ${range ? `'${packageName}@${range}'` : packageName} (in the voipdb repository, \`npm install\` has it)`,
+      options,
+    );
+  }
 }

@@ -1,6 +1,6 @@
 /** One line of the table: a measured median next to the floor measured in the same run. */
 export interface Figure {
-  /** Section of issue 7 (1..6) and a short key, e.g. "1 migrate-empty". */
+  /** The section of the benchmark table (1..6) and a short key, e.g. "1 migrate-empty". */
   id: string;
   what: string;
   /** ms and MB: lower is better; the others are throughputs, higher is better. */

@@ -1,7 +1,7 @@
 import { DEFAULT_PARTITIONS_AHEAD } from '../../src/voip/partitions.js';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { dumpDatabase } from '../../src/schema/dump.js';
+import { dumpDatabase } from '../../src/schema/dump/schema-file.js';
 import { CLI, REPO, type BenchContext } from '../lib/context.js';
 import { figure, type Figure } from '../lib/figure.js';
 import { runProcess } from '../lib/processes.js';

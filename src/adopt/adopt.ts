@@ -3,7 +3,9 @@ import { describeConnection, type ConnectionConfig } from '../config/connection.
 import { connect } from '../database/connect.js';
 import { describeBlockers, retryOnLockTimeout } from '../database/lock-timeout-retry.js';
 import { requirePrimary } from '../database/node-role.js';
-import { AdoptRefusedError, MigrationFailedError, MigrationLockTimeoutError, UsageError } from '../errors.js';
+import { AdoptRefusedError } from './errors.js';
+import { MigrationFailedError, MigrationLockTimeoutError } from '../engine/errors.js';
+import { UsageError } from '../errors.js';
 import { readMigrationFiles, versionLabel, type MigrationFile } from '../engine/files.js';
 import { ensureHistoryTable, recordAdopted, recordApplied } from '../engine/history.js';
 import { acquireMigrationLock, releaseMigrationLock } from '../engine/lock.js';

@@ -1,4 +1,4 @@
-import { KAMAILIO_TABLE_NAMES } from '../schema/lint/kamailio-tables.js';
+import { KAMAILIO_TABLE_NAMES } from '../kamailio/table-names.js';
 import { quoteIdent, type SchemaShape, type TableShape } from './shape.js';
 
 /**

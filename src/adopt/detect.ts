@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { historyTableExists } from '../engine/history.js';
-import { KamailioNotAdoptedError } from '../errors.js';
-import { KAMAILIO_TABLE_NAMES } from '../schema/lint/kamailio-tables.js';
+import { KamailioNotAdoptedError } from './errors.js';
+import { KAMAILIO_TABLE_NAMES } from '../kamailio/table-names.js';
 
 /** Kamailio tables found outside schema `kamailio`, grouped by schema. */
 export interface ForeignKamailioSchema {

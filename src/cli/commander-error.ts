@@ -1,5 +1,5 @@
 import type { CommanderError } from 'commander';
-import { CommandLineError } from '../errors.js';
+import { CommandLineError } from './errors.js';
 
 const CODES: Record<string, ConstructorParameters<typeof CommandLineError>[0]> = {
   'commander.unknownOption': 'UNKNOWN_OPTION',

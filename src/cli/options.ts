@@ -1,4 +1,33 @@
 import { Option, type Command } from 'commander';
+import type { ConnectionConfig } from '../config/connection.js';
+import { type EngineSettings, resolveSettings } from '../config/settings.js';
+import type { CliIO } from './io.js';
+
+/** The values of addConnectionOptions' flags, as commander hands them to the action. */
+export interface ConnectionFlags {
+  url?: string;
+  migrationsDir?: string;
+}
+
+/** The values of addLimitOptions' flags (durations and counts as typed; resolveSettings checks them). */
+export interface LimitFlags {
+  lockWait?: string;
+  lockTimeout?: string;
+  lockRetries?: string;
+  statementTimeout?: string;
+}
+
+/**
+ * The preamble of every command that talks to a database: its flags, the environment (DATABASE_URL,
+ * PG* variables) and the defaults become one connection and the engine's settings, every problem
+ * reported at once. The flags of `to`/`step` are read when the command has them.
+ */
+export function commandSettings(
+  io: CliIO,
+  flags: ConnectionFlags & LimitFlags & { to?: string; step?: string },
+): { connection: ConnectionConfig; engine: EngineSettings } {
+  return resolveSettings(flags, io.env, io.cwd);
+}
 
 /** The --url options addConnectionOptions made: the commands that connect to the voipdb database. */
 const connectionUrlOptions = new WeakSet<Option>();
@@ -30,21 +59,6 @@ export function addLimitOptions(cmd: Command, wording: { lock: string; statement
     .option('--lock-retries <n>', 'retries after a lock_timeout, with doubling backoff (default 3)');
   if (wording === MIGRATION_WORDING) cmd.option('--statement-timeout <duration>', 'statement_timeout for each migration (default 0 = off)');
   return cmd;
-}
-
-/** The values of the flags addLimitOptions added, as resolveSettings takes them (absent ones undefined). */
-export function limitFlags(opts: Record<string, string | boolean | undefined>): {
-  lockWait: string | undefined;
-  lockTimeout: string | undefined;
-  lockRetries: string | undefined;
-  statementTimeout: string | undefined;
-} {
-  return {
-    lockWait: opts.lockWait as string | undefined,
-    lockTimeout: opts.lockTimeout as string | undefined,
-    lockRetries: opts.lockRetries as string | undefined,
-    statementTimeout: opts.statementTimeout as string | undefined,
-  };
 }
 
 const MIGRATION_WORDING = { lock: "another run's migration lock", statements: "each migration's statements" };

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { sql, type Insertable, type Kysely } from 'kysely';
-import { CdrPartitionMissingError, UsageError } from '../errors.js';
+import { CdrPartitionMissingError } from './errors.js';
+import { UsageError } from '../errors.js';
 import type { DB } from '../generated/db.js';
 import type { CdrRow } from '../voip/cdr-row.js';
 import { CALLER_ID_NUMBER_MAX_LENGTH, DESTINATION_NUMBER_MAX_LENGTH, SIP_CALL_ID_MAX_LENGTH } from './cdr-limits.js';

@@ -1,7 +1,8 @@
-import { CdrPartitionMissingError, RecoveryConflictError, StandbyWriteError, SubscriberNotOwnedError, VoipdbError } from '../errors.js';
+import { CdrPartitionMissingError, RecoveryConflictError, StandbyWriteError, SubscriberNotOwnedError } from './errors.js';
+import { VoipdbError } from '../errors.js';
 
 /**
- * Turns the server errors a service can act on into the typed errors of src/errors.ts; every
+ * Turns the server errors a service can act on into the typed errors of ./errors.ts; every
  * other error is returned unchanged (the service decides). Decided on SQLSTATE first; the
  * message is only consulted where one SQLSTATE covers several causes.
  */

@@ -45,3 +45,78 @@ export class ClientInputInvalidError extends VoipdbError {
 function describe(p: InputProblem): string {
   return `${p.index === undefined ? '' : `item ${p.index}: `}${p.field} ${p.problem}`;
 }
+
+/** A write reached a hot standby (SQLSTATE 25006). Retrying on this node cannot succeed. */
+export class StandbyWriteError extends VoipdbError {
+  readonly code = 'STANDBY_WRITE';
+  readonly exitCode = ExitCode.standby;
+  constructor(cause: unknown) {
+    super(
+      "write refused: this node's database is a read-only hot standby (SQLSTATE 25006)",
+      'send writes to the primary, or wait until this node is promoted',
+      { cause },
+    );
+  }
+}
+
+/** A query on the standby was cancelled by WAL replay (SQLSTATE 40001, conflict with recovery). Retryable. */
+export class RecoveryConflictError extends VoipdbError {
+  readonly code = 'RECOVERY_CONFLICT';
+  readonly exitCode = ExitCode.database;
+  readonly retryable = true;
+  constructor(cause: unknown) {
+    super(
+      'query cancelled by a conflict with recovery on the standby (SQLSTATE 40001)',
+      'retry the query (withRetry does); raise max_standby_streaming_delay or enable hot_standby_feedback if frequent',
+      { cause },
+    );
+  }
+}
+
+/**
+ * A CDR's start time falls outside every partition of voip.cdr (SQLSTATE 23514, "no partition of
+ * relation ... found for row"). There is no default partition on purpose: the service answers
+ * non-2xx, FreeSWITCH retries or keeps the CDR file, and nothing lands silently.
+ */
+export class CdrPartitionMissingError extends VoipdbError {
+  readonly code = 'CDR_PARTITION_MISSING';
+  readonly exitCode = ExitCode.database;
+  constructor(
+    readonly startStamp: Date | undefined,
+    cause: unknown,
+  ) {
+    super(
+      `no partition of voip.cdr holds this CDR${startStamp ? ` (start ${startStamp.toISOString()}, partition cdr_${startStamp.toISOString().slice(0, 7).replace('-', '')} is missing)` : ''}; it was not stored`,
+      'create the partitions (`db partitions --ahead <months>`, or SELECT voip.cdr_create_partition(<start>) for an old month) and post it again',
+      { cause },
+    );
+  }
+}
+
+/** A provisioning call named a SIP domain that voip.domains does not have. */
+export class VoipDomainNotFoundError extends VoipdbError {
+  readonly code = 'VOIP_DOMAIN_NOT_FOUND';
+  readonly exitCode = ExitCode.usage;
+  constructor(readonly domain: string) {
+    super(
+      `no domain ${JSON.stringify(domain)} in voip.domains`,
+      'create the domain first, or check its spelling (domains are stored in lower case)',
+    );
+  }
+}
+
+/**
+ * Provisioning would take over a kamailio.subscriber row it did not create (SQLSTATE 42501 from
+ * the credential triggers, constraint subscriber_owners; migration 0009). Nothing was written.
+ */
+export class SubscriberNotOwnedError extends VoipdbError {
+  readonly code = 'SUBSCRIBER_NOT_OWNED';
+  readonly exitCode = ExitCode.usage;
+  constructor(serverMessage: string, cause: unknown) {
+    super(
+      serverMessage,
+      'another tool manages that SIP account: pick another extension name, remove the other account, or mark it as provisioning-owned (INSERT its id INTO voip.subscriber_owners) if it belongs here',
+      { cause },
+    );
+  }
+}

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { VoipDomainNotFoundError } from '../errors.js';
+import { VoipDomainNotFoundError } from './errors.js';
 import type { DB } from '../generated/db.js';
 import { computeDigestHashes } from '../voip/credentials.js';
 import { ClientInputInvalidError, type InputProblem } from './errors.js';

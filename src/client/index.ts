@@ -14,5 +14,13 @@ export {
 } from './extensions.js';
 export { kyselyOnConnection, type QueryableConnection } from './on-connection.js';
 export { ingestCdr, ingestCdrs, type CdrIngestResult, type CdrIngestOptions, type CdrRow } from './cdr.js';
-export { ClientInputInvalidError, type InputProblem } from './errors.js';
+export {
+  ClientInputInvalidError,
+  type InputProblem,
+  StandbyWriteError,
+  RecoveryConflictError,
+  CdrPartitionMissingError,
+  VoipDomainNotFoundError,
+  SubscriberNotOwnedError,
+} from './errors.js';
 export { CALLER_ID_NUMBER_MAX_LENGTH, DESTINATION_NUMBER_MAX_LENGTH, SIP_CALL_ID_MAX_LENGTH } from './cdr-limits.js';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type NodeRole, readNodeInfo } from '../database/node-role.js';
 import { readInvalidIndexes } from '../database/invalid-indexes.js';
-import { migrationStatus } from '../engine/migrate.js';
+import { migrationStatus } from '../engine/operations.js';
 import { describeRoles } from '../roles/index.js';
 import { evaluateInvalidIndexes, MANAGED_SCHEMAS } from './index-health.js';
 import { expectedPrimarySlots, expectedStandbySlot } from './layout.js';

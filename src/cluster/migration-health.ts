@@ -1,4 +1,4 @@
-import type { StatusRun } from '../engine/migrate.js';
+import type { StatusRun } from '../engine/operations.js';
 import { versionLabel } from '../engine/files.js';
 import type { Check } from './severity.js';
 

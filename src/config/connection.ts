@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigInvalidError, NoConnectionConfiguredError } from '../errors.js';
+import { ConfigInvalidError, NoConnectionConfiguredError } from './errors.js';
 import { isKeywordValue, type ParsedConninfo, parseKeywordValue, parseUri } from './conninfo.js';
 import { LIBPQ_KEYWORDS, STARTUP_SETTING_VARIABLES } from './libpq-keywords.js';
 
@@ -364,24 +364,12 @@ export function describeHost(entry: HostEntry): string {
  * Shows every host and the settings that change which server is reached or how.
  */
 export function describeConnection(config: ConnectionConfig): string {
-  return renderUri(config, undefined);
-}
-
-/**
- * A URL that includes the password, for handing to psql or another service by the person who
- * asked for it (`npm start` prints one for the local server only). Never logged elsewhere.
- */
-export function connectionUrlWithPassword(config: ConnectionConfig): string {
-  return renderUri(config, config.password);
-}
-
-function renderUri(config: ConnectionConfig, password: string | undefined): string {
   const params: [string, string][] = [];
   if (config.sslmode !== undefined) params.push(['sslmode', config.sslmode]);
   if (config.tls?.rootCert !== undefined && config.sslmode !== undefined && config.sslmode !== 'disable')
     params.push(['sslrootcert', config.tls.rootCert]);
   if (config.targetSessionAttrs !== undefined) params.push(['target_session_attrs', config.targetSessionAttrs]);
-  return connectionUri({ user: config.user, password, hosts: hostsOf(config), database: config.database, params });
+  return connectionUri({ user: config.user, hosts: hostsOf(config), database: config.database, params });
 }
 
 /**

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { type ConnectionConfig, describeConnection, describeHost, type HostEntry } from '../config/connection.js';
-import { type ConnectionFailedError, connectionFailure } from '../errors.js';
+import { type ConnectionFailedError, connectionFailure } from './errors.js';
 import { isTlsError, redact, selectSession } from './host-selection.js';
 import { pgOptionsFor } from './session-options.js';
 

@@ -1,5 +1,7 @@
 import { type ConnectionConfig, describeHost, type HostEntry, type TargetSessionAttrs } from '../config/connection.js';
-import { ConfigInvalidError, NoSuitableHostError, type VoipdbError } from '../errors.js';
+import { ConfigInvalidError } from '../config/errors.js';
+import { NoSuitableHostError } from './errors.js';
+import type { VoipdbError } from '../errors.js';
 import { type Attempt, attemptsForHost, hostOrder } from './session-options.js';
 
 /** What a freshly opened session is asked, to decide whether it fits target_session_attrs. */

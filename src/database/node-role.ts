@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { NodeIsStandbyError } from '../errors.js';
+import { NodeIsStandbyError } from './errors.js';
 import { NODE_INFO_SQL, type NodeInfo, nodeInfoOf, type NodeInfoRow } from './node-info.js';
 
 export type { NodeInfo, NodeRole } from './node-info.js';

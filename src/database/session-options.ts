@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import type pg from 'pg';
 import pgpassHelper from 'pgpass/lib/helper.js';
 import { type ConnectionConfig, DEFAULT_CONNECT_TIMEOUT_MS, type HostEntry, hostsOf, type SslMode } from '../config/connection.js';
-import { ConfigInvalidError } from '../errors.js';
+import { ConfigInvalidError } from '../config/errors.js';
 import { PreferTlsSocket } from './prefer-tls-socket.js';
 
 /** One way of reaching one host: with TLS or without. */

@@ -6,8 +6,8 @@ import {
   MigrationFileNotUtf8Error,
   MigrationFileUnsupportedError,
   MigrationVersionDuplicateError,
-  UsageError,
-} from '../errors.js';
+} from './errors.js';
+import { UsageError } from '../errors.js';
 import { isNoTransaction, NO_TRANSACTION_MARKER, sqlText } from '../sql/source.js';
 import { decodeUtf8 } from '../sql/utf8.js';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { MigrationLockBusyError } from '../errors.js';
+import { MigrationLockBusyError } from './errors.js';
 
 /**
  * One migration run at a time, per database (advisory locks are scoped to the database): a session-level advisory lock on the migration

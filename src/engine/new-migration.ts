@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { MigrationNameInvalidError } from '../errors.js';
+import { MigrationNameInvalidError } from './errors.js';
 import { NO_TRANSACTION_MARKER, readMigrationFiles, versionLabel } from './files.js';
 
 /** Writes NNNN_name.sql (and .down.sql) with the next free number; refuses to overwrite. */

@@ -4,8 +4,8 @@ import {
   MigrationOutOfOrderError,
   MigrationTargetUnknownError,
   MigrationDownMissingError,
-  UsageError,
-} from '../errors.js';
+} from './errors.js';
+import { UsageError } from '../errors.js';
 import type { MigrationFile } from './files.js';
 import type { AppliedMigration } from './history.js';
 import { compareHistory } from './compare.js';

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { invalidIndexOn, readInvalidIndexes } from '../database/invalid-indexes.js';
 import { describeBlockers, isLockTimeout, type LockRetryLimits, retryOnLockTimeout } from '../database/lock-timeout-retry.js';
-import { MigrationFailedError, MigrationInvalidIndexError, MigrationLockTimeoutError, OptionalPackageMissingError } from '../errors.js';
+import { MigrationFailedError, MigrationInvalidIndexError, MigrationLockTimeoutError } from './errors.js';
+import { OptionalPackageMissingError } from '../optional-package.js';
 import { type CreatedIndex, createdIndexes } from '../sql/created-indexes.js';
 import { caretExcerpt, indexAfterCodePoints, lineAndColumn } from '../sql/position.js';
 import { parseStatements, SqlSyntaxError, type SqlStatement } from '../sql/statements.js';

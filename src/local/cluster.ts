@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { LocalServerError } from '../errors.js';
+import { LocalServerError } from './errors.js';
 import { loadOptional } from '../optional-package.js';
 
 /**

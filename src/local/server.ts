@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { ConnectionConfig } from '../config/connection.js';
-import { LocalServerBusyError, LocalServerError, LocalServerIncompleteError, LocalServerInterruptedError } from '../errors.js';
+import { LocalServerBusyError, LocalServerError, LocalServerIncompleteError, LocalServerInterruptedError } from './errors.js';
 import {
   type ClusterSpec,
   embeddedBinDir,

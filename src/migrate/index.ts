@@ -6,20 +6,40 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { assertNoProblems, type ConnectionConfig, resolveConnection } from '../config/connection.js';
 import type { MigrationHook } from '../engine/hooks.js';
-import { down, type EngineOptions, migrate, migrationStatus, planRun, type PlanRun, type StatusRun } from '../engine/migrate.js';
+import { down, type EngineOptions, migrate, migrationStatus, planRun, type PlanRun, type StatusRun } from '../engine/operations.js';
 import type { MigrationTarget } from '../engine/plan.js';
 import type { Direction, MigrationRun } from '../engine/result.js';
 import type { Session } from '../engine/session.js';
 
 export type { MigrationHook } from '../engine/hooks.js';
 export type { MigrationTarget } from '../engine/plan.js';
-export type { PlanRun, StatusRun, StatusEntry } from '../engine/migrate.js';
+export type { PlanRun, StatusRun, StatusEntry } from '../engine/operations.js';
 export type { Direction, HookReport, MigrationOutcome, MigrationOutcomeStatus, MigrationRun } from '../engine/result.js';
 export type { MigrationEvent } from '../engine/run-migration.js';
 export type { NodeInfo, NodeRole } from '../database/node-role.js';
 export type { ConnectionConfig } from '../config/connection.js';
 export { platformHooks, rolePasswordsHook, cdrPartitionsHook } from '../platform/hooks.js';
-export * from '../errors.js';
+// The errors a migration run can meet, and no others: the kernel, connection settings and
+// connecting, the engine's own, and those of the platform hooks (adoption check, role
+// passwords, CDR partitions). The run a failure stopped is `failedRun(error)`.
+export { VoipdbError, isVoipdbError, ExitCode, type ExitCodeValue, hasCode, DatabaseError, UsageError } from '../errors.js';
+export * from '../config/errors.js';
+export {
+  ConnectionFailedError,
+  HostNotFoundError,
+  ConnectionRefusedError,
+  ConnectionTimeoutError,
+  AuthFailedError,
+  DatabaseNotFoundError,
+  TlsFailedError,
+  NoSuitableHostError,
+  NodeIsStandbyError,
+} from '../database/errors.js';
+export * from '../engine/errors.js';
+export { failedRun, type FailedRunError } from '../engine/failed-run.js';
+export { KamailioNotAdoptedError } from '../adopt/errors.js';
+export * from '../roles/errors.js';
+export * from '../voip/errors.js';
 
 /** The migrations this package ships (migrations/ next to dist/). */
 export const PACKAGE_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));

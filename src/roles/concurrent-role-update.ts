@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inOpenTransaction, inSavepoint } from '../database/transaction.js';
 
 /**
  * Roles live in shared catalogs (pg_authid), one row per role for the whole server, while the
@@ -23,16 +24,12 @@ export function isConcurrentCatalogUpdate(error: unknown): boolean {
 
 /** Runs one role statement, retried with a random, growing pause while another session updates the same role. */
 export async function runRoleStatement(client: pg.ClientBase, sql: string): Promise<void> {
-  const savepoint = client.getTransactionStatus() === 'T';
+  const nested = inOpenTransaction(client);
   for (let attempt = 1; ; attempt++) {
     try {
-      if (savepoint) await client.query('SAVEPOINT voipdb_role_update');
-      await client.query(sql);
-      if (savepoint) await client.query('RELEASE SAVEPOINT voipdb_role_update');
+      await (nested ? inSavepoint(client, 'voipdb_role_update', () => client.query(sql)) : client.query(sql));
       return;
     } catch (error) {
-      if (savepoint)
-        await client.query('ROLLBACK TO SAVEPOINT voipdb_role_update; RELEASE SAVEPOINT voipdb_role_update').catch(() => undefined);
       if (!isConcurrentCatalogUpdate(error) || attempt >= MAX_ROLE_UPDATE_ATTEMPTS) throw error;
       // Random, so that the sessions that lost together do not collide again together.
       await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt, 10)));

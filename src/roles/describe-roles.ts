@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { readPrivilegeEntries, type PrivilegeEntry } from '../schema/privileges.js';
+import { readPrivilegeEntries, type PrivilegeEntry } from './privileges.js';
+import { sortPrivileges } from '../sql/privilege-order.js';
 import { PLATFORM_ROLES, type PlatformRole } from './platform-roles.js';
 import { canReadPgAuthid } from './sync-passwords.js';
 
@@ -117,37 +118,17 @@ function searchPathOf(settings: string | null): string | null {
   return match ? match[1]! : null;
 }
 
-const PRIVILEGE_ORDER = [
-  'CONNECT',
-  'TEMPORARY',
-  'CREATE',
-  'USAGE',
-  'SELECT',
-  'INSERT',
-  'UPDATE',
-  'DELETE',
-  'TRUNCATE',
-  'REFERENCES',
-  'TRIGGER',
-  'MAINTAIN',
-  'EXECUTE',
-];
-
 /** Groups a role's privilege entries: "SELECT,INSERT on 4 tables in kamailio", "CONNECT on the database". */
 export function summarizePrivileges(entries: PrivilegeEntry[]): string[] {
   const groups = new Map<string, number>();
   const plural = (kind: string, n: number): string => (n === 1 ? kind : kind.endsWith('s') ? kind : `${kind}s`);
-  const order = (p: string): number => {
-    const i = PRIVILEGE_ORDER.indexOf(p.replace('*', ''));
-    return i < 0 ? 99 : i;
-  };
   const lines: string[] = [];
   for (const e of entries) {
     if (e.kind === 'role') {
       lines.push(e.privileges.join(', '));
       continue;
     }
-    const privs = [...e.privileges].sort((a, b) => order(a) - order(b)).join(',');
+    const privs = sortPrivileges(e.privileges).join(',');
     if (e.kind === 'database') {
       lines.push(`${privs} on the database`);
       continue;

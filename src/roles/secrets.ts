@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Env } from '../config/connection.js';
-import { ConfigInvalidError, SecretFileUnreadableError } from '../errors.js';
+import { ConfigInvalidError } from '../config/errors.js';
+import { SecretFileUnreadableError } from './errors.js';
 import { passwordVariables, type PlatformRole } from './platform-roles.js';
 
 /**

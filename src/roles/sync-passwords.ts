@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Env } from '../config/connection.js';
-import { RoleMissingError } from '../errors.js';
+import { RoleMissingError } from './errors.js';
 import { runRoleStatement } from './concurrent-role-update.js';
 import { PLATFORM_ROLES, type PlatformRole } from './platform-roles.js';
 import { buildScramVerifier, SCRAM_DEFAULT_ITERATIONS, verifierMatchesPassword } from './scram.js';

@@ -7,14 +7,14 @@ import { createScratchDatabase, dropScratchDatabase } from '../database/scratch-
 import { readMigrationFiles, type MigrationFile } from '../engine/files.js';
 import { compareHistory } from '../engine/compare.js';
 import { readHistory } from '../engine/history.js';
-import { down, migrate } from '../engine/migrate.js';
+import { down, migrate } from '../engine/operations.js';
 import type { MigrationHook } from '../engine/hooks.js';
 import { withStatus } from '../engine/result.js';
 import { platformHooks } from '../platform/hooks.js';
 import { generateTypes, GENERATED_TYPES_FILE } from './codegen.js';
-import { dumpDatabase } from './dump.js';
+import { dumpDatabase } from './dump/schema-file.js';
 import { lintMigrations } from './lint/lint.js';
-import { readPrivileges } from './privileges.js';
+import { readPrivileges } from '../roles/privileges.js';
 import { unifiedDiff } from './text-diff.js';
 
 /** One named check of `db check`: passed or not, with the lines and diff that say why. */

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { ConnectionConfig, Env } from '../config/connection.js';
 import { withScratchDatabase } from '../database/scratch-database.js';
-import { migrate } from '../engine/migrate.js';
+import { migrate } from '../engine/operations.js';
 import { platformHooks } from '../platform/hooks.js';
 import { GENERATED_TYPES_FILE, writeTypesFile } from './codegen.js';
-import { writeSchemaFile } from './dump.js';
+import { writeSchemaFile } from './dump/schema-file.js';
 
 /**
  * Runs `fn` on a scratch database built from the migrations on `server` (CREATEDB needed),

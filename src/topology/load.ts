@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { TopologyInvalidError } from '../errors.js';
+import { TopologyInvalidError } from './errors.js';
 import { parseTopology } from './parse.js';
 import type { Topology } from './types.js';
 

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { TopologyInvalidError } from '../errors.js';
+import { TopologyInvalidError } from './errors.js';
 import type { Topology } from './types.js';
 
 /**

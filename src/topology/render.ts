@@ -1,5 +1,6 @@
 import { connectionUri } from '../config/connection.js';
-import { TopologyNodeUnknownError, UsageError } from '../errors.js';
+import { TopologyNodeUnknownError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { caFileOf, SERVICES, type Service, slotNameFor, type Topology, type TopologyNode } from './types.js';
 
 /**

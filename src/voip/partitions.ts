@@ -1,9 +1,11 @@
 import pg from 'pg';
 import { DEFAULT_LOCK_RETRY_LIMITS, describeBlockers, type LockRetryLimits, retryOnLockTimeout } from '../database/lock-timeout-retry.js';
 import { requirePrimary } from '../database/node-role.js';
+import { atomically, inOpenTransaction } from '../database/transaction.js';
 import { acquireAdvisoryLock } from '../engine/lock.js';
-import { CdrPartitionArgumentError, MigrationLockTimeoutError, PartitionLockBusyError, UsageError } from '../errors.js';
-import { inTransaction } from './primary.js';
+import { CdrPartitionArgumentError, PartitionLockBusyError } from './errors.js';
+import { MigrationLockTimeoutError } from '../engine/errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * Monthly partitions of voip.cdr (cdr_YYYYMM, UTC months). The work is done by the database
@@ -96,7 +98,7 @@ export async function maintainCdrPartitions(
  * voip.cdr_drop_partitions(), which detaches inside its transaction.
  */
 async function canDetachConcurrently(client: pg.ClientBase): Promise<boolean> {
-  if (client.getTransactionStatus() !== 'I') return false;
+  if (inOpenTransaction(client)) return false;
   const { rows } = await client.query<{ owner: boolean }>(
     "SELECT pg_has_role(current_user, relowner, 'USAGE') AS owner FROM pg_class WHERE oid = 'voip.cdr'::regclass",
   );
@@ -134,16 +136,12 @@ async function detachAndDropConcurrently(client: pg.ClientBase, name: string, op
     },
     {
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-      giveUp: async (attempts) =>
-        new MigrationLockTimeoutError(
-          'CDR partition maintenance',
-          attempts,
-          limits.lockTimeoutMs,
-          await describeBlockers(client, ['voip.cdr', table]),
-          {
-            outcome: `${name} is left detaching (no longer read or written through voip.cdr); the next run finishes it`,
-          },
-        ),
+      giveUp: maintenanceLockTimeout(
+        client,
+        limits,
+        [table],
+        `${name} is left detaching (no longer read or written through voip.cdr); the next run finishes it`,
+      ),
     },
   );
 }
@@ -191,8 +189,6 @@ export async function withPartitionMaintenanceLocks<T>(
 ): Promise<T> {
   const limits = { ...DEFAULT_LOCK_RETRY_LIMITS, ...options.limits };
   const key = await partitionLockKey(client);
-  // The server's own transaction status from the last ReadyForQuery, as libpq's PQtransactionStatus.
-  const nested = client.getTransactionStatus() !== 'I';
   const attempt = async (): Promise<T> => {
     const previous = await client.query<{ value: string }>(
       "SELECT current_setting('lock_timeout') AS value, set_config('lock_timeout', $1, true)",
@@ -203,30 +199,31 @@ export async function withPartitionMaintenanceLocks<T>(
     await client.query("SELECT set_config('lock_timeout', $1, true)", [previous.rows[0]!.value]);
     return result;
   };
-  return retryOnLockTimeout(limits, () => (nested ? inSavepoint(client, attempt) : inTransaction(client, attempt)), {
+  return retryOnLockTimeout(limits, () => atomically(client, 'voipdb_partition_maintenance', attempt), {
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-    giveUp: async (attempts) =>
-      new MigrationLockTimeoutError(
-        'CDR partition maintenance',
-        attempts,
-        limits.lockTimeoutMs,
-        await describeBlockers(client, ['voip.cdr']),
-      ),
+    giveUp: maintenanceLockTimeout(client, limits, []),
   });
 }
 
-async function inSavepoint<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  await client.query('SAVEPOINT voipdb_partition_maintenance');
-  try {
-    const result = await fn();
-    await client.query('RELEASE SAVEPOINT voipdb_partition_maintenance');
-    return result;
-  } catch (error) {
-    await client
-      .query('ROLLBACK TO SAVEPOINT voipdb_partition_maintenance; RELEASE SAVEPOINT voipdb_partition_maintenance')
-      .catch(() => undefined);
-    throw error;
-  }
+/**
+ * What partition maintenance reports when its DDL did not get its locks within lock_timeout
+ * after every retry: the sessions holding locks on voip.cdr (and on `tables`), and, when the
+ * work was left halfway, what state it left.
+ */
+function maintenanceLockTimeout(
+  client: pg.ClientBase,
+  limits: LockRetryLimits,
+  tables: string[],
+  outcome?: string,
+): (attempts: number) => Promise<MigrationLockTimeoutError> {
+  return async (attempts) =>
+    new MigrationLockTimeoutError(
+      'CDR partition maintenance',
+      attempts,
+      limits.lockTimeoutMs,
+      await describeBlockers(client, ['voip.cdr', ...tables]),
+      outcome === undefined ? {} : { outcome },
+    );
 }
 
 /** Creates the current UTC month's partition and `ahead` more; returns the names created. */

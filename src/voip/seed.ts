@@ -17,7 +17,7 @@ import {
 } from './demo-data.js';
 import { DEFAULT_PARTITIONS_AHEAD, ensureCdrPartitions } from './partitions.js';
 import { requirePrimary } from '../database/node-role.js';
-import { inTransaction } from './primary.js';
+import { inTransaction } from '../database/transaction.js';
 
 /** Rows each table received (0 everywhere on a second run). */
 export type SeedReport = Record<string, number>;

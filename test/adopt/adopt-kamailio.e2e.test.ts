@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adoptKamailioDatabase } from '../../src/adopt/adopt.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { migrate } from '../../src/engine/migrate.js';
+import { migrate } from '../../src/engine/operations.js';
 import { platformHooks } from '../../src/platform/hooks.js';
 import { configUrl, freshDatabase, query, type ServerName } from '../support/database.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';

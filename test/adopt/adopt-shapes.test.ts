@@ -6,7 +6,7 @@ import { adoptKamailioDatabase } from '../../src/adopt/adopt.js';
 import { refuseUnadoptedKamailio } from '../../src/adopt/detect.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
-import { AdoptRefusedError, KamailioNotAdoptedError } from '../../src/errors.js';
+import { AdoptRefusedError, KamailioNotAdoptedError } from '../../src/adopt/errors.js';
 import { freshDatabase, query } from '../support/database.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
 import { kamdbctlCreate } from '../support/kamdbctl.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/cluster/doctor.js';
 import { withConnection } from '../../src/database/connect.js';
-import { migrate } from '../../src/engine/migrate.js';
+import { migrate } from '../../src/engine/operations.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { configUrl, freshDatabase, query } from '../support/database.js';
 import { migrationsFixture } from '../support/fixtures.js';

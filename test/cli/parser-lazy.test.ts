@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate } from '../../src/engine/migrate.js';
+import { migrate } from '../../src/engine/operations.js';
 import { runCli } from '../support/cli.js';
 import { configUrl, freshDatabase } from '../support/database.js';
 import { migrationsFixture } from '../support/fixtures.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { colorEnabled, type CliIO } from '../../src/cli/io.js';
 import { renderError } from '../../src/cli/render-error.js';
-import { MigrationChecksumMismatchError } from '../../src/errors.js';
+import { MigrationChecksumMismatchError } from '../../src/engine/errors.js';
 
 function captureIO(options: Partial<CliIO> = {}): CliIO & { lines: string[] } {
   const lines: string[] = [];

@@ -9,7 +9,7 @@ import { applyAllMigrations, MIGRATIONS_DIR } from '../support/migrate.js';
 import { withRolePasswordLock } from '../support/role-passwords.js';
 
 /**
- * Issue 15, item 6: a service's test suite gives each test file its own database on one server
+ * A service's test suite gives each test file its own database on one server
  * and migrates them all at once, with role passwords set. Roles are cluster-wide while the
  * migration lock is per database, so two runs may update the same pg_authid row at the same
  * moment ("tuple concurrently updated"): every `db migrate` must still exit 0.

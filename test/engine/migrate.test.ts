@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { down, migrate, migrationStatus, planRun } from '../../src/engine/migrate.js';
+import { down, migrate, migrationStatus, planRun } from '../../src/engine/operations.js';
 import { withStatus } from '../../src/engine/result.js';
 import { withConnection } from '../../src/database/connect.js';
 import { freshDatabase, query } from '../support/database.js';

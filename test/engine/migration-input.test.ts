@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withConnection } from '../../src/database/connect.js';
 import { checksumOf } from '../../src/engine/files.js';
-import { migrate } from '../../src/engine/migrate.js';
+import { migrate } from '../../src/engine/operations.js';
 import type { MigrationEvent } from '../../src/engine/run-migration.js';
 import { freshDatabase, query } from '../support/database.js';
 import { migrationsFixture } from '../support/fixtures.js';

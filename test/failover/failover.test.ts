@@ -8,7 +8,7 @@ import { registerDoctor } from '../../src/cli/commands/doctor.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { createDb, setExtensionPassword } from '../../src/client/index.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { StandbyWriteError } from '../../src/errors.js';
+import { StandbyWriteError } from '../../src/client/errors.js';
 import { type ClusterSpec, freePort, makeServerDir, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { type CliRun, runCli } from '../support/cli.js';
 import { configUrl, query } from '../support/database.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { migrate } from '../../src/engine/migrate.js';
+import { migrate } from '../../src/engine/operations.js';
 import { rolePasswordsHook } from '../../src/platform/hooks.js';
 import { computeDigestHashes } from '../../src/voip/credentials.js';
 import { configUrl, freshDatabase, query } from '../support/database.js';

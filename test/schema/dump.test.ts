@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { DUMP_HEADER, dumpDatabase } from '../../src/schema/dump.js';
+import { DUMP_HEADER, dumpDatabase } from '../../src/schema/dump/schema-file.js';
 import { freshDatabase, query, type ServerName } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
 

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { migrate } from '../../src/engine/migrate.js';
+import { migrate } from '../../src/engine/operations.js';
 import { freshDatabase, type ServerName } from './database.js';
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations');

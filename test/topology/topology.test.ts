@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { registerConfigRender } from '../../src/cli/commands/config-render.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { resolveConnection } from '../../src/config/connection.js';
-import { TopologyInvalidError, TopologyNodeUnknownError } from '../../src/errors.js';
+import { TopologyInvalidError, TopologyNodeUnknownError } from '../../src/topology/errors.js';
 import { parseTopology, renderNodeConfig, SERVICES } from '../../src/topology/index.js';
 import { runCli } from '../support/cli.js';
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { migrate } from '../../src/engine/migrate.js';
+import { migrate } from '../../src/engine/operations.js';
 import { platformHooks } from '../../src/platform/hooks.js';
-import { MigrationLockTimeoutError, PartitionLockBusyError } from '../../src/errors.js';
+import { MigrationLockTimeoutError } from '../../src/engine/errors.js';
+import { PartitionLockBusyError } from '../../src/voip/errors.js';
 import { type CdrRow, ingestCdr, kyselyOnConnection } from '../../src/client/index.js';
 import { maintainCdrPartitions } from '../../src/voip/partitions.js';
 import { runCli } from '../support/cli.js';
@@ -12,7 +13,7 @@ import { configUrl } from '../support/database.js';
 import { MIGRATIONS_DIR, migratedDatabase } from '../support/migrate.js';
 
 /**
- * Issue 15, items 3 and 4: partition DDL on a live platform. A report transaction reading
+ * Partition DDL on a live platform. A report transaction reading
  * voip.cdr for seconds must not make FreeSWITCH's CDR inserts wait longer than lock_timeout, and
  * the maintenance must be retried, then fail naming the report; another maintainer's lock is
  * waited for a bounded time, then named.

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { down } from '../../src/engine/migrate.js';
+import { down } from '../../src/engine/operations.js';
 import { seedDemo } from '../../src/voip/seed.js';
 import { withConnection } from '../../src/database/connect.js';
 import { query } from '../support/database.js';

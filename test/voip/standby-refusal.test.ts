@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { NodeIsStandbyError } from '../../src/errors.js';
+import { NodeIsStandbyError } from '../../src/database/errors.js';
 import { maintainCdrPartitions } from '../../src/voip/partitions.js';
 import { seedDemo, seedScale } from '../../src/voip/seed.js';
 import { query } from '../support/database.js';

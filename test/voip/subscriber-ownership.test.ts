@@ -1,15 +1,15 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { migrate } from '../../src/engine/migrate.js';
-import { SubscriberNotOwnedError } from '../../src/errors.js';
+import { migrate } from '../../src/engine/operations.js';
+import { SubscriberNotOwnedError } from '../../src/client/errors.js';
 import { computeDigestHashes } from '../../src/voip/credentials.js';
 import { createExtension, kyselyOnConnection, setExtensionPassword } from '../../src/client/index.js';
 import { freshDatabase, query } from '../support/database.js';
 import { MIGRATIONS_DIR } from '../support/migrate.js';
 
 /**
- * Issue 15, item 14: the credential triggers write only the kamailio.subscriber rows provisioning
+ * The credential triggers write only the kamailio.subscriber rows provisioning
  * created (or adopted), recorded in voip.subscriber_owners. Writes run as voipadmin.
  */
 describe.each(['pg18', 'pg15'] as const)('kamailio.subscriber ownership (%s)', (serverName) => {

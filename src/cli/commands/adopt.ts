@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
 import type { AdoptPlan, AdoptResult } from '../../adopt/adopt.js';
 import { describeConnection } from '../../config/connection.js';
-import { resolveSettings } from '../../config/settings.js';
 import { ExitCode } from '../../errors.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions, addLimitOptions, limitFlags } from '../options.js';
-import { formatMs } from './migrate.js';
+import { addConnectionOptions, addLimitOptions, commandSettings, type ConnectionFlags, type LimitFlags } from '../options.js';
+import { formatMs } from '../printers.js';
+
+/** `db adopt`'s flags as commander gives them. */
+interface AdoptFlags extends ConnectionFlags, LimitFlags {
+  fromSchema: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
 
 export function registerAdopt(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
@@ -18,22 +24,14 @@ export function registerAdopt(program: Command, io: CliIO, run: (fn: () => Promi
     .option('--json', 'print the result as one JSON object');
   addConnectionOptions(cmd);
   addLimitOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: AdoptFlags) =>
     run(async () => {
-      const { connection, engine } = resolveSettings(
-        {
-          url: opts.url as string | undefined,
-          migrationsDir: opts.migrationsDir as string | undefined,
-          ...limitFlags(opts),
-        },
-        io.env,
-        io.cwd,
-      );
+      const { connection, engine } = commandSettings(io, opts);
       // Loaded on use: the other commands never need the adoption code or the SQL parser.
       const { adoptKamailioDatabase } = await import('../../adopt/adopt.js');
       const result = await adoptKamailioDatabase(connection, {
         migrationsDir: engine.migrationsDir,
-        fromSchema: opts.fromSchema as string,
+        fromSchema: opts.fromSchema,
         dryRun: opts.dryRun === true,
         lockWaitMs: engine.lockWaitMs,
         lockTimeoutMs: engine.lockTimeoutMs,

@@ -7,9 +7,9 @@ import { formatBytes } from '../../cluster/size.js';
 import { assertNoProblems, describeConnection, resolveConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
-import { ConnectionFailedError } from '../../errors.js';
+import { ConnectionFailedError } from '../../database/errors.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions } from '../options.js';
+import { addConnectionOptions, type ConnectionFlags } from '../options.js';
 import { renderError } from '../render-error.js';
 
 const COLOR: Record<Severity, 'green' | 'yellow' | 'red' | 'dim'> = { ok: 'green', warning: 'yellow', critical: 'red', unknown: 'dim' };
@@ -19,6 +19,13 @@ const COLOR: Record<Severity, 'green' | 'yellow' | 'red' | 'dim'> = { ok: 'green
  * 3 unknown) instead of the other commands' codes, so monitoring can run it as a plugin.
  * A node that cannot be reached is CRITICAL; a bad flag is UNKNOWN (the plugin convention).
  */
+/** `db doctor`'s flags as commander gives them. */
+interface DoctorFlags extends ConnectionFlags {
+  json?: boolean;
+  maxLagBytes?: string;
+  maxLagSeconds?: string;
+}
+
 export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('doctor')
@@ -27,22 +34,13 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
     .option('--max-lag-bytes <size>', 'replication lag beyond this is critical (default 10MB)')
     .option('--max-lag-seconds <s>', 'replay lag beyond this many seconds is critical (default 5)');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: DoctorFlags) =>
     run(async () => {
       try {
-        const { thresholds, problems } = resolveLagThresholds({
-          maxLagBytes: opts.maxLagBytes as string | undefined,
-          maxLagSeconds: opts.maxLagSeconds as string | undefined,
-        });
-        const { settings, problems: engineProblems } = resolveEngineSettings(
-          { migrationsDir: opts.migrationsDir as string | undefined },
-          io.cwd,
-        );
+        const { thresholds, problems } = resolveLagThresholds(opts);
+        const { settings, problems: engineProblems } = resolveEngineSettings({ migrationsDir: opts.migrationsDir }, io.cwd);
         problems.push(...engineProblems);
-        const connection = resolveConnection(
-          { url: opts.url as string | undefined, env: io.env, applicationName: 'voipdb-doctor' },
-          problems,
-        );
+        const connection = resolveConnection({ url: opts.url, env: io.env, applicationName: 'voipdb-doctor' }, problems);
         assertNoProblems(problems);
         // Without a migrations folder (doctor run from anywhere by monitoring) the migration checks are skipped, not failed.
         const migrationsDir = opts.migrationsDir !== undefined || existsSync(settings.migrationsDir) ? settings.migrationsDir : undefined;

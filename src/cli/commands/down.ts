@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
-import { resolveSettings } from '../../config/settings.js';
-import { down } from '../../engine/migrate.js';
+import { down } from '../../engine/operations.js';
 import { withStatus } from '../../engine/result.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { CliIO } from '../io.js';
-import { addConnectionOptions, addLimitOptions } from '../options.js';
-import { formatMs, progressPrinter } from './migrate.js';
+import { addConnectionOptions, addLimitOptions, commandSettings, type ConnectionFlags, type LimitFlags } from '../options.js';
+import { formatMs, progressPrinter } from '../printers.js';
+
+/** `db down`'s flags as commander gives them. */
+interface DownFlags extends ConnectionFlags, LimitFlags {
+  to?: string;
+  step?: string;
+}
 
 export function registerDown(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
@@ -16,12 +21,12 @@ export function registerDown(program: Command, io: CliIO, run: (fn: () => Promis
     .option('--step <n>', 'revert the newest n migrations');
   addConnectionOptions(cmd);
   addLimitOptions(cmd);
-  cmd.action((opts: Record<string, string | undefined>) =>
+  cmd.action((opts: DownFlags) =>
     run(async () => {
       if ((opts.to === undefined) === (opts.step === undefined)) {
         throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1` or `db down --to 3`');
       }
-      const { connection, engine } = resolveSettings({ ...opts }, io.env, io.cwd);
+      const { connection, engine } = commandSettings(io, opts);
       io.out(`reverting on ${describeConnection(connection)}`);
       const result = await down(connection, { ...engine, onEvent: progressPrinter(io, 'reverted') });
       io.out(

@@ -11,6 +11,17 @@ import type { CliIO } from '../io.js';
 export const DEFAULT_PASSFILE = '/etc/voipdb/secrets/replicator.pgpass';
 export const DEFAULT_REPLICATION_USER = 'replicator';
 
+/** addStandbyOptions' flags as commander gives them. */
+export interface StandbyFlags {
+  node?: string;
+  slot?: string;
+  replicationUser?: string;
+  passfile?: string;
+  binDir?: string;
+  topology?: string;
+  json?: boolean;
+}
+
 export function addStandbyOptions(cmd: Command): Command {
   return cmd
     .option('--node <name>', "this standby's node name: its application_name on the primary and its slot <name>_slot")
@@ -34,12 +45,16 @@ export async function optionalTopology(io: CliIO, flag: string | undefined): Pro
   return loadTopology(file);
 }
 
-/** A required URL flag as a ConnectionConfig (libpq rules for what the URL leaves out); problems collected. */
-export function urlFlag(io: CliIO, url: string, flag: string, applicationName: string, problems: string[]): ConnectionConfig | undefined {
-  const before = problems.length;
+/** A required URL flag as a ConnectionConfig (libpq rules for what the URL leaves out), or its problems, worded for `flag`. */
+export function urlFlag(
+  io: CliIO,
+  url: string,
+  flag: string,
+  applicationName: string,
+): { config: ConnectionConfig | undefined; problems: string[] } {
+  const problems: string[] = [];
   const config = resolveConnection({ url, env: io.env, applicationName }, problems);
-  for (let i = before; i < problems.length; i++) problems[i] = problems[i]!.replace('--url', flag);
-  return config;
+  return { config, problems: problems.map((p) => p.replace('--url', flag)) };
 }
 
 export interface StandbyIdentity {

@@ -2,14 +2,14 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { assertNoProblems, describeConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
-import { migrate, migrationStatus } from '../../engine/migrate.js';
-import { ExitCode, LocalServerInterruptedError, UsageError } from '../../errors.js';
+import { migrate, migrationStatus } from '../../engine/operations.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { LocalServerInterruptedError } from '../../local/errors.js';
 import { type LocalServerInfo, startLocalServer, stopLocalServer } from '../../local/server.js';
 import { paint, type CliIO } from '../io.js';
 import { renderError } from '../render-error.js';
-import { printMigrateSummary, progressPrinter } from './migrate.js';
+import { printMigrateSummary, printStatus, progressPrinter } from '../printers.js';
 import { platformHooks } from '../../platform/hooks.js';
-import { printStatus } from './status.js';
 
 function parsePort(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;

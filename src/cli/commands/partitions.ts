@@ -1,15 +1,29 @@
 import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { parseCount } from '../../config/durations.js';
-import { resolveSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { requirePrimary } from '../../database/node-role.js';
-import { ConfigInvalidError, ExitCode } from '../../errors.js';
+import { ConfigInvalidError } from '../../config/errors.js';
+import { ExitCode } from '../../errors.js';
 import { DEFAULT_PARTITIONS_AHEAD, maintainCdrPartitions } from '../../voip/partitions.js';
 import type { CliIO } from '../io.js';
-import { addConnectionOptions, addLimitOptions, limitFlags, PARTITION_WORDING } from '../options.js';
+import {
+  addConnectionOptions,
+  addLimitOptions,
+  commandSettings,
+  type ConnectionFlags,
+  type LimitFlags,
+  PARTITION_WORDING,
+} from '../options.js';
 
 /** `db partitions [--ahead <months>] [--retain <months>]`: CDR partition maintenance. */
+/** `db partitions`' flags as commander gives them. */
+interface PartitionsFlags extends ConnectionFlags, LimitFlags {
+  ahead?: string;
+  retain?: string;
+  json?: boolean;
+}
+
 export function registerPartitions(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('partitions')
@@ -19,20 +33,13 @@ export function registerPartitions(program: Command, io: CliIO, run: (fn: () => 
     .option('--json', 'print one JSON object');
   addConnectionOptions(cmd);
   addLimitOptions(cmd, PARTITION_WORDING);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: PartitionsFlags) =>
     run(async () => {
-      const { connection, engine } = resolveSettings(
-        {
-          url: opts.url as string | undefined,
-          ...limitFlags(opts),
-        },
-        io.env,
-        io.cwd,
-      );
+      const { connection, engine } = commandSettings(io, opts);
       const problems: string[] = [];
-      const months = (value: unknown, flag: string): number | undefined => {
+      const months = (value: string | undefined, flag: string): number | undefined => {
         if (value === undefined) return undefined;
-        const r = parseCount(String(value), flag);
+        const r = parseCount(value, flag);
         if ('problem' in r) {
           problems.push(r.problem);
           return undefined;

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { resolveLagThresholds } from '../../cluster/doctor-options.js';
 import { formatBytes } from '../../cluster/size.js';
-import { parseDuration } from '../../config/durations.js';
+import { type RawPromoteSettings, resolvePromoteSettings } from '../../failover/promote-settings.js';
 import { ExitCode, isVoipdbError } from '../../errors.js';
 import { type PromoteFindings, type PromoteResult, promoteStandby } from '../../failover/promote.js';
 import { slotNameFor } from '../../topology/types.js';
@@ -13,6 +12,15 @@ import { assertNoProblems, optionalTopology, urlFlag } from './failover-options.
  * 2 usage, 3 database (unreachable, pg_promote timed out), 4 not a standby, 5 refused by a check
  * (lag over the limits, old primary still answers; --force overrides).
  */
+/** `db promote`'s flags as commander gives them. */
+interface PromoteFlags extends RawPromoteSettings {
+  url: string;
+  rejoinSlot?: string;
+  topology?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
 export function registerPromote(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   program
     .command('promote')
@@ -29,31 +37,23 @@ export function registerPromote(program: Command, io: CliIO, run: (fn: () => Pro
     .option('--wait <duration>', 'how long pg_promote may take (default 60s)')
     .option('--force', 'promote even if the old primary answers or the lag is over the limits (risk: two primaries, lost writes)')
     .option('--json', 'print one JSON object (also when refused)')
-    .action((opts: Record<string, string | boolean | undefined>) =>
+    .action((opts: PromoteFlags) =>
       run(async () => {
-        const { thresholds, problems } = resolveLagThresholds({
-          maxLagBytes: opts.maxLagBytes as string | undefined,
-          maxLagSeconds: opts.maxLagSeconds as string | undefined,
-        });
-        const standby = urlFlag(io, opts.url as string, '--url', 'voipdb-promote', problems);
-        const oldPrimary = opts.oldPrimary === undefined ? undefined : parseHostPort(opts.oldPrimary as string, problems);
-        let waitSeconds = 60;
-        if (opts.wait !== undefined) {
-          const r = parseDuration(opts.wait as string, '--wait');
-          if ('problem' in r) problems.push(r.problem);
-          else waitSeconds = Math.max(1, Math.ceil(r.ms / 1000));
-        }
-        assertNoProblems(problems);
-        const topology = await optionalTopology(io, opts.topology as string | undefined);
+        const { settings, problems } = resolvePromoteSettings(opts);
+        const { thresholds, oldPrimary, waitSeconds } = settings;
+        const url = urlFlag(io, opts.url, '--url', 'voipdb-promote');
+        assertNoProblems([...problems, ...url.problems]);
+        const standby = url.config!;
+        const topology = await optionalTopology(io, opts.topology);
         let result: PromoteResult;
         try {
           result = await promoteStandby({
-            standby: standby!,
+            standby,
             thresholds,
             force: Boolean(opts.force),
             waitSeconds,
             ...(oldPrimary ? { oldPrimary } : {}),
-            ...(opts.rejoinSlot ? { rejoinSlot: opts.rejoinSlot as string } : {}),
+            ...(opts.rejoinSlot ? { rejoinSlot: opts.rejoinSlot } : {}),
             ...(topology ? { topologySlots: topology.nodes.map(slotNameFor) } : {}),
           });
         } catch (error) {
@@ -66,7 +66,7 @@ export function registerPromote(program: Command, io: CliIO, run: (fn: () => Pro
           }
           throw error;
         }
-        const nextSteps = nextStepsAfter(result, standby!.host);
+        const nextSteps = nextStepsAfter(result, standby.host);
         if (opts.json) {
           io.out(JSON.stringify({ ...result, nextSteps }));
           return ExitCode.ok;
@@ -104,13 +104,4 @@ function nextStepsAfter(result: PromoteResult, host: string): string[] {
     'update the topology file (this node primary, the old one standby) and re-render the configs (`db config render`)',
     '`db doctor` on both nodes once the old primary streams again',
   ];
-}
-
-function parseHostPort(text: string, problems: string[]): { host: string; port: number } | undefined {
-  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-    problems.push(`--old-primary must be host:port (e.g. 172.16.91.101:5432), got ${JSON.stringify(text)}`);
-    return undefined;
-  }
-  return { host: m[1]!, port: Number(m[2]) };
 }

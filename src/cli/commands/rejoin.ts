@@ -3,9 +3,24 @@ import { Option, type Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { rejoinAsStandby } from '../../failover/rejoin.js';
 import { paint, type CliIO } from '../io.js';
-import { addStandbyOptions, assertNoProblems, optionalTopology, partialStandbyIdentity, urlFlag } from './failover-options.js';
+import {
+  addStandbyOptions,
+  type StandbyFlags,
+  assertNoProblems,
+  optionalTopology,
+  partialStandbyIdentity,
+  urlFlag,
+} from './failover-options.js';
 
 /** `db rejoin --url <old primary> --primary-url <new primary> --data-dir <dir>`: the old primary becomes a standby. */
+/** `db rejoin`'s flags as commander gives them. */
+interface RejoinFlags extends StandbyFlags {
+  url: string;
+  primaryUrl: string;
+  dataDir: string;
+  method: 'auto' | 'pg_rewind' | 'clone';
+}
+
 export function registerRejoin(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('rejoin')
@@ -17,25 +32,24 @@ export function registerRejoin(program: Command, io: CliIO, run: (fn: () => Prom
       new Option('--method <method>', 'pg_rewind, a fresh clone, or auto').choices(['auto', 'pg_rewind', 'clone']).default('auto'),
     );
   addStandbyOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: RejoinFlags) =>
     run(async () => {
-      const problems: string[] = [];
-      const target = urlFlag(io, opts.url as string, '--url', 'voipdb-rejoin', problems);
-      const primary = urlFlag(io, opts.primaryUrl as string, '--primary-url', 'voipdb-rejoin', problems);
-      assertNoProblems(problems);
-      const topology = await optionalTopology(io, opts.topology as string | undefined);
+      const target = urlFlag(io, opts.url, '--url', 'voipdb-rejoin');
+      const primary = urlFlag(io, opts.primaryUrl, '--primary-url', 'voipdb-rejoin');
+      assertNoProblems([...target.problems, ...primary.problems]);
+      const topology = await optionalTopology(io, opts.topology);
       // Without --node: the one free node slot on the new primary (`db promote` created it) names the node.
       const identity = partialStandbyIdentity(opts, topology, io);
       const say = (line: string): void => {
         if (!opts.json) io.out(`  ${paint(io, 'dim', '·')} ${line}`);
       };
       const result = await rejoinAsStandby({
-        target: target!,
-        primary: primary!,
-        dataDir: path.resolve(io.cwd, opts.dataDir as string),
+        target: target.config!,
+        primary: primary.config!,
+        dataDir: path.resolve(io.cwd, opts.dataDir),
         standby: identity,
-        method: opts.method as 'auto' | 'pg_rewind' | 'clone',
-        ...(opts.binDir ? { binDir: path.resolve(io.cwd, opts.binDir as string) } : {}),
+        method: opts.method,
+        ...(opts.binDir ? { binDir: path.resolve(io.cwd, opts.binDir) } : {}),
         onStep: say,
       });
       const nextSteps = [

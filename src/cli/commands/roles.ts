@@ -1,30 +1,30 @@
 import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
-import { resolveSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions } from '../options.js';
+import { addConnectionOptions, commandSettings, type ConnectionFlags } from '../options.js';
 
 /**
  * `db roles [--json]`: each platform role (kamailio, voipadmin, replicator): can it log in and
  * why not, has it a password, its search_path in this database, its attributes and a summary of
  * its privileges. Read-only; works on a standby. Exit 1 when a role is missing or cannot log in.
  */
+/** `db roles`' flags as commander gives them. */
+interface RolesFlags extends ConnectionFlags {
+  json?: boolean;
+}
+
 export function registerRoles(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('roles')
     .description('the platform roles: login, password, search_path, privileges (read-only)')
     .option('--json', 'print one JSON array');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: RolesFlags) =>
     run(async () => {
-      const { connection } = resolveSettings(
-        { url: opts.url as string | undefined, migrationsDir: opts.migrationsDir as string | undefined },
-        io.env,
-        io.cwd,
-      );
+      const { connection } = commandSettings(io, opts);
       const roles = await withConnection(connection, describeRoles);
       if (opts.json) io.out(JSON.stringify(roles));
       else printRoles(io, describeConnection(connection), roles);

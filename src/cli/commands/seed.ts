@@ -1,15 +1,23 @@
 import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { parseCount } from '../../config/durations.js';
-import { resolveSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { requirePrimary } from '../../database/node-role.js';
-import { ConfigInvalidError, ExitCode, UsageError } from '../../errors.js';
+import { ConfigInvalidError } from '../../config/errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { seedDemo, seedScale } from '../../voip/seed.js';
 import type { CliIO } from '../io.js';
-import { addConnectionOptions } from '../options.js';
+import { addConnectionOptions, commandSettings, type ConnectionFlags } from '../options.js';
 
 /** `db seed` (the demo set, idempotent) and `db seed --scale --extensions <n> --cdrs <m>`. */
+/** `db seed`'s flags as commander gives them (--extensions and --cdrs have defaults). */
+interface SeedFlags extends ConnectionFlags {
+  scale?: boolean;
+  extensions: string;
+  cdrs: string;
+  json?: boolean;
+}
+
 export function registerSeed(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('seed')
@@ -19,13 +27,13 @@ export function registerSeed(program: Command, io: CliIO, run: (fn: () => Promis
     .option('--cdrs <m>', 'with --scale: CDRs to generate over the 90 days before this month', '0')
     .option('--json', 'print one JSON object');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: SeedFlags) =>
     run(async () => {
-      const { connection } = resolveSettings({ url: opts.url as string | undefined }, io.env, io.cwd);
+      const { connection } = commandSettings(io, opts);
       if (!opts.scale && (opts.extensions !== '0' || opts.cdrs !== '0')) {
         throw new UsageError('--extensions and --cdrs need --scale', 'e.g. `db seed --scale --extensions 10000 --cdrs 1000000`');
       }
-      const sizes = opts.scale ? parseSizes(String(opts.extensions), String(opts.cdrs)) : undefined;
+      const sizes = opts.scale ? parseSizes(opts.extensions, opts.cdrs) : undefined;
       const where = describeConnection(connection);
       return withConnection(connection, async (client) => {
         await requirePrimary(client, 'seed', where);

@@ -3,9 +3,16 @@ import { Option, type Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { cloneStandby } from '../../failover/clone.js';
 import { paint, type CliIO } from '../io.js';
-import { addStandbyOptions, assertNoProblems, optionalTopology, standbyIdentity, urlFlag } from './failover-options.js';
+import { addStandbyOptions, type StandbyFlags, assertNoProblems, optionalTopology, standbyIdentity, urlFlag } from './failover-options.js';
 
 /** `db standby clone --primary-url <url> --data-dir <dir>`: a new hot standby of the primary. */
+/** `db standby clone`'s flags as commander gives them. */
+interface StandbyCloneFlags extends StandbyFlags {
+  primaryUrl: string;
+  dataDir: string;
+  method: 'auto' | 'pg_basebackup' | 'online-copy';
+}
+
 export function registerStandbyClone(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const standby =
     program.commands.find((c) => c.name() === 'standby') ?? program.command('standby').description('make and manage the hot standby');
@@ -18,24 +25,23 @@ export function registerStandbyClone(program: Command, io: CliIO, run: (fn: () =
     .requiredOption('--data-dir <dir>', 'the new standby’s data directory: missing or empty')
     .addOption(new Option('--method <method>', 'how to copy').choices(['auto', 'pg_basebackup', 'online-copy']).default('auto'));
   addStandbyOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: StandbyCloneFlags) =>
     run(async () => {
-      const problems: string[] = [];
-      const primary = urlFlag(io, opts.primaryUrl as string, '--primary-url', 'voipdb-standby-clone', problems);
-      assertNoProblems(problems);
-      const topology = await optionalTopology(io, opts.topology as string | undefined);
+      const primary = urlFlag(io, opts.primaryUrl, '--primary-url', 'voipdb-standby-clone');
+      assertNoProblems(primary.problems);
+      const topology = await optionalTopology(io, opts.topology);
       const standbys = topology?.nodes.filter((n) => n.role === 'standby') ?? [];
       const identity = standbyIdentity(opts, topology, standbys.length === 1 ? standbys[0]!.name : topology ? undefined : 'node2', io);
-      const dataDir = path.resolve(io.cwd, opts.dataDir as string);
+      const dataDir = path.resolve(io.cwd, opts.dataDir);
       const say = (line: string): void => {
         if (!opts.json) io.out(`  ${paint(io, 'dim', '·')} ${line}`);
       };
       const result = await cloneStandby({
-        primary: primary!,
+        primary: primary.config!,
         dataDir,
         standby: identity,
-        method: opts.method as 'auto' | 'pg_basebackup' | 'online-copy',
-        ...(opts.binDir ? { binDir: path.resolve(io.cwd, opts.binDir as string) } : {}),
+        method: opts.method,
+        ...(opts.binDir ? { binDir: path.resolve(io.cwd, opts.binDir) } : {}),
         onStep: say,
       });
       const nextSteps = [

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
-import { resolveSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
-import { versionLabel } from '../../engine/files.js';
-import { migrationStatus, type StatusRun } from '../../engine/migrate.js';
+import { migrationStatus, type StatusRun } from '../../engine/operations.js';
 import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions } from '../options.js';
+import { printStatus } from '../printers.js';
+import { addConnectionOptions, commandSettings, type ConnectionFlags } from '../options.js';
 
 /** The documented `db status --json` shape. */
 export function statusJson(s: StatusRun): object {
@@ -24,6 +23,12 @@ export function statusJson(s: StatusRun): object {
   };
 }
 
+/** `db status`'s flags as commander gives them. */
+interface StatusFlags extends ConnectionFlags {
+  json?: boolean;
+  exitCode?: boolean;
+}
+
 export function registerStatus(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('status')
@@ -31,13 +36,9 @@ export function registerStatus(program: Command, io: CliIO, run: (fn: () => Prom
     .option('--json', 'print one JSON object')
     .option('--exit-code', 'exit 1 when anything is pending');
   addConnectionOptions(cmd);
-  cmd.action((opts: Record<string, string | boolean | undefined>) =>
+  cmd.action((opts: StatusFlags) =>
     run(async () => {
-      const { connection, engine } = resolveSettings(
-        { url: opts.url as string | undefined, migrationsDir: opts.migrationsDir as string | undefined },
-        io.env,
-        io.cwd,
-      );
+      const { connection, engine } = commandSettings(io, opts);
       if (opts.json) {
         const status = await migrationStatus(connection, engine.migrationsDir);
         io.out(JSON.stringify(statusJson(status)));
@@ -63,18 +64,4 @@ function printRoleLogins(io: CliIO, roles: RoleDescription[]): void {
         `  ${paint(io, 'yellow', 'role')} ${r.role}: ${r.canLogin === 'no' ? 'cannot log in' : 'login unknown'}: ${r.loginProblems.join('; ')}`,
       );
   }
-}
-
-export function printStatus(io: CliIO, where: string, s: StatusRun): void {
-  io.out(
-    `${where}: PostgreSQL ${s.node.serverVersion}, ${s.node.role === 'primary' ? paint(io, 'green', 'primary') : paint(io, 'yellow', 'standby (read-only)')}`,
-  );
-  for (const a of s.applied) {
-    const flag = a.fileMissing ? paint(io, 'red', ' FILE MISSING') : a.fileChanged ? paint(io, 'red', ' FILE CHANGED SINCE APPLIED') : '';
-    io.out(
-      `  ${paint(io, 'green', a.adopted ? 'adopted' : 'applied')} ${versionLabel(a.version)}_${a.name} ${paint(io, 'dim', `${a.appliedAt} by ${a.appliedBy}`)}${flag}`,
-    );
-  }
-  for (const p of s.pending) io.out(`  ${paint(io, 'yellow', 'pending')} ${versionLabel(p.version)}_${p.name}`);
-  io.out(`${s.applied.length} applied, ${s.pending.length} pending`);
 }

@@ -1,29 +1,5 @@
-import type { ColumnPrivilegeRow, DatabasePrivilegeRow, DefaultPrivilegeRow, PrivilegeRow } from './catalog.js';
-
-/** The order privileges are listed in a statement, whatever order the catalog gave. */
-const PRIVILEGE_ORDER = [
-  'SELECT',
-  'INSERT',
-  'UPDATE',
-  'DELETE',
-  'TRUNCATE',
-  'REFERENCES',
-  'TRIGGER',
-  'USAGE',
-  'CREATE',
-  'CONNECT',
-  'TEMPORARY',
-  'EXECUTE',
-];
-
-function privilegeRank(p: string): number {
-  const i = PRIVILEGE_ORDER.indexOf(p);
-  return i === -1 ? PRIVILEGE_ORDER.length : i;
-}
-
-export function sortPrivileges(privileges: Iterable<string>): string[] {
-  return [...new Set(privileges)].sort((a, b) => privilegeRank(a) - privilegeRank(b) || compareText(a, b));
-}
+import type { ColumnPrivilegeRow, DatabasePrivilegeRow, DefaultPrivilegeRow, PrivilegeRow } from './catalog-rows.js';
+import { sortPrivileges } from '../../sql/privilege-order.js';
 
 /** Code-point order: the same on every machine, unlike localeCompare. */
 export function compareText(a: string, b: string): number {

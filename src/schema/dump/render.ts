@@ -1,5 +1,5 @@
 import { flattenBooleanChains as flat } from './flatten-boolean.js';
-import type { Catalog, ColumnRow, ConstraintRow, SequenceRow, TableRow, ViewRow } from './catalog.js';
+import type { Catalog, ColumnRow, ConstraintRow, SequenceRow, TableRow, ViewRow } from './catalog-rows.js';
 import {
   compareText,
   renderColumnPrivileges,

@@ -1,4 +1,4 @@
-import type { Catalog } from './catalog.js';
+import type { Catalog } from './catalog-rows.js';
 
 /**
  * Partitions made by a maintenance function for the months around the day it runs

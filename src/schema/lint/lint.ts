@@ -1,7 +1,7 @@
 import { loadParser } from '../../sql/parser.js';
 import { isNoTransaction, NO_TRANSACTION_MARKER, sqlText } from '../../sql/source.js';
 import { SqlSyntaxError } from '../../sql/statements.js';
-import { KAMAILIO_TABLE_NAMES } from './kamailio-tables.js';
+import { KAMAILIO_TABLE_NAMES } from '../../kamailio/table-names.js';
 import { DOWN_FILE_EXEMPT, isRuleName, RULES, type RuleName } from './rules.js';
 import { lintStatements, type ParsedStatement } from './statements.js';
 

@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import type pg from 'pg';
-import type { ConnectionConfig } from '../config/connection.js';
-import { withConnection } from '../database/connect.js';
-import { readCatalog } from './dump/catalog.js';
-import { renderDump } from './dump/render.js';
+import type { ConnectionConfig } from '../../config/connection.js';
+import { withConnection } from '../../database/connect.js';
+import { readCatalog } from './catalog.js';
+import { renderDump } from './render.js';
 
-export { DUMP_HEADER } from './dump/render.js';
+export { DUMP_HEADER } from './render.js';
 
 /**
  * schema.sql: the whole schema of a database as SQL that psql loads into an empty database.

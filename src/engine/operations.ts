@@ -1,6 +1,6 @@
 import { DEFAULT_LOCK_RETRY_LIMITS } from '../database/lock-timeout-retry.js';
 import type { NodeInfo } from '../database/node-info.js';
-import { attachRun } from '../errors.js';
+import { attachRun } from './failed-run.js';
 import type { MigrationHook } from './hooks.js';
 import { compareHistory } from './compare.js';
 import type { MigrationFile } from './files.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { PLATFORM_ROLES } from '../roles/platform-roles.js';
+import { PLATFORM_ROLES } from './platform-roles.js';
 
 /**
  * Who may do what in voipdb, as sorted text lines, one per (object, grantee):
@@ -17,7 +17,7 @@ import { PLATFORM_ROLES } from '../roles/platform-roles.js';
  * so PUBLIC's implicit EXECUTE on a new function is visible. `WITH GRANT OPTION` shows as `PRIV*`.
  * Partitions are left out: access goes through the partitioned table, and their names depend on
  * dates. The lines are identical on PostgreSQL 15 and 18 as long as no migration grants ALL
- * (17+ would add MAINTAIN). `db check` and test/kamailio/privileges.test.ts compare them with
+ * (17+ would add MAINTAIN). `db check` and test/roles/privileges.test.ts compare them with
  * test/expected/privileges.txt.
  */
 export const PRIVILEGE_SCHEMAS = ['kamailio', 'voip', 'public'] as const;

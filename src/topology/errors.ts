@@ -1,0 +1,33 @@
+import { ExitCode, VoipdbError } from '../errors.js';
+
+/** The topology file (nodes, VIP) and the nodes it names (exit 2). */
+
+/** The topology file (nodes, VIP) is unreadable or wrong; every problem is listed at once. */
+export class TopologyInvalidError extends VoipdbError {
+  readonly code = 'TOPOLOGY_INVALID';
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(
+      problems.length === 1 ? `${source}: ${problems[0]}` : `${source}: ${problems.length} problems in the topology`,
+      'fix the topology file (see examples/topology.yaml): exactly one primary, distinct names and IPv4/IPv6 addresses',
+    );
+  }
+  override details(): string[] {
+    return this.problems.length > 1 ? this.problems.map((p) => `- ${p}`) : [];
+  }
+}
+
+/** `db config render --node X` named a node the topology does not have. */
+export class TopologyNodeUnknownError extends VoipdbError {
+  readonly code = 'TOPOLOGY_NODE_UNKNOWN';
+  readonly exitCode = ExitCode.usage;
+  constructor(
+    readonly node: string,
+    known: string[],
+  ) {
+    super(`the topology has no node ${JSON.stringify(node)}`, `use one of: ${known.join(', ')}`);
+  }
+}
