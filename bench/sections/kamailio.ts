@@ -57,7 +57,7 @@ export interface KamailioTarget {
   pgOptions: string;
 }
 
-/** One pgbench run; returns its TPS (without the initial connection time). */
+/** One pgbench run of a script of bench/pgbench (or one at an absolute path); returns its TPS (without the initial connection time). */
 export async function pgbench(
   ctx: Pick<BenchContext, 'env'>,
   target: KamailioTarget,
@@ -76,7 +76,7 @@ export async function pgbench(
     String(opts.threads),
     ...(transactions === undefined ? ['-T', String(opts.seconds)] : ['-t', String(transactions)]),
     '-f',
-    path.join(PGBENCH_DIR, script),
+    path.resolve(PGBENCH_DIR, script),
     '-D',
     `first=${SCALE_FIRST_EXTENSION}`,
     '-D',

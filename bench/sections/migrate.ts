@@ -19,8 +19,6 @@ export async function cliMigrate(ctx: BenchContext, database: string): Promise<n
  *    transaction (the dump of a migrated database: the same objects, without the engine) and
  *    creating the same CDR partitions that db migrate creates after the migrations.
  * 2. `db migrate` with nothing pending, against a Node process that connects and runs SELECT 1.
- * Figure 1 also reports umzug's share: what loading it costs a fresh Node process (the engine
- * loads it only when something is pending, so figure 2 never pays it).
  */
 export async function prepareTemplate(ctx: BenchContext): Promise<string> {
   // The first migrate also creates the cluster-wide roles, which schema.sql takes as given.
@@ -52,14 +50,6 @@ export async function benchMigrate(ctx: BenchContext, template: string, runs: nu
       ).ms;
     },
   );
-  // umzug's share of figure 1: a Node process that imports it (the bundle the package ships), against one that imports nothing.
-  const umzug = await interleave(
-    runs,
-    async () =>
-      (await runProcess(process.execPath, ['--input-type=module', '-e', "await import('./dist/vendor/umzug.js')"], { cwd: REPO })).ms,
-    async () => (await runProcess(process.execPath, ['--input-type=module', '-e', ''], { cwd: REPO })).ms,
-  );
-  const umzugMs = Math.max(0, median(umzug.measured) - median(umzug.floor));
   const upToDate = await interleave(
     runs,
     () => cliMigrate(ctx, template),
@@ -77,7 +67,6 @@ export async function benchMigrate(ctx: BenchContext, template: string, runs: nu
       floor: median(empty.floor),
       floorSamples: empty.floor,
       target: { op: '<=', ratio: 1.5 },
-      note: `umzug's share: loading it takes ${Math.round(umzugMs)} ms (${Math.round((100 * umzugMs) / median(empty.measured))}% of the median); without it the ratio would be ${((median(empty.measured) - umzugMs) / median(empty.floor)).toFixed(2)}`,
     }),
     figure({
       id: '2 migrate-noop',

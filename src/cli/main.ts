@@ -4,6 +4,7 @@ import { ExitCode } from '../errors.js';
 import { commandLineError, isCommanderInfo } from './commander-error.js';
 import { packageManifest } from '../package-manifest.js';
 import { type CliIO, processIO } from './io.js';
+import { defaultToLocalServer } from './local-default.js';
 import { renderError } from './render-error.js';
 
 type Register = (program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>) => void;
@@ -55,7 +56,8 @@ Exit codes:
   (db doctor uses Nagios codes instead: 0 ok, 1 warning, 2 critical, 3 unknown)
 
 Connection: --url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGPORT, PGUSER,
-PGDATABASE, PGPASSWORD, ~/.pgpass). Passwords are never printed.`;
+PGDATABASE, PGPASSWORD, ~/.pgpass), else, with none of them, the local server of the checkout
+in the current folder (.voipdb/, made by npm start). Passwords are never printed.`;
 
 /** Builds the program for `args` (the command line after `db`). Commands return exit codes; only main() exits. */
 async function buildProgram(io: CliIO, setExitCode: (code: number) => void, args: readonly string[]): Promise<Command> {
@@ -66,8 +68,9 @@ async function buildProgram(io: CliIO, setExitCode: (code: number) => void, args
     .option('--verbose', 'show stack traces on errors')
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError(false);
-  program.hook('preAction', (root) => {
+  program.hook('preAction', async (root, command) => {
     io.verbose = Boolean(root.opts().verbose);
+    await defaultToLocalServer(command, io);
   });
 
   const run = async (fn: () => Promise<number>): Promise<void> => {

@@ -29,10 +29,20 @@ export function commandSettings(
   return resolveSettings(flags, io.env, io.cwd);
 }
 
+/** The --url options addConnectionOptions made: the commands that connect to the voipdb database. */
+const connectionUrlOptions = new WeakSet<Option>();
+
+/** Whether `cmd` took its flags from addConnectionOptions (see local-default.ts). */
+export function takesConnection(cmd: Command): boolean {
+  return cmd.options.some((option) => connectionUrlOptions.has(option));
+}
+
 /** Connection flags shared by every command that talks to a database. */
 export function addConnectionOptions(cmd: Command): Command {
+  const url = new Option('--url <url>', "PostgreSQL URL (else DATABASE_URL, else libpq PG* variables, else this checkout's local server)");
+  connectionUrlOptions.add(url);
   return cmd
-    .addOption(new Option('--url <url>', 'PostgreSQL URL (else DATABASE_URL, else libpq PG* variables)'))
+    .addOption(url)
     .addOption(
       new Option('--migrations-dir <dir>', 'folder of migration files').default(undefined, './migrations, else the ones the package ships'),
     );

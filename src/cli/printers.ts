@@ -13,7 +13,7 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** One progress line per migration, as umzug reports it done. */
+/** One progress line per migration, as the engine reports it done. */
 export function progressPrinter(io: CliIO, verb: string): (e: MigrationEvent) => void {
   return (e) => {
     if (e.type === 'done')

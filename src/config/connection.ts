@@ -95,11 +95,16 @@ export function resolveConnection(
     parsed = isKeywordValue(url) ? parseKeywordValue(url, source, problems) : parseUri(url, source, problems);
     if (!parsed) return undefined;
   } else {
-    const anySet = Object.values(LIBPQ_KEYWORDS).some((k) => k.env !== undefined && nonEmpty(env[k.env]) !== undefined);
-    if (!anySet) throw new NoConnectionConfiguredError();
+    if (!hasConnectionSettings(env)) throw new NoConnectionConfiguredError();
     parsed = { values: new Map() };
   }
   return fromKeywords(parsed.values, source, env, input.applicationName ?? 'voipdb', problems);
+}
+
+/** Whether the environment sets any connection setting: DATABASE_URL or one of libpq's PG* variables. */
+export function hasConnectionSettings(env: Env): boolean {
+  if (nonEmpty(env.DATABASE_URL) !== undefined) return true;
+  return Object.values(LIBPQ_KEYWORDS).some((k) => k.env !== undefined && nonEmpty(env[k.env]) !== undefined);
 }
 
 function fromKeywords(

@@ -35,8 +35,8 @@ function targetOf(target: MigrationTarget): MigrationTarget {
 }
 
 /**
- * One writing run, `migrate` or `down`: plan under the migration lock, run the plan through
- * umzug, then (up only) the hooks. Whatever happens after connecting, the error carries the run
+ * One writing run, `migrate` or `down`: plan under the migration lock, run the plan, then (up
+ * only) the hooks. Whatever happens after connecting, the error carries the run
  * as far as it got (`error.run`).
  */
 async function writingRun(session: Session, options: EngineOptions & MigrationTarget, direction: Direction): Promise<MigrationRun> {
@@ -67,10 +67,10 @@ async function writingRun(session: Session, options: EngineOptions & MigrationTa
         const current = run!;
         current.migrations = state.plan.map((f) => plannedOutcome(f, direction));
         if (state.plan.length > 0) {
-          // The runner, umzug and the statement splitter load only when there is something to run:
+          // The runner and the statement splitter load only when there is something to run:
           // most deploys have nothing pending, and they are a tenth of the command's modules.
           const { runPlan } = await import('./runner.js');
-          await runPlan(state.client, state, direction, limitsOf(options), current, options.onEvent ?? (() => undefined));
+          await runPlan(state.client, state.plan, direction, limitsOf(options), current, options.onEvent ?? (() => undefined));
         }
         const limits = { ...limitsOf(options), lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS };
         for (const hook of hooks) current.hooks.push(await hook.afterMigrate(state.client, current, limits));

@@ -85,6 +85,22 @@ export function localPaths(projectDir: string): LocalPaths {
   };
 }
 
+/**
+ * How to reach the local server of the checkout at `projectDir`, as `db start` made it, without
+ * starting it: its port from .voipdb/server.json and its password file (the password itself
+ * stays in the file, read when connecting). Undefined where no server was made there (or its
+ * first start was cut short).
+ */
+export async function localServerConnection(projectDir: string): Promise<{ config: ConnectionConfig; pgpassFile: string } | undefined> {
+  const p = localPaths(projectDir);
+  if ((await inspect(p)) !== 'ready') return undefined;
+  const { port } = await readState(p);
+  return {
+    config: { host: '127.0.0.1', port, user: 'postgres', database: LOCAL_DATABASE, passfile: p.pgpass, applicationName: 'voipdb' },
+    pgpassFile: p.pgpass,
+  };
+}
+
 /** Starts this checkout's local server if it is not running (making it on first use). */
 export async function startLocalServer(projectDir: string, options: StartOptions = {}): Promise<LocalServerInfo> {
   const p = localPaths(projectDir);

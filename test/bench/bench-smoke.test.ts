@@ -1,8 +1,11 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createScratchDatabase, dropScratchDatabase } from '../../src/database/scratch-database.js';
 import { query, server, serverConfig } from '../support/database.js';
 import { applyAllMigrations } from '../support/migrate.js';
-import { KAMAILIO_SCRIPTS, pgbench, prepareKamailioData, type KamailioTarget } from '../../bench/sections/kamailio.js';
+import { KAMAILIO_SCRIPTS, PGBENCH_DIR, pgbench, prepareKamailioData, type KamailioTarget } from '../../bench/sections/kamailio.js';
 import { copyFrom, copyLine } from '../../bench/lib/copy-in.js';
 import pg from 'pg';
 
@@ -12,6 +15,7 @@ import pg from 'pg';
 const USERS = 20;
 const pg18 = () => server('pg18');
 let template: string;
+let scratch: string;
 let voipdb: KamailioTarget;
 let stock: KamailioTarget;
 const ctx = {
@@ -26,12 +30,14 @@ const ctx = {
 };
 
 beforeAll(async () => {
+  scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-bench-smoke-'));
   template = await ctx.createDatabase('bench_smoke_template');
   await applyAllMigrations(ctx.config(template));
   ({ voipdb, stock } = await prepareKamailioData(ctx, template, USERS));
 }, 120_000);
 
 afterAll(async () => {
+  if (scratch) await fs.rm(scratch, { recursive: true, force: true });
   // Template databases cannot be dropped while a copy is being made; by now none is.
   for (const name of [voipdb?.database, stock?.database, template]) {
     if (name) await dropScratchDatabase(serverConfig(pg18()), name);
@@ -49,12 +55,30 @@ test('both schemas hold the same subscribers and one contact per subscriber', as
   expect([contactsOurs!.n, contactsTheirs!.n]).toEqual([String(USERS), String(USERS)]);
 });
 
-test.each(KAMAILIO_SCRIPTS.map((s) => s.file))('pgbench script %s runs on voipdb and on the stock schema', async (file) => {
-  for (const target of [voipdb, stock]) {
-    // pgbench itself fails the call on a SQL error or a failed transaction.
-    await pgbench(ctx, target, file, USERS, { seconds: 1, clients: 1, threads: 1 }, 5);
-  }
-});
+test.each(KAMAILIO_SCRIPTS.map((s) => s.file))(
+  'pgbench script %s runs on voipdb and on the stock schema, every statement finding its row',
+  async (file) => {
+    // A statement that matches no row is no error to pgbench: a copy of the script stores each
+    // statement's one row with \gset, which aborts the run (and fails the call) on zero rows.
+    const checking = path.join(scratch, file);
+    await fs.writeFile(checking, everyStatementFindsOneRow(await fs.readFile(path.join(PGBENCH_DIR, file), 'utf8')));
+    for (const target of [voipdb, stock]) {
+      // pgbench itself fails the call on a SQL error or a failed transaction.
+      expect(await pgbench(ctx, target, checking, USERS, { seconds: 1, clients: 1, threads: 1 }, 5)).toBeGreaterThan(0);
+    }
+  },
+);
+
+/** The script with each statement's `;` replaced by `\gset` (writes return a row for it). */
+function everyStatementFindsOneRow(script: string): string {
+  const lines = script.split('\n').map((line) => {
+    if (!/;\s*$/.test(line) || /^\s*(--|\\)/.test(line)) return line;
+    const returning = /^\s*(insert|update|delete)\b/i.test(line) ? ' returning 1 as touched' : '';
+    return line.replace(/;\s*$/, `${returning} \\gset found_`);
+  });
+  if (!lines.some((line) => line.endsWith('\\gset found_'))) throw new Error('no statement found in the script');
+  return lines.join('\n');
+}
 
 test('the write scripts really update contacts by ruid (cseq moves off 1) in both schemas', async () => {
   for (const target of [voipdb, stock]) {

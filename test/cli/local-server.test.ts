@@ -49,6 +49,32 @@ describe('the local server of a checkout (embedded PostgreSQL 18)', () => {
     expect(existsSync(local.making)).toBe(false);
   });
 
+  test("after db up, db status with no connection settings at all uses this checkout's server and says so; elsewhere it still asks for them", async () => {
+    // runCli's environment is PATH, HOME and NO_COLOR only: no --url, DATABASE_URL or PG* variable.
+    const { port } = JSON.parse(await fs.readFile(localPaths(first).state, 'utf8')) as { port: number };
+    const status = await runCli(['status'], { cwd: first });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stderr).toBe(
+      `using this checkout's local server: postgres://postgres@127.0.0.1:${port}/voipdb (password from .voipdb/pgpass; no --url, DATABASE_URL or PG* variable is set)\n`,
+    );
+    expect(status.stdout).toMatch(/^\d+ applied, 0 pending$/m);
+
+    // Settings given win, and no line is printed: here a server that is not there.
+    const given = await runCli(['status'], { cwd: first, env: { PGHOST: '127.0.0.1', PGPORT: '1', PGCONNECT_TIMEOUT: '2' } });
+    expect(given.code).toBe(3);
+    expect(given.stderr).not.toContain('local server');
+
+    // A folder without .voipdb/ (a node, a service's folder): as before.
+    const elsewhere = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-no-checkout-'));
+    try {
+      const none = await runCli(['status'], { cwd: elsewhere });
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/^error\[NO_CONNECTION_CONFIGURED\]: no database connection is configured/);
+    } finally {
+      await fs.rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   test("a second checkout's server takes another port while the first runs; its start and db check use its own", async () => {
     const firstServer = await startLocalServer(first);
     // The second asks for the port the first holds, as both would ask for 54318.

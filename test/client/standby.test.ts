@@ -58,7 +58,9 @@ describe('typed client on a hot standby (pg18 pair)', () => {
     expect(await lookupDirectoryUser(standby, { domain: 'ha.example.net', user: '1001' })).toMatchObject({ extension: '1001' });
   });
 
-  test('writes on the standby are StandbyWriteError (exit 4) and leave the pool usable', async () => {
+  test('writes on the standby are StandbyWriteError (exit 4), change nothing and leave the pool usable', async () => {
+    const before = await lookupDirectoryUser(standby, { domain: 'ha.example.net', user: '1001' });
+    expect(before).toMatchObject({ extension: '1001', a1Hash: expect.stringMatching(/^[0-9a-f]{32}$/) });
     const attempts: (() => Promise<unknown>)[] = [
       () => setExtensionPassword(standby, { domain: 'ha.example.net', extension: '1001', password: 'changed' }),
       () =>
@@ -84,7 +86,10 @@ describe('typed client on a hot standby (pg18 pair)', () => {
       expect((error as StandbyWriteError).exitCode).toBe(4);
       expect(((error as StandbyWriteError).cause as { code: string }).code).toMatch(/^(25006|0A000)$/);
     }
-    expect(await lookupDirectoryUser(standby, { domain: 'ha.example.net', user: '1001' })).toBeDefined();
+    // The same pool answers, and the refused password change and delete left the row as it was.
+    expect(await lookupDirectoryUser(standby, { domain: 'ha.example.net', user: '1001' })).toEqual(before);
+    await waitForCatchUp(pair);
+    expect(await lookupDirectoryUser(primary, { domain: 'ha.example.net', user: '1001' })).toEqual(before);
   });
 
   test('a query cancelled by replay is a RecoveryConflictError', async () => {

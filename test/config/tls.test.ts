@@ -2,12 +2,13 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConnection } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
 import { createDb } from '../../src/index.js';
 import { serverOsUser, stopCluster } from '../../src/local/cluster.js';
 import { runCli } from '../support/cli.js';
+import { server as testServer } from '../support/database.js';
 import { type LocalServer, makeRunDir, startLocalServer } from '../support/servers.js';
 import { makeTestCertificates, type TestCertificates } from '../support/tls.js';
 
@@ -93,7 +94,7 @@ describe('TLS as libpq defines sslmode (PG 18, ssl = on)', () => {
   });
 
   it('prefer falls back to plain where the server has no TLS; require then fails with exit 3', async () => {
-    const plain = inject('servers').pg18;
+    const plain = testServer('pg18');
     const plainUrl = (params: string) => `postgres://${plain.user}:${plain.password}@${plain.host}:${plain.port}/postgres?${params}`;
     expect(await sessionUsesTls(plainUrl('sslmode=prefer'))).toBe(false);
     const r = await cli(plainUrl('sslmode=require'));
@@ -102,7 +103,7 @@ describe('TLS as libpq defines sslmode (PG 18, ssl = on)', () => {
   });
 
   it('prefer takes one connection to a server without TLS (plain after its N, as libpq), and falls back to plain when the handshake fails', async () => {
-    const plain = inject('servers').pg18;
+    const plain = testServer('pg18');
     // A loopback relay in front of the plain server counts the TCP connections the client opens.
     let connections = 0;
     const relay = net.createServer((client) => {

@@ -57,14 +57,14 @@ describe('createMigrator (PostgreSQL 18)', () => {
     }
   });
 
-  it('loads umzug only when there is something to run', async () => {
-    // The built package runs umzug from dist/vendor/umzug.js: in a copy of dist/ where loading it
-    // throws, a run with nothing pending must succeed and one with work must hit it.
+  it('loads the runner only when there is something to run', async () => {
+    // In a copy of dist/ where loading the runner throws, a run with nothing pending must
+    // succeed and one with work must hit it.
     const db = await freshDatabase('pg18');
     const first = await migrationsFixture({ '0001_a.sql': 'CREATE SCHEMA app;' });
     const second = await migrationsFixture({ '0001_a.sql': 'CREATE SCHEMA app;', '0002_b.sql': 'CREATE TABLE app.b (id int);' });
     await createMigrator({ migrationsDir: first }).migrate(db);
-    const outcomes = await withPoisonedDist(['vendor/umzug.js'], async (dist) => {
+    const outcomes = await withPoisonedDist(['engine/runner.js'], async (dist) => {
       const script = `
         const { createMigrator } = await import(${JSON.stringify(path.join(dist, 'migrate/index.js'))});
         const attempt = (dir) => createMigrator({ migrationsDir: dir }).migrate(process.env.URL).then(() => 'ran', (e) => e.message);
@@ -74,7 +74,7 @@ describe('createMigrator (PostgreSQL 18)', () => {
       });
       return JSON.parse(stdout) as string[];
     });
-    expect(outcomes).toEqual(['ran', 'vendor/umzug.js was loaded']);
+    expect(outcomes).toEqual(['ran', 'engine/runner.js was loaded']);
   });
 
   it('a raw PostgreSQL error is a DatabaseError with SQLSTATE, detail and hint, exit 3', async () => {

@@ -49,11 +49,32 @@ describe.each<ServerName>(['pg18', 'pg15'])('platform roles on %s', (serverName)
       await fn();
     });
 
-  it('re-running migration 0002 on a migrated database changes nothing and does not fail', async () => {
-    const sql = await fs.readFile(path.join(MIGRATIONS_DIR, '0002_roles.sql'), 'utf8');
-    await query(first, sql);
-    await query(second, sql);
-  });
+  it('re-running migration 0002 on a migrated database changes nothing and does not fail', () =>
+    // Under the password lock: no other test may change the roles between the two snapshots.
+    withRolePasswordLock(serverName, async () => {
+      const sql = await fs.readFile(path.join(MIGRATIONS_DIR, '0002_roles.sql'), 'utf8');
+      const before = await rolesState();
+      await query(first, sql);
+      await query(second, sql);
+      expect(await rolesState()).toEqual(before);
+    }));
+
+  /**
+   * What migration 0002 can touch: the platform roles' catalogue rows (every attribute, the
+   * stored verifier included), their per-database settings, and both databases' privileges.
+   */
+  async function rolesState(): Promise<unknown> {
+    const roles = await adminQuery(
+      server(serverName),
+      `SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin, a.rolreplication,
+              a.rolbypassrls, a.rolconnlimit, a.rolpassword, a.rolvaliduntil,
+              ARRAY(SELECT d.datname || ':' || array_to_string(s.setconfig, ',') FROM pg_db_role_setting s
+                      LEFT JOIN pg_database d ON d.oid = s.setdatabase WHERE s.setrole = a.oid ORDER BY 1) AS settings
+         FROM pg_authid a WHERE a.rolname IN ('kamailio', 'voipadmin', 'replicator') ORDER BY a.rolname`,
+    );
+    const privileges = await Promise.all([first, second].map((db) => withConnection(db, readPrivileges)));
+    return { roles, privileges };
+  }
 
   it('no platform role is superuser, createdb or createrole; replicator is LOGIN REPLICATION', async () => {
     const rows = await adminQuery(

