@@ -82,8 +82,12 @@ class FileScanner {
 
   constructor(private readonly roots: string[]) {}
 
+  /** Passes one after another, with a breath between them for initdb on a busy machine (a file lives far longer). */
   async run(): Promise<void> {
-    while (!this.stopped) await this.pass();
+    while (!this.stopped) {
+      await this.pass();
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   stop(): void {
