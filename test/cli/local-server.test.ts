@@ -1,5 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localPaths, startLocalServer, stopLocalServer } from '../../src/local/server.js';
