@@ -1,4 +1,4 @@
-import { assertNoProblems, resolveConnection, type ConnectionConfig } from '../config/connection.js';
+import { requireConnection, type ConnectionConfig } from '../config/connection.js';
 import { startLocalServer } from '../local/server.js';
 import type { CliIO } from './io.js';
 
@@ -9,10 +9,7 @@ import type { CliIO } from './io.js';
  */
 export async function scratchServer(io: CliIO, url: string | undefined): Promise<{ server: ConnectionConfig; label: string }> {
   if (url !== undefined) {
-    const problems: string[] = [];
-    const server = resolveConnection({ url, env: io.env }, problems);
-    assertNoProblems(problems);
-    return { server: server!, label: 'the given server' };
+    return { server: requireConnection({ url, env: io.env }), label: 'the given server' };
   }
   const local = await startLocalServer(io.cwd);
   return { server: { ...local.config, database: 'postgres' }, label: 'the local embedded PostgreSQL 18' };

@@ -1,4 +1,4 @@
-import { type ConnectionConfig, type Env, assertNoProblems, resolveConnection } from '../config/connection.js';
+import { type ConnectionConfig, type Env, requireConnection } from '../config/connection.js';
 
 /** application_name a service's sessions get unless it names itself (pg_stat_activity shows it). */
 export const DEFAULT_CLIENT_APPLICATION_NAME = 'voipdb-client';
@@ -11,10 +11,7 @@ export const DEFAULT_CLIENT_APPLICATION_NAME = 'voipdb-client';
  * (it may hold a password).
  */
 export function connectionConfigFromUrl(url: string, applicationName = DEFAULT_CLIENT_APPLICATION_NAME): ConnectionConfig {
-  const problems: string[] = [];
-  const config = resolveConnection({ url, env: {}, applicationName }, problems);
-  assertNoProblems(problems);
-  return config!;
+  return requireConnection({ url, env: {}, applicationName });
 }
 
 /**
@@ -24,8 +21,5 @@ export function connectionConfigFromUrl(url: string, applicationName = DEFAULT_C
  * Throws NoConnectionConfiguredError when none is set, ConfigInvalidError when one is wrong.
  */
 export function connectionConfigFromEnv(env: Env, applicationName = DEFAULT_CLIENT_APPLICATION_NAME): ConnectionConfig {
-  const problems: string[] = [];
-  const config = resolveConnection({ env, applicationName }, problems);
-  assertNoProblems(problems);
-  return config!;
+  return requireConnection({ env, applicationName });
 }

@@ -80,25 +80,28 @@ export function hostsOf(config: ConnectionConfig): HostEntry[] {
  * Turns `--url`, else DATABASE_URL, into libpq's keyword values (a postgres:// URI or a
  * `key=value` conninfo string), fills what they leave out from libpq's PG* variables, and
  * validates the lot into a ConnectionConfig. With neither, the PG* variables alone.
- * Collects problems into `problems` instead of throwing on the first, so that the caller
- * can report every configuration problem at once.
+ * Returns every problem found rather than throwing on the first, so that the caller can report
+ * every configuration problem at once (a missing connection is thrown: NoConnectionConfiguredError).
  */
-export function resolveConnection(
-  input: { url?: string | undefined; env: Env; applicationName?: string },
-  problems: string[],
-): ConnectionConfig | undefined {
+export function resolveConnection(input: { url?: string | undefined; env: Env; applicationName?: string }): {
+  config: ConnectionConfig | undefined;
+  problems: string[];
+} {
   const { env } = input;
   const url = input.url ?? nonEmpty(env.DATABASE_URL);
   const source = input.url !== undefined ? '--url' : 'DATABASE_URL';
   let parsed: ParsedConninfo | undefined;
   if (url !== undefined) {
-    parsed = isKeywordValue(url) ? parseKeywordValue(url, source, problems) : parseUri(url, source, problems);
-    if (!parsed) return undefined;
+    const parse = isKeywordValue(url) ? parseKeywordValue(url, source) : parseUri(url, source);
+    if (!parse.parsed) return { config: undefined, problems: parse.problems };
+    parsed = parse.parsed;
   } else {
     if (!hasConnectionSettings(env)) throw new NoConnectionConfiguredError();
     parsed = { values: new Map() };
   }
-  return fromKeywords(parsed.values, source, env, input.applicationName ?? 'voipdb', problems);
+  const problems: string[] = [];
+  const config = fromKeywords(parsed.values, source, env, input.applicationName ?? 'voipdb', problems);
+  return { config, problems };
 }
 
 /** Whether the environment sets any connection setting: DATABASE_URL or one of libpq's PG* variables. */
@@ -389,6 +392,13 @@ export function connectionUri(parts: {
   // Values stay readable (a path keeps its slashes); libpq decodes what is escaped.
   const query = (parts.params ?? []).map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2F/g, '/')}`).join('&');
   return `postgres://${credentials}${hosts}/${encodeURIComponent(parts.database)}${query ? `?${query}` : ''}`;
+}
+
+/** As resolveConnection, for callers that stop at the first wrong setting: throws ConfigInvalidError listing every problem. */
+export function requireConnection(input: { url?: string | undefined; env: Env; applicationName?: string }): ConnectionConfig {
+  const { config, problems } = resolveConnection(input);
+  assertNoProblems(problems);
+  return config!;
 }
 
 export function assertNoProblems(problems: string[]): void {

@@ -27,11 +27,27 @@ export interface ParsedConninfo {
   values: Map<string, string>;
 }
 
-/**
- * Parses a URI. `source` names where it came from in problems (`--url`, `DATABASE_URL`).
- * Returns undefined when a problem was found (each one pushed onto `problems`).
- */
-export function parseUri(text: string, source: string, problems: string[]): ParsedConninfo | undefined {
+/** What a parse gives: the keyword values, or (parsed undefined) every problem found, each naming `source`. */
+export interface ConninfoParse {
+  parsed: ParsedConninfo | undefined;
+  problems: string[];
+}
+
+/** Parses a URI. `source` names where it came from in problems (`--url`, `DATABASE_URL`). */
+export function parseUri(text: string, source: string): ConninfoParse {
+  const problems: string[] = [];
+  return { parsed: parseUriCollecting(text, source, problems), problems };
+}
+
+/** Parses `keyword=value keyword='quoted value'` as libpq does. */
+export function parseKeywordValue(text: string, source: string): ConninfoParse {
+  const problems: string[] = [];
+  return { parsed: parseKeywordValueCollecting(text, source, problems), problems };
+}
+
+// The parsers below push each problem as they meet it, so that one pass reports them all.
+
+function parseUriCollecting(text: string, source: string, problems: string[]): ParsedConninfo | undefined {
   const prefix = URI_PREFIXES.find((p) => text.startsWith(p));
   if (prefix === undefined) {
     problems.push(`${source} must start with postgres:// or postgresql://${schemeOf(text)}`);
@@ -130,8 +146,7 @@ export function parseUri(text: string, source: string, problems: string[]): Pars
   return problems.length > before ? undefined : { values };
 }
 
-/** Parses `keyword=value keyword='quoted value'` as libpq does. */
-export function parseKeywordValue(text: string, source: string, problems: string[]): ParsedConninfo | undefined {
+function parseKeywordValueCollecting(text: string, source: string, problems: string[]): ParsedConninfo | undefined {
   const values = new Map<string, string>();
   let i = 0;
   const isSpace = (c: string | undefined): boolean => c !== undefined && /\s/.test(c);

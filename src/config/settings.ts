@@ -80,7 +80,7 @@ export function defaultMigrationsDir(cwd: string): string {
 /** Connection + engine settings, all problems reported at once. */
 export function resolveSettings(raw: RawOptions, env: Env, cwd: string): { connection: ConnectionConfig; engine: EngineSettings } {
   const { settings, problems } = resolveEngineSettings(raw, cwd);
-  const connection = resolveConnection({ url: raw.url, env, applicationName: 'voipdb' }, problems);
-  assertNoProblems(problems);
-  return { connection: connection!, engine: settings };
+  const connection = resolveConnection({ url: raw.url, env, applicationName: 'voipdb' });
+  assertNoProblems([...problems, ...connection.problems]);
+  return { connection: connection.config!, engine: settings };
 }

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { assertNoProblems, type ConnectionConfig, resolveConnection } from '../config/connection.js';
+import { type ConnectionConfig, requireConnection } from '../config/connection.js';
 import type { MigrationHook } from '../engine/hooks.js';
 import { down, type EngineOptions, migrate, migrationStatus, planRun, type PlanRun, type StatusRun } from '../engine/operations.js';
 import type { MigrationTarget } from '../engine/plan.js';
@@ -71,10 +71,7 @@ export interface Migrator {
 
 function toSession(session: MigratorSession): Session {
   if (typeof session !== 'string') return session;
-  const problems: string[] = [];
-  const config = resolveConnection({ url: session, env: {}, applicationName: 'voipdb-migrate' }, problems);
-  assertNoProblems(problems);
-  return config!;
+  return requireConnection({ url: session, env: {}, applicationName: 'voipdb-migrate' });
 }
 
 /**

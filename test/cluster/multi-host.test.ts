@@ -37,8 +37,7 @@ describe('several hosts and target_session_attrs (pg18 pair)', () => {
   };
   /** Which node a new session lands on, named by its port. */
   const landsOn = async (connectionUrl: string): Promise<'primary' | 'standby'> => {
-    const problems: string[] = [];
-    const config = resolveConnection({ url: connectionUrl, env: { HOME: home } }, problems);
+    const { config, problems } = resolveConnection({ url: connectionUrl, env: { HOME: home } });
     expect(problems).toEqual([]);
     const port = await withConnection(config!, async (c) => Number((await c.query('SELECT inet_server_port() AS port')).rows[0].port));
     return port === pair.primary.port ? 'primary' : 'standby';

@@ -10,23 +10,22 @@ import { attemptsForHost, pgOptionsFor, tlsOptions } from '../../src/database/se
 /** An empty HOME, so that no ~/.postgresql file of the machine changes the outcome. */
 const HOME = mkdtempSync(path.join(os.tmpdir(), 'voipdb-conn-home-'));
 const resolve = (url: string | undefined, env: Record<string, string> = {}): { config?: ConnectionConfig; problems: string[] } => {
-  const problems: string[] = [];
-  const config = resolveConnection({ url, env: { HOME, ...env } }, problems);
+  const { config, problems } = resolveConnection({ url, env: { HOME, ...env } });
   return { ...(config ? { config } : {}), problems };
 };
 
 describe('connection settings', () => {
   it('takes --url first, then DATABASE_URL, then the PG* variables', () => {
     const env = { HOME, DATABASE_URL: 'postgres://env@db-env:6000/envdb', PGHOST: 'pg-host' };
-    expect(resolveConnection({ url: 'postgres://flag@db-flag:5000/flagdb', env }, [])).toMatchObject({
+    expect(resolveConnection({ url: 'postgres://flag@db-flag:5000/flagdb', env }).config).toMatchObject({
       host: 'db-flag',
       port: 5000,
       user: 'flag',
       database: 'flagdb',
     });
-    expect(resolveConnection({ env }, [])).toMatchObject({ host: 'db-env', port: 6000, database: 'envdb' });
+    expect(resolveConnection({ env }).config).toMatchObject({ host: 'db-env', port: 6000, database: 'envdb' });
     expect(
-      resolveConnection({ env: { HOME, PGHOST: 'pg-host', PGPORT: '5433', PGUSER: 'u', PGDATABASE: 'voipdb', PGPASSWORD: 'pw' } }, []),
+      resolveConnection({ env: { HOME, PGHOST: 'pg-host', PGPORT: '5433', PGUSER: 'u', PGDATABASE: 'voipdb', PGPASSWORD: 'pw' } }).config,
     ).toEqual({
       host: 'pg-host',
       port: 5433,
@@ -183,14 +182,17 @@ describe('connection settings', () => {
   });
 
   it('refuses no settings at all instead of guessing', () => {
-    expect(() => resolveConnection({ env: { HOME: '/root' } }, [])).toThrow(expect.objectContaining({ code: 'NO_CONNECTION_CONFIGURED' }));
+    expect(() => resolveConnection({ env: { HOME: '/root' } }).config).toThrow(
+      expect.objectContaining({ code: 'NO_CONNECTION_CONFIGURED' }),
+    );
   });
 
   it('collects every problem, and never echoes a malformed URL (it may hold a password)', () => {
-    const problems: string[] = [];
-    resolveConnection({ url: 'postgres://u:hunter2@[bad', env: {} }, problems);
-    resolveConnection({ url: 'mysql://u@h:5432/db', env: {} }, problems);
-    resolveConnection({ url: 'postgres://u@h:0/db', env: {} }, problems);
+    const problems = [
+      ...resolveConnection({ url: 'postgres://u:hunter2@[bad', env: {} }).problems,
+      ...resolveConnection({ url: 'mysql://u@h:5432/db', env: {} }).problems,
+      ...resolveConnection({ url: 'postgres://u@h:0/db', env: {} }).problems,
+    ];
     expect(problems).toEqual([
       expect.stringContaining('is not closed with "]"'),
       expect.stringContaining('must start with postgres://'),

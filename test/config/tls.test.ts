@@ -40,8 +40,7 @@ describe('TLS as libpq defines sslmode (PG 18, ssl = on)', () => {
 
   /** Connects as the CLI does and reports whether pg_stat_ssl says this session is encrypted. */
   const sessionUsesTls = async (connectionUrl: string): Promise<boolean> => {
-    const problems: string[] = [];
-    const config = resolveConnection({ url: connectionUrl, env: { HOME: home } }, problems);
+    const { config, problems } = resolveConnection({ url: connectionUrl, env: { HOME: home } });
     expect(problems).toEqual([]);
     return withConnection(config!, async (client) => {
       const { rows } = await client.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
@@ -131,8 +130,7 @@ describe('TLS as libpq defines sslmode (PG 18, ssl = on)', () => {
     const reload = (text: string) =>
       fs.writeFile(hba, text).then(() => withConnection(superuser(), (c) => c.query('SELECT pg_reload_conf()')));
     const superuser = () => {
-      const problems: string[] = [];
-      return resolveConnection({ url: url('127.0.0.1', 'sslmode=require'), env: { HOME: home } }, problems)!;
+      return resolveConnection({ url: url('127.0.0.1', 'sslmode=require'), env: { HOME: home } }).config!;
     };
     await reload('hostssl all all 127.0.0.1/32 scram-sha-256\n');
     try {

@@ -219,10 +219,9 @@ nodes:
     const conninfo = /primary_conninfo = '([^']*)'/.exec(node2)![1]!;
     const url = /# db migrate --url '([^']*)'/.exec(node2)![1]!;
     const env = { HOME: dir, PGPASSFILE: '' };
-    const problems: string[] = [];
-    const replication = resolveConnection({ url: conninfo, env }, problems);
-    const migrate = resolveConnection({ url, env }, problems);
-    expect(problems).toEqual([]);
+    const { config: replication, problems: replicationProblems } = resolveConnection({ url: conninfo, env });
+    const { config: migrate, problems } = resolveConnection({ url, env });
+    expect([...replicationProblems, ...problems]).toEqual([]);
     expect(replication).toMatchObject({
       host: '172.16.91.101',
       port: 5432,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { refuseUnadoptedKamailio } from '../../adopt/detect.js';
-import { resolveConnection, assertNoProblems } from '../../config/connection.js';
+import { type ConnectionConfig, requireConnection } from '../../config/connection.js';
 import { withConnection } from '../../database/connect.js';
 import { ExitCode } from '../../errors.js';
 import { assertInstalled } from '../../optional-package.js';
@@ -22,14 +22,11 @@ export function registerCheck(program: Command, io: CliIO, run: (fn: () => Promi
         // Before any scratch database: the checks need the codegen and the SQL parser.
         assertInstalled('kysely-codegen', '`db check` (the generated-types check)');
         assertInstalled('libpg-query', '`db check` (the migration lint)');
-        let live: ReturnType<typeof resolveConnection> | undefined;
+        let live: ConnectionConfig | undefined;
         if (opts.url !== undefined) {
-          const problems: string[] = [];
-          const resolved = resolveConnection({ url: opts.url, env: io.env }, problems);
-          assertNoProblems(problems);
-          live = resolved;
+          live = requireConnection({ url: opts.url, env: io.env });
           // A kamdbctl database not yet adopted: every check would only say "drift"; name the way forward instead.
-          if (resolved) await withConnection(resolved, (c) => refuseUnadoptedKamailio(c, 'check it against the migrations'));
+          await withConnection(live, (c) => refuseUnadoptedKamailio(c, 'check it against the migrations'));
         }
         const { server } = opts.scratchUrl === undefined && live ? { server: live } : await scratchServer(io, opts.scratchUrl);
         // Loaded here, not at startup: the checks pull in kysely-codegen and TypeScript.

@@ -40,15 +40,16 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
         const { thresholds, problems } = resolveLagThresholds(opts);
         const { settings, problems: engineProblems } = resolveEngineSettings({ migrationsDir: opts.migrationsDir }, io.cwd);
         problems.push(...engineProblems);
-        const connection = resolveConnection({ url: opts.url, env: io.env, applicationName: 'voipdb-doctor' }, problems);
-        assertNoProblems(problems);
+        const resolved = resolveConnection({ url: opts.url, env: io.env, applicationName: 'voipdb-doctor' });
+        assertNoProblems([...problems, ...resolved.problems]);
+        const connection = resolved.config!;
         // Without a migrations folder (doctor run from anywhere by monitoring) the migration checks are skipped, not failed.
         const migrationsDir = opts.migrationsDir !== undefined || existsSync(settings.migrationsDir) ? settings.migrationsDir : undefined;
-        const report = await withConnection(connection!, (client) =>
+        const report = await withConnection(connection, (client) =>
           runDoctor(client, { ...thresholds, ...(migrationsDir !== undefined ? { migrationsDir } : {}) }),
         );
         if (opts.json) io.out(JSON.stringify(report));
-        else printReport(io, describeConnection(connection!), report, migrationsDir === undefined);
+        else printReport(io, describeConnection(connection), report, migrationsDir === undefined);
         return report.exitCode;
       } catch (error) {
         renderError(error, io);

@@ -52,8 +52,7 @@ export function urlFlag(
   flag: string,
   applicationName: string,
 ): { config: ConnectionConfig | undefined; problems: string[] } {
-  const problems: string[] = [];
-  const config = resolveConnection({ url, env: io.env, applicationName }, problems);
+  const { config, problems } = resolveConnection({ url, env: io.env, applicationName });
   return { config, problems: problems.map((p) => p.replace('--url', flag)) };
 }
 
