@@ -10,16 +10,7 @@ export { describeConnection, type ConnectionConfig } from './config/connection.j
 // connecting, and the client's own (ClientInputInvalidError comes with the client above).
 export { VoipdbError, isVoipdbError, ExitCode, hasCode, DatabaseError, UsageError } from './errors.js';
 export { ConfigInvalidError, NoConnectionConfiguredError } from './config/errors.js';
-export {
-  ConnectionFailedError,
-  HostNotFoundError,
-  ConnectionRefusedError,
-  ConnectionTimeoutError,
-  AuthFailedError,
-  DatabaseNotFoundError,
-  TlsFailedError,
-  NoSuitableHostError,
-} from './database/errors.js';
+export * from './database/connecting-errors.js';
 export type { DB } from './generated/db.js';
 // Kysely's types for the service's own signatures, so a service needs no direct kysely dependency.
 export type { Kysely, Transaction, Selectable, Insertable, Updateable } from 'kysely';

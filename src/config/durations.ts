@@ -30,3 +30,18 @@ export function parseCount(raw: string, flag: string, min = 0, max = MAX_COUNT):
     return { problem: `${flag} must be a whole number from ${min} to ${max}, got "${raw}"` };
   return { n };
 }
+
+/**
+ * An optional count flag: undefined when absent or invalid, its problem (if any) returned for
+ * the caller to report with the others at once.
+ */
+export function optionalCount(
+  raw: string | undefined,
+  flag: string,
+  min = 0,
+  max = MAX_COUNT,
+): { n: number | undefined; problem?: string } {
+  if (raw === undefined) return { n: undefined };
+  const r = parseCount(raw, flag, min, max);
+  return 'problem' in r ? { n: undefined, problem: r.problem } : { n: r.n };
+}

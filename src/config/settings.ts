@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertNoProblems, resolveConnection, type ConnectionConfig, type Env } from './connection.js';
-import { parseCount, parseDuration } from './durations.js';
+import { optionalCount, parseDuration } from './durations.js';
 
 /** Raw option values as the CLI parsed them (strings, undefined when not given). */
 export interface RawOptions {
@@ -42,13 +42,9 @@ export function resolveEngineSettings(raw: RawOptions, cwd: string): { settings:
     return r.ms;
   };
   const count = (value: string | undefined, flag: string, min = 0): number | undefined => {
-    if (value === undefined) return undefined;
-    const r = parseCount(value, flag, min);
-    if ('problem' in r) {
-      problems.push(r.problem);
-      return undefined;
-    }
-    return r.n;
+    const { n, problem } = optionalCount(value, flag, min);
+    if (problem !== undefined) problems.push(problem);
+    return n;
   };
   const to = count(raw.to, '--to');
   const step = count(raw.step, '--step', 1);

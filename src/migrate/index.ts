@@ -24,17 +24,8 @@ export { platformHooks, rolePasswordsHook, cdrPartitionsHook } from '../platform
 // passwords, CDR partitions). The run a failure stopped is `failedRun(error)`.
 export { VoipdbError, isVoipdbError, ExitCode, type ExitCodeValue, hasCode, DatabaseError, UsageError } from '../errors.js';
 export * from '../config/errors.js';
-export {
-  ConnectionFailedError,
-  HostNotFoundError,
-  ConnectionRefusedError,
-  ConnectionTimeoutError,
-  AuthFailedError,
-  DatabaseNotFoundError,
-  TlsFailedError,
-  NoSuitableHostError,
-  NodeIsStandbyError,
-} from '../database/errors.js';
+export * from '../database/connecting-errors.js';
+export { NodeIsStandbyError } from '../database/errors.js';
 export * from '../engine/errors.js';
 export { failedRun, type FailedRunError } from '../engine/failed-run.js';
 export { KamailioNotAdoptedError } from '../adopt/errors.js';

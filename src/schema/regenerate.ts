@@ -23,29 +23,34 @@ export async function withMigratedScratch<T>(
 }
 
 /** `db dump`: schema.sql of the migrations, written to `file` (default <projectDir>/schema.sql). */
-export async function dumpMigrations(
-  server: ConnectionConfig,
-  options: { projectDir: string; migrationsDir?: string; file?: string; env?: Env },
-): Promise<string> {
-  const file = options.file ?? path.join(options.projectDir, 'schema.sql');
-  await withMigratedScratch(
-    server,
-    { migrationsDir: options.migrationsDir ?? path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) },
-    (db) => writeSchemaFile(db, file),
-  );
-  return file;
+export function dumpMigrations(server: ConnectionConfig, options: ArtifactOptions): Promise<string> {
+  return writeArtifact(server, options, 'schema.sql', writeSchemaFile);
 }
 
 /** `db codegen`: the Kysely types of the migrations, written to `file` (default <projectDir>/src/generated/db.ts). */
-export async function codegenMigrations(
+export function codegenMigrations(server: ConnectionConfig, options: ArtifactOptions): Promise<string> {
+  return writeArtifact(server, options, GENERATED_TYPES_FILE, writeTypesFile);
+}
+
+interface ArtifactOptions {
+  projectDir: string;
+  migrationsDir?: string;
+  file?: string;
+  env?: Env;
+}
+
+/** One file made from a scratch database migrated with the project's migrations; returns its path. */
+async function writeArtifact(
   server: ConnectionConfig,
-  options: { projectDir: string; migrationsDir?: string; file?: string; env?: Env },
+  options: ArtifactOptions,
+  defaultFile: string,
+  write: (db: ConnectionConfig, file: string) => Promise<unknown>,
 ): Promise<string> {
-  const file = options.file ?? path.join(options.projectDir, GENERATED_TYPES_FILE);
+  const file = options.file ?? path.join(options.projectDir, defaultFile);
   await withMigratedScratch(
     server,
     { migrationsDir: options.migrationsDir ?? path.join(options.projectDir, 'migrations'), ...(options.env ? { env: options.env } : {}) },
-    (db) => writeTypesFile(db, file),
+    (db) => write(db, file),
   );
   return file;
 }

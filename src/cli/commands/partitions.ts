@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
-import { parseCount } from '../../config/durations.js';
+import { optionalCount } from '../../config/durations.js';
 import { withConnection } from '../../database/connect.js';
 import { requirePrimary } from '../../database/node-role.js';
 import { ConfigInvalidError } from '../../config/errors.js';
@@ -36,18 +36,9 @@ export function registerPartitions(program: Command, io: CliIO, run: (fn: () => 
   cmd.action((opts: PartitionsFlags) =>
     run(async () => {
       const { connection, engine } = commandSettings(io, opts);
-      const problems: string[] = [];
-      const months = (value: string | undefined, flag: string, max: number): number | undefined => {
-        if (value === undefined) return undefined;
-        const r = parseCount(value, flag, 0, max);
-        if ('problem' in r) {
-          problems.push(r.problem);
-          return undefined;
-        }
-        return r.n;
-      };
-      const ahead = months(opts.ahead, '--ahead', MAX_PARTITIONS_AHEAD);
-      const retain = months(opts.retain, '--retain', MAX_PARTITIONS_RETAIN);
+      const { n: ahead, problem: aheadProblem } = optionalCount(opts.ahead, '--ahead', 0, MAX_PARTITIONS_AHEAD);
+      const { n: retain, problem: retainProblem } = optionalCount(opts.retain, '--retain', 0, MAX_PARTITIONS_RETAIN);
+      const problems = [aheadProblem, retainProblem].filter((p): p is string => p !== undefined);
       if (problems.length > 0) throw new ConfigInvalidError(problems);
       const where = describeConnection(connection);
       return withConnection(connection, async (client) => {
