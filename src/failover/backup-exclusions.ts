@@ -105,9 +105,9 @@ export function planCopy(entries: readonly TreeEntry[]): CopyPlan {
   const byDir = new Map<string, Set<string>>();
   for (const e of entries) {
     const dir = dirName(e.path);
-    let names = byDir.get(dir);
-    if (!names) byDir.set(dir, (names = new Set()));
+    const names = byDir.get(dir) ?? new Set<string>();
     names.add(baseName(e.path));
+    byDir.set(dir, names);
   }
   const skippedDirs: string[] = [];
   const plan: CopyPlan = { dirs: [], files: [], empty: [], skipped: 0 };
