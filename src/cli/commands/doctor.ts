@@ -2,14 +2,16 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { resolveLagThresholds } from '../../cluster/doctor-options.js';
 import { runDoctor, type DoctorReport } from '../../cluster/doctor.js';
+import { type PeerCheckOptions, peerConnection, selfNode } from '../../cluster/peer-health.js';
 import { NAGIOS_CODE, type Severity } from '../../cluster/severity.js';
 import { formatBytes } from '../../cluster/size.js';
-import { assertNoProblems, describeConnection, resolveConnection } from '../../config/connection.js';
+import { assertNoProblems, type ConnectionConfig, describeConnection, resolveConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { ConnectionFailedError } from '../../errors.js';
 import { paint, type CliIO } from '../io.js';
 import { addConnectionOptions } from '../options.js';
+import { optionalTopology, urlFlag } from './failover-options.js';
 import { renderError } from '../render-error.js';
 
 const COLOR: Record<Severity, 'green' | 'yellow' | 'red' | 'dim'> = { ok: 'green', warning: 'yellow', critical: 'red', unknown: 'dim' };
@@ -22,10 +24,19 @@ const COLOR: Record<Severity, 'green' | 'yellow' | 'red' | 'dim'> = { ok: 'green
 export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('doctor')
-    .description('check this node: replication (primary or standby), lag, slots, roles, migrations; Nagios exit codes 0/1/2/3')
+    .description('check this node: replication (primary or standby), lag, slots, roles, migrations; with the topology also the other node (two primaries, fencing); Nagios exit codes 0/1/2/3')
     .option('--json', 'print one JSON object')
     .option('--max-lag-bytes <size>', 'replication lag beyond this is critical (default 10MB)')
-    .option('--max-lag-seconds <s>', 'replay lag beyond this many seconds is critical (default 5)');
+    .option('--max-lag-seconds <s>', 'replay lag beyond this many seconds is critical (default 5)')
+    .option(
+      '--topology <file>',
+      'topology YAML: also ask the other node (two primaries, fencing); else VOIPDB_TOPOLOGY, else ./topology.yaml when present',
+    )
+    .option(
+      '--node <name>',
+      'which topology node this is (default: the node whose address --url names, else one of this machine’s addresses)',
+    )
+    .option('--peer-url <url>', 'ask this server as the other node instead of the topology’s address');
   addConnectionOptions(cmd);
   cmd.action((opts: Record<string, string | boolean | undefined>) =>
     run(async () => {
@@ -43,11 +54,14 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
           { url: opts.url as string | undefined, env: io.env, applicationName: 'voipdb-doctor' },
           problems,
         );
+        const peerUrl = opts.peerUrl as string | undefined;
+        const peerFlag = peerUrl === undefined ? undefined : urlFlag(io, peerUrl, '--peer-url', 'voipdb-doctor', problems);
         assertNoProblems(problems);
+        const peers = await peerOptions(io, opts, connection!, peerFlag);
         // Without a migrations folder (doctor run from anywhere by monitoring) the migration checks are skipped, not failed.
         const migrationsDir = opts.migrationsDir !== undefined || existsSync(settings.migrationsDir) ? settings.migrationsDir : undefined;
         const report = await withConnection(connection!, (client) =>
-          runDoctor(client, { ...thresholds, ...(migrationsDir !== undefined ? { migrationsDir } : {}) }),
+          runDoctor(client, { ...thresholds, ...(migrationsDir !== undefined ? { migrationsDir } : {}), ...(peers ? { peers } : {}) }),
         );
         if (opts.json) io.out(JSON.stringify(report));
         else printReport(io, describeConnection(connection!), report, migrationsDir === undefined);
@@ -58,6 +72,26 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
       }
     }),
   );
+}
+
+/** The peer(s) to ask: --peer-url, else the topology's other nodes; none without either. */
+async function peerOptions(
+  io: CliIO,
+  opts: Record<string, string | boolean | undefined>,
+  connection: ConnectionConfig,
+  peerFlag: ConnectionConfig | undefined,
+): Promise<PeerCheckOptions | undefined> {
+  const topology = await optionalTopology(io, opts.topology as string | undefined);
+  const node = opts.node as string | undefined;
+  if (!topology) {
+    if (peerFlag === undefined) return undefined;
+    return { self: node ?? 'this node', peers: [{ name: 'peer', config: peerFlag }] };
+  }
+  const self = selfNode(topology, connection, node);
+  const others = topology.nodes.filter((n) => n.name !== self.name);
+  if (peerFlag !== undefined)
+    return { self: self.name, peers: [{ name: others.length === 1 ? others[0]!.name : 'peer', config: peerFlag }] };
+  return { self: self.name, peers: others.map((n) => ({ name: n.name, config: peerConnection(topology, self, n, connection) })) };
 }
 
 export function printReport(io: CliIO, where: string, report: DoctorReport, migrationsSkipped: boolean): void {
