@@ -24,7 +24,9 @@ const COLOR: Record<Severity, 'green' | 'yellow' | 'red' | 'dim'> = { ok: 'green
 export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('doctor')
-    .description('check this node: replication (primary or standby), lag, slots, roles, migrations; with the topology also the other node (two primaries, fencing); Nagios exit codes 0/1/2/3')
+    .description(
+      'check this node: replication (primary or standby), lag, slots, roles, migrations; with the topology also the other node (two primaries, fencing); Nagios exit codes 0/1/2/3',
+    )
     .option('--json', 'print one JSON object')
     .option('--max-lag-bytes <size>', 'replication lag beyond this is critical (default 10MB)')
     .option('--max-lag-seconds <s>', 'replay lag beyond this many seconds is critical (default 5)')
