@@ -52,7 +52,8 @@ export async function readPrimaryTimeline(client: pg.ClientBase): Promise<number
 export async function readTimelineHistory(client: pg.ClientBase, timeline: number): Promise<TimelineSwitch[] | undefined> {
   if (timeline <= 1) return [];
   try {
-    const { rows } = await client.query<{ text: string | null }>('SELECT pg_read_file($1, true) AS text', [
+    // The four-argument form: PostgreSQL 15 has no (filename, missing_ok) one.
+    const { rows } = await client.query<{ text: string | null }>('SELECT pg_read_file($1, 0, 16777216, true) AS text', [
       `pg_wal/${timelineFileName(timeline)}.history`,
     ]);
     return rows[0]!.text === null ? undefined : parseTimelineHistory(rows[0]!.text);

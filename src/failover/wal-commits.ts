@@ -124,6 +124,21 @@ class WalStream {
     return { data: out, end: at };
   }
 
+  /** Is there a segment after the one holding `pos` whose first page was written for its place (not a recycled file)? */
+  async validAfter(pos: number): Promise<boolean> {
+    const names = await fs.readdir(this.walDir).catch(() => [] as string[]);
+    const here = Math.floor(pos / this.segmentSize);
+    const prefix = timelineFileName(this.timeline);
+    for (const name of names) {
+      if (!/^[0-9A-F]{24}$/.test(name) || !name.startsWith(prefix)) continue;
+      const segNo = Number.parseInt(name.slice(8, 16), 16) * (0x100000000 / this.segmentSize) + Number.parseInt(name.slice(16), 16);
+      if (segNo <= here) continue;
+      const head = await readHead(path.join(this.walDir, name));
+      if (head && head.length >= 16 && Number(head.readBigUInt64LE(8)) === segNo * this.segmentSize) return true;
+    }
+    return false;
+  }
+
   /** Where the next record starts after one that ended at `end`. */
   next(end: number): number {
     const aligned = Math.ceil(end / 8) * 8;
@@ -192,8 +207,18 @@ export async function commitsAfter(dataDir: string, timeline: number, forkLsn: s
   }
   if (expectedEndLsn !== undefined && pos < lsnToBytes(expectedEndLsn)) {
     result.incomplete = `${stream.missing ?? 'the WAL is unreadable'} at ${formatLsn(stream.next(pos))}, before its end at ${expectedEndLsn}`;
+  } else if (expectedEndLsn === undefined && (await stream.validAfter(pos))) {
+    // The scan stopped, yet a later segment holds WAL written for its place: a gap, not the end.
+    result.incomplete = `the WAL breaks off at ${formatLsn(stream.next(pos))} (${stream.missing ?? 'an unreadable record'}) and goes on in a later segment`;
   }
   return result;
+}
+
+/** The timeline a data directory was last on: the highest one its WAL segment files are named for. */
+export async function latestTimeline(dataDir: string): Promise<number | undefined> {
+  const names = await fs.readdir(path.join(dataDir, 'pg_wal')).catch(() => [] as string[]);
+  const tlis = names.filter((n) => /^[0-9A-F]{24}$/.test(n)).map((n) => Number.parseInt(n.slice(0, 8), 16));
+  return tlis.length === 0 ? undefined : Math.max(...tlis);
 }
 
 /** The main data of a record: after the block headers and the block data (xlogreader's DecodeXLogRecord). */
