@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ConnectionConfig } from '../config/connection.js';
 import { embeddedBinDir, freePort, type OsUser, startCluster, stopCluster } from '../local/cluster.js';
-import { findProgram } from './binaries.js';
+import { findProgram, programMajor } from './binaries.js';
 import { SalvageFailedError } from './errors.js';
 
 /**
@@ -101,7 +100,7 @@ async function serverBinDir(major: number, binDir: string | undefined): Promise<
   if (found.found) return path.dirname(found.found.path);
   try {
     const embedded = await embeddedBinDir();
-    if ((await postgresMajor(path.join(embedded, 'postgres'))) === major) return embedded;
+    if ((await programMajor(path.join(embedded, 'postgres'))) === major) return embedded;
   } catch {
     /* not installed */
   }
@@ -109,13 +108,4 @@ async function serverBinDir(major: number, binDir: string | undefined): Promise<
     `no PostgreSQL ${major} server binaries (pg_ctl) found to read the old primary's data directory${found.seen.length > 0 ? ` (found ${found.seen.join(', ')})` : ''}; nothing was changed`,
     'install them or pass --bin-dir; or run again with --no-salvage (the old directory is still kept aside, unread)',
   );
-}
-
-function postgresMajor(file: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    execFile(file, ['--version'], { timeout: 10_000 }, (error, stdout) => {
-      const m = /\(PostgreSQL\)\s+(\d+)/.exec(String(stdout));
-      resolve(error || !m ? undefined : Number(m[1]));
-    });
-  });
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { rejoinAsStandby } from '../../failover/rejoin.js';
+import { CDR_TABLE } from '../../failover/salvage.js';
 import { paint, type CliIO } from '../io.js';
 import { addStandbyOptions, assertNoProblems, optionalTopology, partialStandbyIdentity, urlFlag } from './failover-options.js';
 
@@ -46,7 +47,7 @@ export function registerRejoin(program: Command, io: CliIO, run: (fn: () => Prom
       const nextSteps = [
         `start PostgreSQL on this node (systemctl start <unit>, or pg_ctl -D ${result.dataDir} start): it streams from ${result.primary} through ${result.slot.name}`,
         '`db doctor` on both nodes',
-        ...(result.salvage && result.salvage.tables.some((t) => t.table !== 'voip.cdr')
+        ...(result.salvage?.tables.some((t) => t.table !== CDR_TABLE)
           ? [`rows only the old primary had: re-enter what is still wanted on the new primary (${result.salvage.file})`]
           : []),
         `once the standby is healthy (and the salvaged rows dealt with), delete the old data kept in ${result.keptAside}`,
