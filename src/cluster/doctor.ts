@@ -6,6 +6,7 @@ import { describeRoles } from '../roles/index.js';
 import { evaluateInvalidIndexes, MANAGED_SCHEMAS } from './index-health.js';
 import { expectedPrimarySlots, expectedStandbySlot } from './layout.js';
 import { evaluateMigrations } from './migration-health.js';
+import { checkPeers, type PeerCheckOptions } from './peer-health.js';
 import {
   evaluateReplication,
   evaluateSettings,
@@ -29,6 +30,8 @@ export interface DoctorOptions extends Partial<LagThresholds> {
    * the node (src/cluster/layout.ts), so both the usual and the promoted layout read OK.
    */
   expectedSlots?: string[];
+  /** With the topology: ask the other node(s) too (split brain, fencing; src/cluster/split-brain.ts). */
+  peers?: PeerCheckOptions;
 }
 
 export interface DoctorReport {
@@ -86,6 +89,8 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
       return evaluateStandby(state, thresholds, options.expectedSlots?.[0] ?? expectedStandbySlot(state.primarySlotName));
     });
   }
+  const peers = options.peers;
+  if (peers !== undefined) await group('peer', async () => checkPeers(client, peers));
   await group('rewind', async () => evaluateRewind(await readRewindSettings(client)));
   await group('roles', async () => evaluateRoles(await describeRoles(client)));
   await group('indexes', async () => [evaluateInvalidIndexes(await readInvalidIndexes(client, MANAGED_SCHEMAS))]);
@@ -119,9 +124,23 @@ async function readStandbyStateSettled(client: pg.ClientBase, thresholds: LagThr
   return readStandbyState(client);
 }
 
-/** Settings first, then replication, roles, migrations, indexes: the order an operator reads them in. */
+/** Split brain and fencing first, then settings, replication, roles, migrations, indexes: the order an operator reads them in. */
 function sortChecks(checks: Check[]): Check[] {
-  const order = ['setting', 'slot', 'slots', 'settings', 'standby', 'standbys', 'role', 'roles', 'migrations', 'indexes'];
+  const order = [
+    'split_brain',
+    'fence',
+    'peer',
+    'setting',
+    'slot',
+    'slots',
+    'settings',
+    'standby',
+    'standbys',
+    'role',
+    'roles',
+    'migrations',
+    'indexes',
+  ];
   const rank = (c: Check): number => {
     const i = order.indexOf(c.id.split('.')[0]!);
     return i < 0 ? order.length : i;

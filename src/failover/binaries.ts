@@ -40,7 +40,8 @@ function pathCandidates(name: string): string[] {
     .map((dir) => path.join(dir, name));
 }
 
-function programMajor(file: string): Promise<number | undefined> {
+/** The major version a PostgreSQL program reports with --version (pg_ctl, postgres, pg_rewind, ...). */
+export function programMajor(file: string): Promise<number | undefined> {
   return new Promise((resolve) => {
     execFile(file, ['--version'], { timeout: 10_000 }, (error, stdout) => {
       const m = /\(PostgreSQL\)\s+(\d+)/.exec(String(stdout));

@@ -1,7 +1,8 @@
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { makeServerDir, type OsUser, runningPid } from '../local/cluster.js';
-import { DataDirInvalidError, DataDirNotEmptyError, ServerRunningError } from './errors.js';
+import { DataDirInvalidError, DataDirNotEmptyError, KeepAsideFailedError, ServerRunningError } from './errors.js';
 
 /**
  * Facts about a PostgreSQL data directory read from its files, and the few ways the failover
@@ -90,12 +91,55 @@ export async function readSystemIdentifier(dir: string): Promise<string | undefi
   }
 }
 
+/** Where an old data directory is kept: `<dir>.old-<UTC time>`, beside it. */
+export function asidePath(dir: string): string {
+  return `${dir.replace(/\/+$/, '')}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+}
+
+/**
+ * Copies the whole data directory to `aside` (owners, modes and times kept; reflinked where the
+ * file system can), after checking there is room for it: pg_rewind then changes `dir` in place
+ * while the old primary's files stay untouched in `aside`. A copy cut short is removed again.
+ */
+export async function copyDataDirAside(dir: string, aside: string): Promise<void> {
+  const need = await directoryBytes(dir);
+  const parent = path.dirname(aside);
+  const fsInfo = await fs.statfs(parent);
+  const free = fsInfo.bavail * fsInfo.bsize;
+  // 5% headroom: the rewind itself writes into `dir` on the same file system.
+  if (need * 1.05 > free) {
+    throw new KeepAsideFailedError(
+      `cannot keep a copy of ${dir} (${Math.ceil(need / 1024 / 1024)} MB) aside before pg_rewind: ${parent} has ${Math.floor(free / 1024 / 1024)} MB free; nothing was changed`,
+      `make room there, or run \`db rejoin … --method clone\` (it moves ${dir} aside instead of copying it)`,
+    );
+  }
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    execFile('cp', ['-a', '--reflink=auto', dir, aside], (error, _stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr: String(stderr) }),
+    );
+  });
+  if (r.code !== 0) {
+    await fs.rm(aside, { recursive: true, force: true });
+    throw new KeepAsideFailedError(
+      `cannot keep a copy of ${dir} aside at ${aside}: ${r.stderr.trim() || `cp exited with ${r.code}`}; nothing was changed`,
+      'fix the cause (space, permissions) and run `db rejoin` again',
+    );
+  }
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await fs.lstat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
 /**
  * Moves the old contents aside as `<dir>.old-<timestamp>` and leaves an empty `dir` with the
  * same owner and mode, so a re-clone never destroys the only copy of what was there.
  */
-export async function moveDataDirAside(dir: string, osUser: OsUser | undefined): Promise<string> {
-  const aside = `${dir.replace(/\/+$/, '')}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+export async function moveDataDirAside(dir: string, osUser: OsUser | undefined, aside = asidePath(dir)): Promise<string> {
   try {
     await fs.rename(dir, aside);
   } catch (error) {

@@ -91,3 +91,25 @@ export class RewindFailedError extends VoipdbError {
   readonly code = 'REWIND_FAILED';
   readonly exitCode = ExitCode.database;
 }
+
+/**
+ * `db rejoin`: what the old primary wrote after the fork point cannot be told (its timeline is not
+ * in the new primary's history, or its WAL from the fork point on is not all there). Nothing was
+ * changed; --no-salvage rejoins anyway, keeping the old directory aside unread.
+ */
+export class SalvageUndeterminedError extends VoipdbError {
+  readonly code = 'SALVAGE_UNDETERMINED';
+  readonly exitCode = ExitCode.refused;
+}
+
+/** `db rejoin`: reading the old primary's rows or copying its CDRs to the new primary failed; nothing was changed. */
+export class SalvageFailedError extends VoipdbError {
+  readonly code = 'SALVAGE_FAILED';
+  readonly exitCode = ExitCode.database;
+}
+
+/** `db rejoin`: the old data directory could not be kept aside before pg_rewind (no room, copy failed); nothing was changed. */
+export class KeepAsideFailedError extends VoipdbError {
+  readonly code = 'KEEP_ASIDE_FAILED';
+  readonly exitCode = ExitCode.database;
+}

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { makeServerDir, type OsUser } from '../local/cluster.js';
+import { CONTROL_FILE, EMPTIED_DIRS, MAX_DEPTH, planCopy, type TreeEntry, WAL_DIR } from './backup-exclusions.js';
 
 /**
  * A base backup taken with SQL alone, for servers whose pg_basebackup is not installed here
@@ -14,35 +15,7 @@ import { makeServerDir, type OsUser } from '../local/cluster.js';
  * The session needs a superuser, or a role granted EXECUTE on those functions.
  */
 
-/** Folders whose contents a base backup leaves out (PostgreSQL's basebackup.c). */
-const EMPTY_DIRS = new Set([
-  'pg_wal',
-  'pg_replslot',
-  'pg_dynshmem',
-  'pg_notify',
-  'pg_serial',
-  'pg_snapshots',
-  'pg_stat_tmp',
-  'pg_subtrans',
-]);
-const SKIP_FILES = new Set([
-  'postmaster.pid',
-  'postmaster.opts',
-  'backup_label',
-  'tablespace_map',
-  'backup_manifest',
-  'postgresql.auto.conf.tmp',
-  'current_logfiles.tmp',
-  'standby.signal',
-  'recovery.signal',
-]);
-/** The control file is written last: a copy cut short has none, so it can never be started by mistake. */
-const CONTROL_FILE = 'global/pg_control';
 const CHUNK = 4 * 1024 * 1024;
-
-function skipFile(name: string): boolean {
-  return SKIP_FILES.has(name) || name.startsWith('pg_internal.init') || name.startsWith('pgsql_tmp');
-}
 
 export interface OnlineCopyResult {
   startLsn: string;
@@ -63,7 +36,7 @@ export async function onlineCopy(
 ): Promise<OnlineCopyResult> {
   const start = await client.query<{ lsn: string }>('SELECT pg_backup_start(label => $1, fast => true)::text AS lsn', [options.label]);
   const stats = { files: 0, bytes: 0 };
-  await copyTree(client, '.', targetDir, options.osUser, stats);
+  await copyTree(client, targetDir, options.osUser, stats);
   await copyFile(client, CONTROL_FILE, path.join(targetDir, CONTROL_FILE), options.osUser, stats);
   await options.beforeStop?.();
   const stop = await client.query<{ lsn: string; labelfile: string; spcmapfile: string | null }>(
@@ -82,38 +55,34 @@ interface Entry {
 }
 
 /**
- * The whole tree in one query (a recursive walk with pg_ls_dir / pg_stat_file), and the small
- * files read many per query: round trips, not bytes, are what a copy over SQL spends its time on.
+ * The whole tree in one query (a recursive walk with pg_ls_dir / pg_stat_file, not descending
+ * into the folders whose contents a base backup leaves out; backup-exclusions.ts decides the
+ * rest), and the small files read many per query: round trips, not bytes, are what a copy over SQL spends its time on.
  */
 async function copyTree(
   client: pg.ClientBase,
-  dir: string,
   target: string,
   osUser: OsUser | undefined,
   stats: { files: number; bytes: number },
 ): Promise<void> {
   const { rows } = await client.query<Entry>(
-    `WITH RECURSIVE tree(path, isdir, size) AS (
-       SELECT name, (s).isdir, (s).size
-         FROM (SELECT name, pg_stat_file(name, true) AS s FROM pg_ls_dir($1, true, false) AS name) top
+    `WITH RECURSIVE tree(path, name, depth, isdir, size) AS (
+       SELECT name, name, 1, (s).isdir, (s).size
+         FROM (SELECT name, pg_stat_file(name, true) AS s FROM pg_ls_dir('.', true, false) AS name) top
        UNION ALL
-       SELECT t.path || '/' || c.name, (c.s).isdir, (c.s).size
+       SELECT t.path || '/' || c.name, c.name, t.depth + 1, (c.s).isdir, (c.s).size
          FROM tree t,
               LATERAL (SELECT name, pg_stat_file(t.path || '/' || name, true) AS s FROM pg_ls_dir(t.path, true, false) AS name) c
-        WHERE t.isdir AND NOT (t.path = ANY($2::text[]))
+        WHERE t.isdir AND t.depth < $1 AND t.path <> $2 AND NOT (t.name = ANY($3::text[])) AND t.name NOT LIKE 'pgsql\\_tmp%'
      )
-     SELECT path, isdir, size::text AS size FROM tree WHERE isdir IS NOT NULL ORDER BY path`,
-    [dir, [...EMPTY_DIRS]],
+     SELECT path, isdir, size::text AS size FROM tree WHERE isdir IS NOT NULL`,
+    [MAX_DEPTH, WAL_DIR, [...EMPTIED_DIRS]],
   );
-  const files: Array<{ path: string; size: number }> = [];
-  for (const entry of rows) {
-    const to = path.join(target, entry.path);
-    if (entry.isdir) {
-      await makeServerDir(to, osUser);
-    } else if (!skipFile(path.basename(entry.path)) && entry.path !== CONTROL_FILE && !insideEmptyDir(entry.path)) {
-      files.push({ path: entry.path, size: Number(entry.size ?? 0) });
-    }
-  }
+  const entries: TreeEntry[] = rows.map((r) => ({ path: r.path, isdir: r.isdir === true, size: Number(r.size ?? 0) }));
+  const plan = planCopy(entries);
+  for (const dir of plan.dirs) await makeServerDir(path.join(target, dir), osUser);
+  for (const file of plan.empty) await writeServerFile(path.join(target, file), '', osUser);
+  stats.files += plan.empty.length;
   let batch: string[] = [];
   let batchBytes = 0;
   const flush = async (): Promise<void> => {
@@ -135,7 +104,7 @@ async function copyTree(
     batch = [];
     batchBytes = 0;
   };
-  for (const f of files) {
+  for (const f of plan.files) {
     if (f.size >= CHUNK) {
       await copyFile(client, f.path, path.join(target, f.path), osUser, stats);
       continue;
@@ -145,11 +114,6 @@ async function copyTree(
     batchBytes += f.size;
   }
   await flush();
-}
-
-function insideEmptyDir(file: string): boolean {
-  const top = file.split('/')[0]!;
-  return file.includes('/') && EMPTY_DIRS.has(top);
 }
 
 async function copyFile(

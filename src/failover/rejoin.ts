@@ -8,10 +8,11 @@ import { type OsUser, runAsServerUser, serverOsUser } from '../local/cluster.js'
 import { findProgram } from './binaries.js';
 import { type CloneResult, cloneStandby } from './clone.js';
 import { formatConninfo } from './conninfo.js';
-import { assertNotRunning, moveDataDirAside, readDataDirMajor, readSystemIdentifier } from './data-dir.js';
+import { asidePath, assertNotRunning, copyDataDirAside, moveDataDirAside, readDataDirMajor, readSystemIdentifier } from './data-dir.js';
 import { UsageError } from '../errors.js';
 import { DataDirInvalidError, RewindFailedError, ServerRunningError, WrongNodeRoleError } from './errors.js';
 import { postgresAnswers } from './liveness.js';
+import { type Divergence, findDivergence, type SalvageResult, salvageRows } from './salvage.js';
 import { checkReplicationPassfile } from './passfile.js';
 import { ensurePhysicalSlot } from './slots.js';
 import { type StandbySettings, writeStandbyConfig } from './standby-config.js';
@@ -33,6 +34,12 @@ export interface RejoinOptions {
   /** auto (default): pg_rewind when installed for this major and allowed by the cluster, else a fresh clone. */
   method?: 'auto' | RejoinMethod;
   osUser?: OsUser;
+  /**
+   * Default true: before anything is changed, find what the old primary wrote after the fork,
+   * copy its CDRs to the new primary and list the rest (salvage.ts). False skips that; the old
+   * directory is kept aside either way.
+   */
+  salvage?: boolean;
   onStep?: (message: string) => void;
 }
 
@@ -44,6 +51,10 @@ export interface RejoinResult {
   slot: { name: string; created: boolean };
   /** Where the old contents went when the node was cloned afresh (delete it once the standby is healthy). */
   movedAside?: string;
+  /** The old primary's data directory as it was, kept until the operator removes it: moved (clone) or copied (pg_rewind) there. */
+  keptAside: string;
+  /** What only the old primary had (null with salvage: false). */
+  salvage: SalvageResult | null;
   clone?: CloneResult;
 }
 
@@ -118,6 +129,9 @@ export async function rejoinAsStandby(options: RejoinOptions): Promise<RejoinRes
   );
 
   const rewind = await chooseRewind(options.method ?? 'auto', major, options.binDir, source);
+  const keptAside = asidePath(options.dataDir);
+  // What only the old primary has, told from its WAL before anything changes (may refuse).
+  const divergence = options.salvage === false ? null : await findDivergence({ dataDir: options.dataDir, primary: options.primary, step });
   if (rewind.program) {
     step(`rewinding ${options.dataDir} to the new primary ${where} with ${rewind.reason}`);
     // pg_rewind reads the source's timeline from its control file, which a just-promoted server
@@ -126,10 +140,21 @@ export async function rejoinAsStandby(options: RejoinOptions): Promise<RejoinRes
     await withConnection(options.primary, (client) => client.query('CHECKPOINT'));
     const dry = await runRewind(rewind.program, options, osUser, true);
     if (dry.ok) {
+      // pg_rewind changes the directory in place: the old primary's files are copied aside first,
+      // and the rows are read from that copy.
+      await copyDataDirAside(options.dataDir, keptAside);
+      step(`kept a copy of the old data directory at ${keptAside}`);
+      let salvage: SalvageResult | null;
+      try {
+        salvage = await salvage_(divergence, options, major, osUser, keptAside, step);
+      } catch (error) {
+        await fs.rm(keptAside, { recursive: true, force: true });
+        throw error;
+      }
       const real = await runRewind(rewind.program, options, osUser, false);
       if (!real.ok) {
         throw new RewindFailedError(
-          `pg_rewind failed midway: ${lastLines(real.output)}; ${options.dataDir} may be inconsistent and must NOT be started`,
+          `pg_rewind failed midway: ${lastLines(real.output)}; ${options.dataDir} may be inconsistent and must NOT be started (the old primary's files are kept in ${keptAside})`,
           `run \`db rejoin … --method clone\`: it moves ${options.dataDir} aside and clones the new primary afresh`,
         );
       }
@@ -146,6 +171,8 @@ export async function rejoinAsStandby(options: RejoinOptions): Promise<RejoinRes
         primary: where,
         dataDir: options.dataDir,
         slot: { name: settings.slotName, created },
+        keptAside,
+        salvage,
       };
     }
     if (options.method === 'pg_rewind') {
@@ -158,8 +185,17 @@ export async function rejoinAsStandby(options: RejoinOptions): Promise<RejoinRes
   }
 
   step(`cloning afresh: ${rewind.reason}`);
-  const movedAside = await moveDataDirAside(options.dataDir, osUser);
+  const movedAside = await moveDataDirAside(options.dataDir, osUser, keptAside);
   step(`moved the old data directory aside to ${movedAside}`);
+  let salvage: SalvageResult | null;
+  try {
+    salvage = await salvage_(divergence, options, major, osUser, keptAside, step);
+  } catch (error) {
+    // Nothing changed after all: the old directory goes back where it was.
+    await fs.rmdir(options.dataDir);
+    await fs.rename(movedAside, options.dataDir);
+    throw error;
+  }
   let clone: CloneResult;
   try {
     clone = await cloneStandby({
@@ -186,8 +222,39 @@ export async function rejoinAsStandby(options: RejoinOptions): Promise<RejoinRes
     dataDir: options.dataDir,
     slot: clone.slot,
     movedAside,
+    keptAside: movedAside,
+    salvage,
     clone,
   };
+}
+
+async function salvage_(
+  divergence: Divergence | null,
+  options: RejoinOptions,
+  major: number,
+  osUser: OsUser | undefined,
+  keptAside: string,
+  step: (message: string) => void,
+): Promise<SalvageResult | null> {
+  if (divergence === null) return null;
+  const result = await salvageRows(divergence, {
+    keptDir: keptAside,
+    major,
+    primary: options.primary,
+    ...(options.binDir ? { binDir: options.binDir } : {}),
+    osUser,
+    file: `${keptAside}.salvage.jsonl`,
+  });
+  if (result.forkLsn === null) step(`the old primary is on the new primary's timeline ${result.newTimeline}: nothing to salvage`);
+  else if (result.tables.length === 0) step('the old primary wrote no rows after the fork');
+  else {
+    step(
+      `rows only the old primary had (written after the fork): ${result.tables.map((t) => `${t.database} ${t.table} ${t.rows}`).join(', ')}; all in ${result.file}`,
+    );
+    if (result.cdrs.found > 0)
+      step(`CDRs copied to the new primary: ${result.cdrs.inserted} stored, ${result.cdrs.alreadyThere} already there (same uuid)`);
+  }
+  return result;
 }
 
 async function clearReplicationSlots(dataDir: string): Promise<string[]> {

@@ -2,14 +2,16 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { resolveLagThresholds } from '../../cluster/doctor-options.js';
 import { runDoctor, type DoctorReport } from '../../cluster/doctor.js';
+import { type PeerCheckOptions, peerConnection, selfNode } from '../../cluster/peer-health.js';
 import { NAGIOS_CODE, type Severity } from '../../cluster/severity.js';
 import { formatBytes } from '../../cluster/size.js';
-import { assertNoProblems, describeConnection, resolveConnection } from '../../config/connection.js';
+import { assertNoProblems, type ConnectionConfig, describeConnection, resolveConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { ConnectionFailedError } from '../../database/errors.js';
 import { paint, type CliIO } from '../io.js';
 import { addConnectionOptions, type ConnectionFlags } from '../options.js';
+import { optionalTopology, urlFlag } from './failover-options.js';
 import { renderError } from '../render-error.js';
 
 const COLOR: Record<Severity, 'green' | 'yellow' | 'red' | 'dim'> = { ok: 'green', warning: 'yellow', critical: 'red', unknown: 'dim' };
@@ -24,15 +26,29 @@ interface DoctorFlags extends ConnectionFlags {
   json?: boolean;
   maxLagBytes?: string;
   maxLagSeconds?: string;
+  topology?: string;
+  node?: string;
+  peerUrl?: string;
 }
 
 export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('doctor')
-    .description('check this node: replication (primary or standby), lag, slots, roles, migrations; Nagios exit codes 0/1/2/3')
+    .description(
+      'check this node: replication (primary or standby), lag, slots, roles, migrations; with the topology also the other node (two primaries, fencing); Nagios exit codes 0/1/2/3',
+    )
     .option('--json', 'print one JSON object')
     .option('--max-lag-bytes <size>', 'replication lag beyond this is critical (default 10MB)')
-    .option('--max-lag-seconds <s>', 'replay lag beyond this many seconds is critical (default 5)');
+    .option('--max-lag-seconds <s>', 'replay lag beyond this many seconds is critical (default 5)')
+    .option(
+      '--topology <file>',
+      'topology YAML: also ask the other node (two primaries, fencing); else VOIPDB_TOPOLOGY, else ./topology.yaml when present',
+    )
+    .option(
+      '--node <name>',
+      'which topology node this is (default: the node whose address --url names, else one of this machine’s addresses)',
+    )
+    .option('--peer-url <url>', 'ask this server as the other node instead of the topology’s address');
   addConnectionOptions(cmd);
   cmd.action((opts: DoctorFlags) =>
     run(async () => {
@@ -41,12 +57,14 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
         const { settings, problems: engineProblems } = resolveEngineSettings({ migrationsDir: opts.migrationsDir }, io.cwd);
         problems.push(...engineProblems);
         const resolved = resolveConnection({ url: opts.url, env: io.env, applicationName: 'voipdb-doctor' });
-        assertNoProblems([...problems, ...resolved.problems]);
+        const peerFlag = opts.peerUrl === undefined ? undefined : urlFlag(io, opts.peerUrl, '--peer-url', 'voipdb-doctor');
+        assertNoProblems([...problems, ...resolved.problems, ...(peerFlag?.problems ?? [])]);
         const connection = resolved.config!;
+        const peers = await peerOptions(io, opts, connection, peerFlag?.config);
         // Without a migrations folder (doctor run from anywhere by monitoring) the migration checks are skipped, not failed.
         const migrationsDir = opts.migrationsDir !== undefined || existsSync(settings.migrationsDir) ? settings.migrationsDir : undefined;
         const report = await withConnection(connection, (client) =>
-          runDoctor(client, { ...thresholds, ...(migrationsDir !== undefined ? { migrationsDir } : {}) }),
+          runDoctor(client, { ...thresholds, ...(migrationsDir !== undefined ? { migrationsDir } : {}), ...(peers ? { peers } : {}) }),
         );
         if (opts.json) io.out(JSON.stringify(report));
         else printReport(io, describeConnection(connection), report, migrationsDir === undefined);
@@ -57,6 +75,26 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
       }
     }),
   );
+}
+
+/** The peer(s) to ask: --peer-url, else the topology's other nodes; none without either. */
+async function peerOptions(
+  io: CliIO,
+  opts: DoctorFlags,
+  connection: ConnectionConfig,
+  peerFlag: ConnectionConfig | undefined,
+): Promise<PeerCheckOptions | undefined> {
+  const topology = await optionalTopology(io, opts.topology);
+  const node = opts.node;
+  if (!topology) {
+    if (peerFlag === undefined) return undefined;
+    return { self: node ?? 'this node', peers: [{ name: 'peer', config: peerFlag }] };
+  }
+  const self = selfNode(topology, connection, node);
+  const others = topology.nodes.filter((n) => n.name !== self.name);
+  if (peerFlag !== undefined)
+    return { self: self.name, peers: [{ name: others.length === 1 ? others[0]!.name : 'peer', config: peerFlag }] };
+  return { self: self.name, peers: others.map((n) => ({ name: n.name, config: peerConnection(topology, self, n, connection) })) };
 }
 
 export function printReport(io: CliIO, where: string, report: DoctorReport, migrationsSkipped: boolean): void {

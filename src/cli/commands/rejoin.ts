@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { rejoinAsStandby } from '../../failover/rejoin.js';
+import { CDR_TABLE } from '../../failover/salvage.js';
 import { paint, type CliIO } from '../io.js';
 import {
   addStandbyOptions,
@@ -19,17 +20,23 @@ interface RejoinFlags extends StandbyFlags {
   primaryUrl: string;
   dataDir: string;
   method: 'auto' | 'pg_rewind' | 'clone';
+  /** false with --no-salvage. */
+  salvage: boolean;
 }
 
 export function registerRejoin(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('rejoin')
-    .description('turn the stopped old primary into a hot standby of the new one (pg_rewind, else a fresh clone)')
+    .description(
+      'turn the stopped old primary into a hot standby of the new one (pg_rewind, else a fresh clone), after salvaging what only it has',
+    )
     .requiredOption('--url <url>', 'the old primary (checked to be down: it must not run as a primary)')
     .requiredOption('--primary-url <url>', 'the new primary, as a superuser (pg_rewind’s source, and the slot)')
     .requiredOption('--data-dir <dir>', 'the old primary’s data directory')
-    .addOption(
-      new Option('--method <method>', 'pg_rewind, a fresh clone, or auto').choices(['auto', 'pg_rewind', 'clone']).default('auto'),
+    .addOption(new Option('--method <method>', 'pg_rewind, a fresh clone, or auto').choices(['auto', 'pg_rewind', 'clone']).default('auto'))
+    .option(
+      '--no-salvage',
+      'do not look for the rows the old primary wrote after the fork (CDRs copied, the rest listed); the old directory is kept aside either way',
     );
   addStandbyOptions(cmd);
   cmd.action((opts: RejoinFlags) =>
@@ -50,12 +57,16 @@ export function registerRejoin(program: Command, io: CliIO, run: (fn: () => Prom
         standby: identity,
         method: opts.method,
         ...(opts.binDir ? { binDir: path.resolve(io.cwd, opts.binDir) } : {}),
+        salvage: opts.salvage !== false,
         onStep: say,
       });
       const nextSteps = [
         `start PostgreSQL on this node (systemctl start <unit>, or pg_ctl -D ${result.dataDir} start): it streams from ${result.primary} through ${result.slot.name}`,
         '`db doctor` on both nodes',
-        ...(result.movedAside ? [`once the standby is healthy, delete the old data kept in ${result.movedAside}`] : []),
+        ...(result.salvage?.tables.some((t) => t.table !== CDR_TABLE)
+          ? [`rows only the old primary had: re-enter what is still wanted on the new primary (${result.salvage.file})`]
+          : []),
+        `once the standby is healthy (and the salvaged rows dealt with), delete the old data kept in ${result.keptAside}`,
       ];
       if (opts.json) {
         io.out(JSON.stringify({ ...result, nextSteps }));
@@ -63,6 +74,13 @@ export function registerRejoin(program: Command, io: CliIO, run: (fn: () => Prom
         io.out(
           `${paint(io, 'green', 'REJOINED')} ${result.dataDir} as standby ${result.slot.name.replace(/_slot$/, '')} of ${result.primary} by ${result.method} (${result.methodReason})`,
         );
+        if (result.salvage?.forkLsn) {
+          const sv = result.salvage;
+          io.out(
+            `  salvage: fork point ${sv.forkLsn}; ${sv.transactions} transaction(s) after it on the old primary${sv.cdrs.found > 0 ? `; ${sv.cdrs.found} CDR(s) copied (${sv.cdrs.inserted} new, ${sv.cdrs.alreadyThere} already there)` : ''}`,
+          );
+          for (const t of sv.tables) io.out(`    ${t.database} ${t.table}: ${t.rows} row(s)`);
+        }
         for (const s of nextSteps) io.out(`  next: ${s}`);
       }
       return ExitCode.ok;

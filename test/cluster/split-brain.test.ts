@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerDoctor } from '../../src/cli/commands/doctor.js';
+import type { CliIO } from '../../src/cli/io.js';
+import type { NodeState } from '../../src/cluster/node-state.js';
+import { peerConnection, selfNode } from '../../src/cluster/peer-health.js';
+import { evaluatePair } from '../../src/cluster/split-brain.js';
+import type { ConnectionConfig } from '../../src/config/connection.js';
+import { cloneStandby } from '../../src/failover/clone.js';
+import { type ClusterSpec, makeServerDir, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { parseTopology } from '../../src/topology/index.js';
+import { REPO_ROOT } from '../support/cli.js';
+import { query } from '../support/database.js';
+import { type LocalServer, makeRunDir, startLocalServer } from '../support/servers.js';
+import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from '../support/standby.js';
+
+const TOPOLOGY = (port: number, tls = false): string => `
+vip: { address: 172.16.91.100, httpPort: 8080, httpScheme: http }
+database:
+  name: postgres
+  port: ${port}
+  localHost: 127.0.0.1
+${tls ? '  tls: { sslmode: verify-full, caFile: /etc/voipdb/tls/root.crt }\n' : ''}roles: { kamailio: kamailio, voipadmin: voipadmin, replicator: replicator }
+secrets:
+  kamailioPasswordFile: /etc/voipdb/secrets/kamailio.password
+  voipadminPasswordFile: /etc/voipdb/secrets/voipadmin.password
+  replicatorPassfile: /etc/voipdb/secrets/replicator.pgpass
+freeswitch: { directoryPath: /freeswitch/directory, cdrPath: /freeswitch/cdr }
+nodes:
+  - { name: node1, address: 127.0.0.1, role: primary }
+  - { name: node2, address: 127.0.0.2, role: standby, caFile: /etc/node2-ca.crt }
+`;
+
+const state = (over: Partial<NodeState>): NodeState => ({
+  inRecovery: false,
+  timeline: 1,
+  lsn: '0/3000000',
+  systemIdentifier: '7',
+  hasPrimaryConninfo: false,
+  receiving: false,
+  defaultReadOnly: false,
+  history: [],
+  ...over,
+});
+
+describe('judging the pair', () => {
+  it('two primaries: the node on the older timeline must stop, with the fork point and the WAL it wrote since', () => {
+    const checks = evaluatePair(
+      { name: 'node1', state: state({ timeline: 1, lsn: '0/3100000' }) },
+      { name: 'node2', where: 'x', state: state({ timeline: 2, history: [{ timeline: 1, switchLsn: '0/3000000' }] }) },
+    );
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({
+      id: 'split_brain',
+      severity: 'critical',
+      data: { mustStop: 'node1', keeps: 'node2', forkLsn: '0/3000000' },
+    });
+    expect(checks[0]!.summary).toContain('node1 MUST STOP');
+    expect(checks[0]!.summary).toContain('1 MB of WAL after the fork');
+  });
+  it('cannot tell on one timeline, or when the newer history does not hold the older timeline', () => {
+    const same = evaluatePair({ name: 'a', state: state({}) }, { name: 'b', where: 'x', state: state({}) });
+    expect(same[0]).toMatchObject({ id: 'split_brain', severity: 'critical', data: { mustStop: null } });
+    const apart = evaluatePair(
+      { name: 'a', state: state({ timeline: 2, history: [{ timeline: 1, switchLsn: '0/1' }] }) },
+      { name: 'b', where: 'x', state: state({ timeline: 3, history: [{ timeline: 1, switchLsn: '0/2' }] }) },
+    );
+    expect(apart[0]).toMatchObject({ id: 'split_brain', data: { mustStop: null } });
+  });
+  it('a fenced node is named; fenced with the peer unreachable is critical', () => {
+    const fenced = state({ inRecovery: true, hasPrimaryConninfo: false });
+    expect(evaluatePair({ name: 'node1', state: fenced }, { name: 'node2', where: 'x', state: state({ timeline: 2 }) })).toMatchObject([
+      { id: 'peer', severity: 'ok' },
+      { id: 'fence.node1', severity: 'warning' },
+    ]);
+    expect(evaluatePair({ name: 'node1', state: fenced }, { name: 'node2', where: 'x', error: 'refused' })).toMatchObject([
+      { id: 'peer', severity: 'critical' },
+      { id: 'fence.node1', severity: 'critical' },
+    ]);
+  });
+  it('reaches the peer at its topology address with the topology’s TLS and this node’s CA', () => {
+    const topology = parseTopology(TOPOLOGY(5432, true), 't.yaml');
+    const own: ConnectionConfig = {
+      host: '127.0.0.2',
+      port: 5999,
+      user: 'postgres',
+      database: 'voipdb',
+      applicationName: 'd',
+      password: 'pw',
+    };
+    const me = selfNode(topology, own);
+    expect(me.name).toBe('node2');
+    const peer = peerConnection(topology, me, topology.nodes[0]!, own);
+    expect(peer).toMatchObject({
+      host: '127.0.0.1',
+      port: 5432,
+      user: 'postgres',
+      password: 'pw',
+      sslmode: 'verify-full',
+      tls: { rootCert: '/etc/node2-ca.crt' },
+    });
+    // 127.0.0.1 is this machine's own address; the example's 172.16.91.x are not.
+    expect(selfNode(topology, { ...own, host: '10.9.9.9' }).name).toBe('node1');
+    const example = parseTopology(readFileSync(path.join(REPO_ROOT, 'examples/topology.yaml'), 'utf8'), 'topology.yaml');
+    expect(() => selfNode(example, { ...own, host: '10.9.9.9' })).toThrow(/10.9.9.9 is no node's address/);
+    expect(selfNode(example, { ...own, host: '10.9.9.9' }, 'node2').name).toBe('node2');
+  });
+});
+
+/**
+ * Two real PostgreSQL 18 servers named by a topology file: node1 on 127.0.0.1 and node2 on
+ * 127.0.0.2, the same port. node2 is promoted while node1 is down, node1 starts again as a
+ * primary (as its service manager would after a reboot): doctor on either node names the split
+ * brain and node1 as the one to stop; then node1 is fenced both ways.
+ */
+describe('db doctor with the topology on a real pair (pg18)', () => {
+  let root: string;
+  let node1: LocalServer;
+  let node2: ClusterSpec;
+  let topologyFile: string;
+  const osUser = serverOsUser();
+  const url = (host: string): string => `postgres://postgres:${node1.password}@${host}:${node1.port}/postgres`;
+
+  async function doctor(
+    host: string,
+  ): Promise<{ code: number; checks: Array<{ id: string; severity: string; summary: string; data?: Record<string, unknown> }> }> {
+    const out: string[] = [];
+    const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(l), env: {}, cwd: root, color: false, verbose: false };
+    let code = -1;
+    const program = new Command('db').exitOverride();
+    registerDoctor(program, io, async (fn) => {
+      code = await fn();
+    });
+    await program.parseAsync(['doctor', '--json', '--url', url(host), '--topology', topologyFile], { from: 'user' });
+    const report = JSON.parse(out.join('\n')) as {
+      checks: Array<{ id: string; severity: string; summary: string; data?: Record<string, unknown> }>;
+    };
+    return { code, checks: report.checks };
+  }
+  const pick = <T extends { id: string }>(checks: T[], prefix: string): T[] =>
+    checks.filter((c) => c.id === prefix || c.id.startsWith(`${prefix}.`));
+
+  beforeAll(async () => {
+    root = await makeRunDir('split-brain');
+    node1 = await startLocalServer('pg18', root, { ...REPLICATION_SETTINGS });
+    const password = randomBytes(12).toString('hex');
+    const admin: ConnectionConfig = {
+      host: '127.0.0.1',
+      port: node1.port,
+      user: 'postgres',
+      password: node1.password,
+      database: 'postgres',
+      applicationName: 't',
+    };
+    await prepareReplicationSource(admin, password);
+    const dir2 = path.join(root, 'node2');
+    await makeServerDir(dir2, osUser, 0o755);
+    const passfile = path.join(dir2, 'replicator.pgpass');
+    await fs.writeFile(passfile, `127.0.0.1:*:replication:${REPLICATOR_ROLE}:${password}\n`, { mode: 0o600 });
+    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
+    node2 = {
+      ...node1.spec,
+      dataDir: path.join(dir2, 'data'),
+      socketDir: path.join(dir2, 'sock'),
+      logFile: path.join(dir2, 'server.log'),
+      settings: { ...node1.spec.settings, listen_addresses: '127.0.0.2' },
+    };
+    await cloneStandby({
+      primary: admin,
+      dataDir: node2.dataDir,
+      standby: { applicationName: 'node2', slotName: 'node2_slot', replicationUser: REPLICATOR_ROLE, passfile },
+      ...(osUser ? { osUser } : {}),
+    });
+    await startCluster(node2, osUser);
+    topologyFile = path.join(root, 'topology.yaml');
+    await fs.writeFile(topologyFile, TOPOLOGY(node1.port));
+  });
+
+  afterAll(async () => {
+    if (node2) await stopCluster(node2.dataDir);
+    if (node1) await stopCluster(node1.spec.dataDir);
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('a healthy pair: the peer is a standby', async () => {
+    const r = await doctor('127.0.0.1');
+    expect(pick(r.checks, 'peer')).toMatchObject([{ severity: 'ok' }]);
+    expect(pick(r.checks, 'peer')[0]!.summary).toContain('peer node2 standby');
+    expect(pick(r.checks, 'split_brain')).toEqual([]);
+  });
+
+  it('two primaries: CRITICAL on both nodes, naming both timelines and node1 (older timeline) as the one to stop', async () => {
+    await stopCluster(node1.spec.dataDir);
+    await query(
+      { host: '127.0.0.2', port: node1.port, user: 'postgres', password: node1.password, database: 'postgres', applicationName: 't' },
+      'SELECT pg_promote(true, 60)',
+    );
+    await startCluster(node1.spec, osUser);
+    await query(
+      { host: '127.0.0.1', port: node1.port, user: 'postgres', password: node1.password, database: 'postgres', applicationName: 't' },
+      'CREATE TABLE written_after_fork AS SELECT 1 AS x',
+    );
+    for (const host of ['127.0.0.1', '127.0.0.2']) {
+      const r = await doctor(host);
+      expect(r.code).toBe(2);
+      expect(r.checks[0]!.id).toBe('split_brain');
+      const [sb] = pick(r.checks, 'split_brain');
+      expect(sb).toMatchObject({ severity: 'critical', data: { mustStop: 'node1', keeps: 'node2' } });
+      expect(sb!.summary).toMatch(
+        /node1 \(timeline 1, WAL [0-9A-F]+\/[0-9A-F]+\) and node2 \(timeline 2,|node2 \(timeline 2, WAL [0-9A-F]+\/[0-9A-F]+\) and node1 \(timeline 1,/,
+      );
+      expect(sb!.summary).toContain('node1 MUST STOP');
+      expect(sb!.summary).toMatch(/forked from timeline 1 at [0-9A-F]+\/[0-9A-F]+; node1 wrote .* of WAL after the fork/);
+      expect(JSON.stringify(r.checks)).not.toContain(node1.password);
+    }
+  });
+
+  it('node1 fenced read-only, then in standby mode: named as fenced, no split brain', async () => {
+    const n1: ConnectionConfig = {
+      host: '127.0.0.1',
+      port: node1.port,
+      user: 'postgres',
+      password: node1.password,
+      database: 'postgres',
+      applicationName: 't',
+    };
+    await query(n1, 'ALTER SYSTEM SET default_transaction_read_only = on');
+    await query(n1, 'SELECT pg_reload_conf()');
+    await new Promise((r) => setTimeout(r, 300));
+    let r = await doctor('127.0.0.2');
+    expect(pick(r.checks, 'split_brain')).toEqual([]);
+    expect(pick(r.checks, 'fence')).toMatchObject([{ id: 'fence.node1', severity: 'warning', data: { fence: 'read-only' } }]);
+    expect(pick(r.checks, 'fence')[0]!.summary).toContain('node2 is the primary: run `db rejoin` on node1');
+
+    await query(n1, 'ALTER SYSTEM RESET default_transaction_read_only');
+    await stopCluster(node1.spec.dataDir);
+    await fs.writeFile(path.join(node1.spec.dataDir, 'standby.signal'), '');
+    if (osUser) await fs.chown(path.join(node1.spec.dataDir, 'standby.signal'), osUser.uid, osUser.gid);
+    await startCluster(node1.spec, osUser);
+    for (const host of ['127.0.0.1', '127.0.0.2']) {
+      r = await doctor(host);
+      expect(pick(r.checks, 'split_brain')).toEqual([]);
+      expect(pick(r.checks, 'fence')).toMatchObject([{ id: 'fence.node1', severity: 'warning', data: { fence: 'standby-mode' } }]);
+    }
+
+    await stopCluster(node2.dataDir);
+    r = await doctor('127.0.0.1');
+    expect(r.code).toBe(2);
+    expect(pick(r.checks, 'peer')).toMatchObject([{ severity: 'critical' }]);
+    expect(pick(r.checks, 'fence')).toMatchObject([{ id: 'fence.node1', severity: 'critical' }]);
+  });
+});
