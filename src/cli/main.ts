@@ -30,6 +30,7 @@ const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Registe
   { names: ['standby'], load: async () => (await import('./commands/standby-clone.js')).registerStandbyClone },
   { names: ['promote'], load: async () => (await import('./commands/promote.js')).registerPromote },
   { names: ['rejoin'], load: async () => (await import('./commands/rejoin.js')).registerRejoin },
+  { names: ['failover'], load: async () => (await import('./commands/failover.js')).registerFailover },
   { names: ['adopt'], load: async () => (await import('./commands/adopt.js')).registerAdopt },
 ];
 
