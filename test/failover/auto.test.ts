@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
@@ -13,7 +13,8 @@ import { readState, type WatchState } from '../../src/failover/state.js';
 import { readDataDirTimeline } from '../../src/failover/timeline.js';
 import { runWatch } from '../../src/failover/watch.js';
 import { runCli } from '../support/cli.js';
-import { server, serverConfig } from '../support/database.js';
+import { makeRunDir, startLocalServer } from '../support/servers.js';
+import { stopCluster } from '../../src/local/cluster.js';
 import { ANSWERING_WITNESS, type FailoverPair, SILENT_WITNESS, startFailoverPair } from '../support/failover-pair.js';
 
 /**
@@ -69,18 +70,32 @@ function watch(node: FailoverNode, local: ConnectionConfig): { stop(): Promise<v
   };
 }
 
-describe('the data directory timeline read from files matches the server', () => {
-  for (const name of ['pg18', 'pg15'] as const) {
+describe('the data directory timeline read from files matches the server (18: the pair below)', () => {
+  for (const name of ['pg15'] as const) {
     it(`${name}: pg_control checkpoint timeline and state`, async () => {
-      const s = server(name);
-      if (!s.dataDir) throw new Error(`${name} runs without a local data directory (${s.via}); this test needs one`);
-      const sql = await withConnection(
-        serverConfig(s),
-        async (c) => (await c.query('SELECT timeline_id FROM pg_control_checkpoint()')).rows[0].timeline_id,
-      );
-      const files = await readDataDirTimeline(s.dataDir);
-      expect(files).toEqual({ timeline: sql, state: 'in production' });
-    });
+      const root = await makeRunDir(`timeline-${name}`);
+      const s = await startLocalServer(name, root);
+      try {
+        const config = {
+          host: s.host,
+          port: s.port,
+          user: s.user,
+          password: s.password,
+          database: 'postgres',
+          applicationName: 'voipdb-test',
+        };
+        const sql = await withConnection(
+          config,
+          async (c) => (await c.query('SELECT timeline_id FROM pg_control_checkpoint()')).rows[0].timeline_id,
+        );
+        expect(await readDataDirTimeline(s.spec.dataDir)).toEqual({ timeline: sql, state: 'in production' });
+        await stopCluster(s.spec.dataDir);
+        expect(await readDataDirTimeline(s.spec.dataDir)).toEqual({ timeline: sql, state: 'shut down' });
+      } finally {
+        await stopCluster(s.spec.dataDir);
+        await fs.rm(root, { recursive: true, force: true });
+      }
+    }, 60_000);
   }
 });
 
@@ -92,6 +107,15 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
   }, 120_000);
   afterAll(async () => {
     await pair?.close();
+  });
+
+  it('pg18: the timeline read from the data directory matches the server', async () => {
+    const sql = await withConnection(
+      pair.config('node1'),
+      async (c) => (await c.query('SELECT timeline_id FROM pg_control_checkpoint()')).rows[0].timeline_id,
+    );
+    expect(await readDataDirTimeline(pair.specs.node1.dataDir)).toEqual({ timeline: sql, state: 'in production' });
+    expect(await readDataDirTimeline(pair.specs.node2.dataDir)).toEqual({ timeline: sql, state: 'in archive recovery' });
   });
 
   it('guard: a primary whose peer is a standby on its timeline starts as the primary', async () => {
