@@ -50,7 +50,8 @@ async function decide(node: FailoverNode, dataDir: string, waitMs: number): Prom
     return { start: 'standby', reason: fence ? `still fenced (${fence.by}, ${fence.at}: ${fence.reason})` : 'standby.signal is there' };
   }
   const peerName = `${node.peer.name} (${node.peer.address}:${node.topology.database.port})`;
-  const config = peerReplicationConfig(node.topology, node.self, node.peer, Math.min(1000, waitMs));
+  // Each attempt waits up to a second (never 0, which libpq reads as no limit).
+  const config = peerReplicationConfig(node.topology, node.self, node.peer, Math.max(200, Math.min(1000, waitMs)));
   const deadline = Date.now() + waitMs;
   let peer = await askPeer(config);
   while (!peer.reachable && Date.now() < deadline) {

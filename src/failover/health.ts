@@ -1,5 +1,4 @@
 import { bootId, monotonicMs } from './clock.js';
-import type { FailoverNode } from './failover-node.js';
 import { type PromotionState, readState, type VrrpState, type WatchState } from './state.js';
 
 /**
@@ -18,15 +17,16 @@ export interface HealthVerdict {
 
 /**
  * `db failover health --check database|witness`: Keepalived's vrrp_scripts. Reads only the state
- * files (no connection), so it answers within Keepalived's interval whatever the network does.
+ * files (no connection, not even the topology: the watch writes the mode and timing it runs with),
+ * so it answers well within Keepalived's interval whatever the network and the machine's load do.
  */
-export async function checkHealth(node: FailoverNode, check: 'database' | 'witness'): Promise<HealthVerdict> {
-  const { stateDir, leaseMs, probeIntervalMs, mode } = node.settings;
-  const name = node.self.name;
+export async function checkHealth(where: { stateDir: string; node: string }, check: 'database' | 'witness'): Promise<HealthVerdict> {
+  const { stateDir, node: name } = where;
   const watch = await readState<WatchState>(stateDir, name, 'watch');
   const now = monotonicMs();
   if (!watch || watch.bootId !== bootId())
     return { ok: false, reason: `no state from \`db failover watch\` for ${name} this boot: is it running?` };
+  const { leaseMs, probeIntervalMs, mode } = watch;
   const age = now - watch.atMs;
   if (age > staleAfterMs(probeIntervalMs))
     return { ok: false, reason: `the watch's state is ${age} ms old: the watch is not running, so nobody keeps the lease` };

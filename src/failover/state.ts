@@ -25,6 +25,9 @@ export interface WatchState {
   lastWitnessContactMs: number | null;
   witness: string | null;
   mode: 'automatic' | 'manual';
+  /** The timing the watch runs with, so the health check needs no topology (it runs every second). */
+  leaseMs: number;
+  probeIntervalMs: number;
   /** The last decision taken (fence, unfence, refusal to unfence), for `db failover status`. */
   lastDecision: string | null;
 }

@@ -87,7 +87,9 @@ export async function runWatch(node: FailoverNode, local: ConnectionConfig, sign
         await decide('err', `fenced: ${reason}; PostgreSQL restarts as a read-only standby`);
         await client?.end().catch(() => undefined);
         client = undefined;
-        await restartPostgres(node, dataDir);
+        // standby.signal is written: whatever starts PostgreSQL next starts a standby, so a failed
+        // restart is reported and the watch goes on (the next round sees the fence and waits).
+        await restartPostgres(node, dataDir).catch((error) => decide('err', `fence restart failed: ${(error as Error).message}`));
       } else if (
         fence &&
         sqlRole === 'standby' &&
@@ -102,7 +104,7 @@ export async function runWatch(node: FailoverNode, local: ConnectionConfig, sign
           await decide('notice', `unfenced: ${verdict.reason}; PostgreSQL restarts as the primary`);
           await client?.end().catch(() => undefined);
           client = undefined;
-          await restartPostgres(node, dataDir);
+          await restartPostgres(node, dataDir).catch((error) => decide('err', `unfence restart failed: ${(error as Error).message}`));
         } else await decide('warning', `stays fenced: ${verdict.reason}`);
       }
 
@@ -120,6 +122,8 @@ export async function runWatch(node: FailoverNode, local: ConnectionConfig, sign
         lastWitnessContactMs: witness.lastContactMs,
         witness: witness.address,
         mode: settings.mode,
+        leaseMs: settings.leaseMs,
+        probeIntervalMs: settings.probeIntervalMs,
         lastDecision,
       };
       await writeState(settings.stateDir, self.name, 'watch', state);

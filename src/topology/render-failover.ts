@@ -27,8 +27,8 @@ export function renderKeepalived(t: Topology, node: TopologyNode): string {
   const script = (name: string, check: 'database' | 'witness', why: string[]) => [
     ...why.map((w) => `# ${w}`),
     `vrrp_script ${name} {`,
-    `  script "${dbCommand(t, node, 'health')} --check ${check}"`,
-    "  # every second; it only reads the watch's state file, so it returns within a few hundred ms",
+    `  script "${f.command} failover health --state-dir ${f.stateDir} --node ${node.name} --check ${check}"`,
+    "  # every second; it reads only the watch's state file (not even the topology), so it returns quickly",
     '  interval 1',
     '  timeout 2',
     '  # one failure gives the VIP up (FAULT), one success takes the node back to BACKUP',

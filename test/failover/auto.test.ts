@@ -99,6 +99,36 @@ describe('the data directory timeline read from files matches the server (18: th
   }
 });
 
+describe('db failover: exit codes without a watch', () => {
+  it('health says no (exit 1) while no watch keeps the lease; notify refuses an unknown state (exit 2)', async () => {
+    const dir = await makeRunDir('failover-cli');
+    try {
+      const topology = path.join(dir, 'topology.yaml');
+      await fs.writeFile(
+        topology,
+        `vip: { address: 127.0.0.10 }\nnodes:\n  - { name: node1, address: 127.0.0.2, role: primary }\n  - { name: node2, address: 127.0.0.3, role: standby }\nfailover: { mode: automatic, stateDir: ${dir}/state }\n`,
+      );
+      for (const check of ['database', 'witness']) {
+        const health = await runCli(['failover', 'health', '--topology', topology, '--node', 'node1', '--check', check]);
+        expect({ code: health.code, stderr: health.stderr.trim() }).toEqual({
+          code: 1,
+          stderr: `node1: ${check}: not ok: no state from \`db failover watch\` for node1 this boot: is it running?`,
+        });
+      }
+      const notify = await runCli(['failover', 'notify', '--topology', topology, '--node', 'node1', 'PRIMARY']);
+      expect(notify.code).toBe(2);
+      expect(notify.stderr).toContain('unknown state "PRIMARY"');
+      const guard = await runCli(['failover', 'guard', '--topology', topology, '--node', 'node1']);
+      expect(guard.code).toBe(2);
+      expect(guard.stderr).toContain('error[FAILOVER_SETTING_MISSING]: `db failover guard` needs failover.nodes.node1.dataDir');
+      const status = await runCli(['failover', 'status', '--topology', topology, '--node', 'node2']);
+      expect(JSON.parse(status.stdout)).toMatchObject({ node: 'node2', mode: 'automatic', watch: null, vrrp: null, promotion: null });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('automatic failover on a PostgreSQL 18 pair', () => {
   let pair: FailoverPair;
   beforeAll(async () => {
@@ -134,7 +164,9 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
     const node2 = pair.node('node2', { ...FAST, witness: ANSWERING_WITNESS });
     const w = watch(node2, pair.config('node2'));
     try {
-      await waitFor('node2 healthy', async () => ((await checkHealth(node2, 'database')).ok ? true : undefined));
+      await waitFor('node2 healthy', async () =>
+        (await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).ok ? true : undefined,
+      );
       const started = Date.now();
       const outcome = await runNotify(node2, 'MASTER', pair.config('node2'));
       expect(outcome?.outcome).toBe('refused');
@@ -142,11 +174,14 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
       // Refused at once, not after the promotion wait.
       expect(Date.now() - started).toBeLessThan(node2.settings.promoteAfterMs);
       expect(await role(pair.config('node2'))).toBe('standby');
-      expect(await checkHealth(node2, 'database')).toEqual({ ok: false, reason: expect.stringMatching(/promotion was refused/) });
+      expect(await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/promotion was refused/),
+      });
       // Keepalived then moves to FAULT: the refusal no longer counts and the standby may take the VIP later.
       await runNotify(node2, 'FAULT', pair.config('node2'));
-      expect((await checkHealth(node2, 'database')).ok).toBe(true);
-      expect(await checkHealth(node2, 'witness')).toEqual({
+      expect((await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).ok).toBe(true);
+      expect(await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'witness')).toEqual({
         ok: true,
         reason: expect.stringMatching(/^the witness 127\.0\.0\.1 answered/),
       });
@@ -163,7 +198,7 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
       await new Promise((r) => setTimeout(r, 3 * node1.settings.leaseMs));
       expect(await readFence(pair.specs.node1.dataDir)).toBeUndefined();
       expect(await tryWrite(pair.config('node1'))).toBe('written');
-      expect((await checkHealth(node1, 'database')).ok).toBe(true);
+      expect((await checkHealth({ stateDir: node1.settings.stateDir, node: node1.self.name }, 'database')).ok).toBe(true);
     } finally {
       await w.stop();
       await pair.start('node2');
@@ -186,8 +221,11 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
       expect(fencedAfter).toBeLessThan(node1.settings.promoteAfterMs);
       await waitFor('node1 back as a standby', async () => ((await role(pair.config('node1'))) === 'standby' ? true : undefined));
       expect(await tryWrite(pair.config('node1'))).toMatch(/^refused: .*(read-only|during recovery)/);
-      expect(await checkHealth(node1, 'database')).toEqual({ ok: false, reason: expect.stringMatching(/^fenced: no answer from node2/) });
-      expect((await checkHealth(node1, 'witness')).ok).toBe(false);
+      expect(await checkHealth({ stateDir: node1.settings.stateDir, node: node1.self.name }, 'database')).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/^fenced: no answer from node2/),
+      });
+      expect((await checkHealth({ stateDir: node1.settings.stateDir, node: node1.self.name }, 'witness')).ok).toBe(false);
 
       // node2 comes back (as a standby on timeline 1): after unfenceAfterMs of contact node1 is the primary again.
       await pair.start('node2');
@@ -229,7 +267,9 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
     const node2 = pair.node('node2', { ...FAST, witness: ANSWERING_WITNESS });
     const w = watch(node2, pair.config('node2'));
     try {
-      await waitFor('node2 healthy', async () => ((await checkHealth(node2, 'database')).ok ? true : undefined));
+      await waitFor('node2 healthy', async () =>
+        (await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).ok ? true : undefined,
+      );
       await pair.stop('node1');
       const outcome = await runNotify(node2, 'MASTER', pair.config('node2'));
       expect(outcome).toMatchObject({ outcome: 'promoted' });
@@ -242,7 +282,9 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
       expect(await role(pair.config('node2'))).toBe('primary');
       expect(await tryWrite(pair.config('node2'))).toBe('written');
       await waitFor('node2 healthy as the primary', async () =>
-        (await checkHealth(node2, 'database')).reason === 'the primary, not fenced' ? true : undefined,
+        (await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).reason === 'the primary, not fenced'
+          ? true
+          : undefined,
       );
     } finally {
       await w.stop();

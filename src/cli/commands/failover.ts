@@ -42,18 +42,23 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
     }),
   );
 
-  common(failover.command('health').description("Keepalived's check: exit 0 when this node may hold the VIP"))
+  failover
+    .command('health')
+    .description("Keepalived's check: exit 0 when this node may hold the VIP")
+    .requiredOption('--node <name>', 'this node, as named in the topology')
+    .option('--state-dir <dir>', "the watch's state directory (failover.stateDir; the rendered check passes it, so no topology is read)")
+    .option('--topology <file>', 'topology YAML, for its failover.stateDir (else VOIPDB_TOPOLOGY, else ./topology.yaml)')
     .addOption(
       new Option('--check <what>', 'database (may its database be or become writable) or witness (the tie-breaker)')
         .choices(['database', 'witness'])
         .default('database'),
     )
-    .action((opts: Opts & { check: 'database' | 'witness' }) =>
+    .action((opts: Opts & { check: 'database' | 'witness'; stateDir?: string }) =>
       run(async () => {
-        const node = await loadNode(io, opts);
+        const stateDir = opts.stateDir ? path.resolve(io.cwd, opts.stateDir) : (await loadNode(io, opts)).settings.stateDir;
         const { checkHealth } = await import('../../failover/health.js');
-        const verdict = await checkHealth(node, opts.check);
-        (verdict.ok ? io.out : io.err)(`${node.self.name}: ${opts.check}: ${verdict.ok ? 'ok' : 'not ok'}: ${verdict.reason}`);
+        const verdict = await checkHealth({ stateDir, node: opts.node }, opts.check);
+        (verdict.ok ? io.out : io.err)(`${opts.node}: ${opts.check}: ${verdict.ok ? 'ok' : 'not ok'}: ${verdict.reason}`);
         return verdict.ok ? ExitCode.ok : ExitCode.notOk;
       }),
     );
@@ -104,7 +109,17 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
       const [watch, vrrp, promotion] = await Promise.all(
         (['watch', 'vrrp', 'promotion'] as const).map((k) => readState(node.settings.stateDir, node.self.name, k)),
       );
-      io.out(JSON.stringify({ node: node.self.name, mode: node.settings.mode, nowMs: monotonicMs(), watch, vrrp, promotion }));
+      // null: that file is not there (no watch yet, no transition, no promotion this boot).
+      io.out(
+        JSON.stringify({
+          node: node.self.name,
+          mode: node.settings.mode,
+          nowMs: monotonicMs(),
+          watch: watch ?? null,
+          vrrp: vrrp ?? null,
+          promotion: promotion ?? null,
+        }),
+      );
       return ExitCode.ok;
     }),
   );
