@@ -26,7 +26,11 @@ const WAIT_PROBE_MS = 100;
  * promotion (promoteWhenSafe). Idempotent: a repeated MASTER on a primary does nothing, and a lock
  * file keeps two promotions of one node from overlapping.
  */
-export async function runNotify(node: FailoverNode, state: VrrpTransition, local: ConnectionConfig): Promise<PromotionState | undefined> {
+export async function runNotify(
+  node: FailoverNode,
+  state: VrrpTransition,
+  local: ConnectionConfig | (() => ConnectionConfig),
+): Promise<PromotionState | undefined> {
   const { stateDir } = node.settings;
   const name = node.self.name;
   await writeState(stateDir, name, 'vrrp', { state, bootId: bootId(), atMs: monotonicMs() } satisfies VrrpState);
@@ -41,7 +45,18 @@ export async function runNotify(node: FailoverNode, state: VrrpTransition, local
     return undefined;
   }
   try {
-    return await promoteWhenSafe(node, local);
+    let config: ConnectionConfig;
+    try {
+      config = typeof local === 'function' ? local() : local;
+    } catch (error) {
+      return await record(
+        node,
+        'refused',
+        `no connection to the local PostgreSQL (${(error as Error).message}): set failover.localUrl`,
+        'err',
+      );
+    }
+    return await promoteWhenSafe(node, config);
   } finally {
     await fs.rm(lock, { force: true });
   }

@@ -123,6 +123,14 @@ describe('db failover: exit codes without a watch', () => {
       expect(guard.stderr).toContain('error[FAILOVER_SETTING_MISSING]: `db failover guard` needs failover.nodes.node1.dataDir');
       const status = await runCli(['failover', 'status', '--topology', topology, '--node', 'node2']);
       expect(JSON.parse(status.stdout)).toMatchObject({ node: 'node2', mode: 'automatic', watch: null, vrrp: null, promotion: null });
+      // A transition is recorded without any connection (only MASTER needs one); MASTER without one is refused and says so.
+      expect((await runCli(['failover', 'notify', '--topology', topology, '--node', 'node2', 'BACKUP'])).code).toBe(0);
+      const master = await runCli(['failover', 'notify', '--topology', topology, '--node', 'node2', 'MASTER']);
+      expect(master.code).toBe(0);
+      expect(master.stdout).toMatch(/^node2: refused: no connection to the local PostgreSQL .*set failover.localUrl/);
+      const after = JSON.parse((await runCli(['failover', 'status', '--topology', topology, '--node', 'node2'])).stdout);
+      expect(after.vrrp.state).toBe('MASTER');
+      expect(after.promotion.outcome).toBe('refused');
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -76,7 +76,9 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
         }
         const node = await loadNode(io, opts);
         const { runNotify } = await import('../../failover/notify.js');
-        const outcome = await runNotify(node, upper as 'MASTER', localConnection(io, node, opts.url));
+        // The transition is recorded even when no local connection is configured; only MASTER needs one.
+        const local = (): ConnectionConfig => localConnection(io, node, opts.url);
+        const outcome = await runNotify(node, upper as 'MASTER', local);
         if (outcome) io.out(`${node.self.name}: ${outcome.outcome}: ${outcome.reason}`);
         return ExitCode.ok;
       }),
