@@ -31,6 +31,7 @@ const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Registe
   { names: ['standby'], load: async () => (await import('./commands/standby-clone.js')).registerStandbyClone },
   { names: ['promote'], load: async () => (await import('./commands/promote.js')).registerPromote },
   { names: ['rejoin'], load: async () => (await import('./commands/rejoin.js')).registerRejoin },
+  { names: ['failover'], load: async () => (await import('./commands/failover.js')).registerFailover },
   { names: ['adopt'], load: async () => (await import('./commands/adopt.js')).registerAdopt },
 ];
 
@@ -52,7 +53,8 @@ Exit codes:
   4  refused: wrong kind of node (a hot standby for writes: run it on the primary;
      a primary for promote/rejoin)
   5  refused by a safety check: the old primary still answers or the lag is over the limits (--force
-     overrides), or the database holds Kamailio tables voipdb has not adopted (run db adopt)
+     overrides), the other node is the primary (db failover guard: run db rejoin), or the database
+     holds Kamailio tables voipdb has not adopted (run db adopt)
   (db doctor uses Nagios codes instead: 0 ok, 1 warning, 2 critical, 3 unknown)
 
 Connection: --url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGPORT, PGUSER,

@@ -113,3 +113,36 @@ export class KeepAsideFailedError extends VoipdbError {
   readonly code = 'KEEP_ASIDE_FAILED';
   readonly exitCode = ExitCode.database;
 }
+
+/** The topology cannot drive an automatic failover (an unknown node, not exactly two nodes). */
+export class FailoverTopologyError extends VoipdbError {
+  readonly code = 'FAILOVER_TOPOLOGY';
+  readonly exitCode = ExitCode.usage;
+}
+
+/** A `db failover` verb needs a per-node setting the topology lacks (failover.nodes.<name>.dataDir, binDir). */
+export class FailoverSettingMissingError extends VoipdbError {
+  readonly code = 'FAILOVER_SETTING_MISSING';
+  readonly exitCode = ExitCode.usage;
+  constructor(node: string, key: string, verb: string) {
+    super(
+      `\`db failover ${verb}\` needs failover.nodes.${node}.${key} in the topology; nothing was changed`,
+      `add it: failover: { nodes: { ${node}: { ${key}: /var/lib/postgresql/18/main } } }`,
+    );
+  }
+}
+
+/**
+ * The boot guard refused to start PostgreSQL: the other node is a primary (on a newer timeline, or
+ * on the same one), so starting this node as a primary would make two. Nothing was changed.
+ */
+export class GuardRefusedError extends VoipdbError {
+  readonly code = 'GUARD_REFUSED';
+  readonly exitCode = ExitCode.refused;
+  constructor(message: string) {
+    super(
+      message,
+      'keep this node stopped and run `db rejoin` here (it rewinds or re-clones it as a standby of the other node); then start it',
+    );
+  }
+}

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { TopologyInvalidError } from './errors.js';
+import { failoverSchema } from './failover.js';
 import type { Topology } from './types.js';
 
 /**
@@ -104,6 +105,8 @@ const topologySchema = z.strictObject({
   nodes: z
     .array(node, says('must be a non-empty list of { name, address, role }', 'a list of { name, address, role }'))
     .min(1, { error: 'must be a non-empty list of { name, address, role }' }),
+  // Keepalived, the watch and the boot guard (src/topology/failover.ts); absent: manual mode.
+  failover: failoverSchema.optional(),
 });
 
 /**
@@ -190,5 +193,17 @@ function crossFieldProblems(raw: Record<string, unknown>): string[] {
   for (const [i, n] of nodes.entries()) own(n.address, typeof n.name === 'string' ? `node ${n.name}` : `nodes[${i}]`);
   for (const [addr, who] of owners)
     if (who.length > 1) problems.push(`address ${addr} is used by ${who.join(' and ')}: each needs its own`);
+  problems.push(...failoverNodeProblems(raw.failover, nodes));
   return problems;
+}
+
+/** failover.nodes is keyed by node name: a key that names no node is a typo. */
+function failoverNodeProblems(failover: unknown, nodes: Record<string, unknown>[]): string[] {
+  if (typeof failover !== 'object' || failover === null) return [];
+  const perNode = (failover as Record<string, unknown>).nodes;
+  if (typeof perNode !== 'object' || perNode === null) return [];
+  const names = nodes.map((n) => n.name).filter((n): n is string => typeof n === 'string');
+  return Object.keys(perNode)
+    .filter((key) => !names.includes(key))
+    .map((key) => `failover.nodes: ${key} is not a node of the topology (nodes: ${names.join(', ')})`);
 }

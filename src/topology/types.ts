@@ -4,6 +4,7 @@
  * the HTTP API. Secrets are never part of it: only the paths of files that hold them.
  */
 import type { NodeRole } from '../database/node-info.js';
+import type { FailoverBlock } from './failover.js';
 
 // The one role type: what a topology file declares is what pg_is_in_recovery() answers on that node.
 export type { NodeRole };
@@ -61,9 +62,11 @@ export interface Topology {
     cdrPath: string;
   };
   nodes: TopologyNode[];
+  /** Keepalived, the watch and the boot guard; absent: manual mode with every default (resolveFailover). */
+  failover?: FailoverBlock;
 }
 
-export const SERVICES = ['kamailio', 'voip-admin', 'freeswitch', 'postgres'] as const;
+export const SERVICES = ['kamailio', 'voip-admin', 'freeswitch', 'postgres', 'keepalived', 'systemd'] as const;
 export type Service = (typeof SERVICES)[number];
 
 /** The CA file a node uses to verify the other nodes' certificates. */

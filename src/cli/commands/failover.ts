@@ -1,0 +1,151 @@
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { assertNoProblems, type ConnectionConfig, resolveConnection } from '../../config/connection.js';
+import { ExitCode } from '../../errors.js';
+import type { FailoverNode } from '../../failover/failover-node.js';
+import type { CliIO } from '../io.js';
+
+type Run = (fn: () => Promise<number>) => Promise<void>;
+
+/**
+ * `db failover watch|health|notify|guard|status`: the verbs Keepalived and systemd run on each
+ * node (rendered by `db config render --service keepalived|systemd`). Each reads the topology
+ * (--topology, else VOIPDB_TOPOLOGY, else ./topology.yaml) and acts for --node.
+ * Exit codes: health 0 = may hold the VIP, 1 = must not; guard 0 = start (as primary, standby or
+ * fenced), 5 = refused (run `db rejoin`); notify always 0 (Keepalived ignores it; decisions are
+ * logged); 2 = usage or topology.
+ */
+export function registerFailover(program: Command, io: CliIO, run: Run): void {
+  const failover = program.command('failover').description('automatic failover on Keepalived: the verbs its scripts and systemd run');
+  const common = (cmd: Command): Command =>
+    cmd
+      .requiredOption('--node <name>', 'this node, as named in the topology')
+      .option('--topology <file>', 'topology YAML (else VOIPDB_TOPOLOGY, else ./topology.yaml)');
+  const withUrl = (cmd: Command): Command =>
+    cmd.option('--url <url>', "this node's own PostgreSQL as a superuser (default: failover.localUrl, else PG* variables)");
+
+  withUrl(
+    common(
+      failover.command('watch').description('keep the lease: probe peer and witness, fence and unfence this node (runs until stopped)'),
+    ),
+  ).action((opts: Opts) =>
+    run(async () => {
+      const node = await loadNode(io, opts);
+      const local = localConnection(io, node, opts.url);
+      const { runWatch } = await import('../../failover/watch.js');
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      await runWatch(node, local, controller.signal);
+      return ExitCode.ok;
+    }),
+  );
+
+  failover
+    .command('health')
+    .description("Keepalived's check: exit 0 when this node may hold the VIP")
+    .requiredOption('--node <name>', 'this node, as named in the topology')
+    .option('--state-dir <dir>', "the watch's state directory (failover.stateDir; the rendered check passes it, so no topology is read)")
+    .option('--topology <file>', 'topology YAML, for its failover.stateDir (else VOIPDB_TOPOLOGY, else ./topology.yaml)')
+    .addOption(
+      new Option('--check <what>', 'database (may its database be or become writable) or witness (the tie-breaker)')
+        .choices(['database', 'witness'])
+        .default('database'),
+    )
+    .action((opts: Opts & { check: 'database' | 'witness'; stateDir?: string }) =>
+      run(async () => {
+        const stateDir = opts.stateDir ? path.resolve(io.cwd, opts.stateDir) : (await loadNode(io, opts)).settings.stateDir;
+        const { checkHealth } = await import('../../failover/health.js');
+        const verdict = await checkHealth({ stateDir, node: opts.node }, opts.check);
+        (verdict.ok ? io.out : io.err)(`${opts.node}: ${opts.check}: ${verdict.ok ? 'ok' : 'not ok'}: ${verdict.reason}`);
+        return verdict.ok ? ExitCode.ok : ExitCode.notOk;
+      }),
+    );
+
+  withUrl(
+    common(failover.command('notify').description("Keepalived's notify: record the transition; MASTER on a standby promotes it when safe")),
+  )
+    .argument('<state>', 'MASTER, BACKUP, FAULT or STOP')
+    .action((state: string, opts: Opts) =>
+      run(async () => {
+        const upper = state.toUpperCase();
+        if (!['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(upper)) {
+          const { UsageError } = await import('../../errors.js');
+          throw new UsageError(`unknown state ${JSON.stringify(state)}`, 'use MASTER, BACKUP, FAULT or STOP');
+        }
+        const node = await loadNode(io, opts);
+        const { runNotify } = await import('../../failover/notify.js');
+        // The transition is recorded even when no local connection is configured; only MASTER needs one.
+        const local = (): ConnectionConfig => localConnection(io, node, opts.url);
+        const outcome = await runNotify(node, upper as 'MASTER', local);
+        if (outcome) io.out(`${node.self.name}: ${outcome.outcome}: ${outcome.reason}`);
+        return ExitCode.ok;
+      }),
+    );
+
+  common(failover.command('guard').description('before PostgreSQL starts: start as primary only when the other node is not one'))
+    .option('--peer-wait <ms>', 'how long to wait for the other node (default 5000)')
+    .action((opts: Opts & { peerWait?: string }) =>
+      run(async () => {
+        const node = await loadNode(io, opts);
+        const { runGuard } = await import('../../failover/guard.js');
+        const wait = opts.peerWait === undefined ? undefined : Number(opts.peerWait);
+        if (wait !== undefined && !(Number.isInteger(wait) && wait >= 0)) {
+          const { UsageError } = await import('../../errors.js');
+          throw new UsageError(`--peer-wait must be a whole number of ms, got ${JSON.stringify(opts.peerWait)}`, 'e.g. --peer-wait 5000');
+        }
+        const outcome = await runGuard(node, wait === undefined ? {} : { peerWaitMs: wait });
+        io.out(`${node.self.name}: starts ${outcome.start}: ${outcome.reason}`);
+        return ExitCode.ok;
+      }),
+    );
+
+  common(
+    failover.command('status').description("this node's failover state (the watch's, Keepalived's and the last promotion's) as JSON"),
+  ).action((opts: Opts) =>
+    run(async () => {
+      const node = await loadNode(io, opts);
+      const { readState } = await import('../../failover/state.js');
+      const { monotonicMs } = await import('../../failover/clock.js');
+      const [watch, vrrp, promotion] = await Promise.all(
+        (['watch', 'vrrp', 'promotion'] as const).map((k) => readState(node.settings.stateDir, node.self.name, k)),
+      );
+      // null: that file is not there (no watch yet, no transition, no promotion this boot).
+      io.out(
+        JSON.stringify({
+          node: node.self.name,
+          mode: node.settings.mode,
+          nowMs: monotonicMs(),
+          watch: watch ?? null,
+          vrrp: vrrp ?? null,
+          promotion: promotion ?? null,
+        }),
+      );
+      return ExitCode.ok;
+    }),
+  );
+}
+
+interface Opts {
+  node: string;
+  topology?: string;
+  url?: string;
+}
+
+async function loadNode(io: CliIO, opts: Opts): Promise<FailoverNode> {
+  const file = path.resolve(io.cwd, opts.topology ?? io.env.VOIPDB_TOPOLOGY ?? 'topology.yaml');
+  const { loadTopology } = await import('../../topology/load.js');
+  const { failoverNodeOf } = await import('../../failover/failover-node.js');
+  return failoverNodeOf(await loadTopology(file), opts.node);
+}
+
+function localConnection(io: CliIO, node: FailoverNode, url: string | undefined): ConnectionConfig {
+  const { config, problems } = resolveConnection({
+    url: url ?? node.settings.localUrl,
+    env: io.env,
+    applicationName: `voipdb-failover-${node.self.name}`,
+  });
+  assertNoProblems(problems);
+  return config!;
+}

@@ -1,0 +1,172 @@
+import type pg from 'pg';
+import type { ConnectionConfig } from '../config/connection.js';
+import { connect } from '../database/connect.js';
+import { runningPid } from '../local/cluster.js';
+import { bootId, monotonicMs } from './clock.js';
+import { readSystemIdentifier } from './data-dir.js';
+import { dataDirOf, type FailoverNode } from './failover-node.js';
+import { clearFence, hasStandbySignal, readFence, restartPostgres, writeFence } from './fence.js';
+import { postgresAnswers } from './liveness.js';
+import { askPeer, peerReplicationConfig } from './peer.js';
+import { readState, type WatchState, writeState } from './state.js';
+import { logDecision } from './syslog.js';
+import { readDataDirTimeline } from './timeline.js';
+import { WitnessMonitor } from './witness.js';
+
+/** At most one question to the peer (a replication login) per this many ms while fenced. */
+const UNFENCE_ASK_EVERY_MS = 2000;
+
+/**
+ * `db failover watch`: the lease keeper of one node, one round every probeIntervalMs.
+ * - Probes the peer's PostgreSQL (a protocol handshake, probeTimeoutMs) and keeps the witness's
+ *   ICMP replies (WitnessMonitor); records both, with the local role, in `<node>.watch.json`.
+ * - Automatic mode, a node that may accept writes (a primary, or a postmaster that runs without
+ *   standby.signal but does not answer): when neither peer nor witness answered for longer than
+ *   leaseMs, fences itself (src/failover/fence.ts) — before the other node may promote, which waits
+ *   promoteAfterMs since ITS last contact (the timing rule, src/topology/failover.ts).
+ * - A fenced node (any mode) lifts its fence once the peer has answered for unfenceAfterMs without
+ *   a break and says it is a standby of the same cluster on the same or an older timeline.
+ * Runs until `signal` aborts.
+ */
+export async function runWatch(node: FailoverNode, local: ConnectionConfig, signal: AbortSignal): Promise<void> {
+  const dataDir = dataDirOf(node, 'watch');
+  const { settings, self, peer, topology } = node;
+  const port = topology.database.port;
+  const witness = new WitnessMonitor(settings.witness, settings.probeIntervalMs);
+  await witness.start();
+  const startMs = monotonicMs();
+  // Contacts recorded by an earlier watch of this boot still count (a restarted watch must not
+  // forget that the peer has been silent); without any, the start counts as a contact: the boot
+  // guard asked the peer before this node could start as a primary.
+  const before = await readState<WatchState>(settings.stateDir, self.name, 'watch');
+  const sameBoot = before?.bootId === bootId();
+  let lastPeer = (sameBoot ? before?.lastPeerContactMs : null) ?? null;
+  let peerSince: number | null = null;
+  if (sameBoot && before?.lastWitnessContactMs) witness.lastContactMs = before.lastWitnessContactMs;
+  let client: pg.Client | undefined;
+  let lastDecision: string | null = null;
+  let lastAskMs = 0;
+  const decide = async (level: 'notice' | 'warning' | 'err', text: string): Promise<void> => {
+    if (text === lastDecision) return;
+    lastDecision = text;
+    await logDecision(self.name, 'watch', level, text);
+  };
+
+  try {
+    while (!signal.aborted) {
+      const roundStart = monotonicMs();
+      const [peerAnswers, sqlRole] = await Promise.all([
+        postgresAnswers(peer.address, port, settings.probeTimeoutMs),
+        (async () => {
+          try {
+            client ??= await connect({ ...local, connectTimeoutMs: settings.probeTimeoutMs * 4 });
+            const { rows } = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+            return rows[0]!.r ? ('standby' as const) : ('primary' as const);
+          } catch {
+            await client?.end().catch(() => undefined);
+            client = undefined;
+            return 'down' as const;
+          }
+        })(),
+      ]);
+      const now = monotonicMs();
+      if (peerAnswers) {
+        lastPeer = now;
+        peerSince ??= now;
+      } else peerSince = null;
+      const fence = await readFence(dataDir);
+      const standbySignal = await hasStandbySignal(dataDir);
+      const running = (await runningPid(dataDir)) !== undefined;
+      const mayWrite = sqlRole === 'primary' || (sqlRole === 'down' && running && !standbySignal);
+      const lastContact = Math.max(lastPeer ?? startMs, witness.lastContactMs ?? startMs);
+      const silentMs = now - lastContact;
+
+      if (settings.mode === 'automatic' && mayWrite && !fence && silentMs > settings.leaseMs) {
+        const reason = `no answer from ${peer.name} (${peer.address}:${port}) nor from the witness ${witness.address ?? '(none)'} for ${silentMs} ms, over the lease (${settings.leaseMs} ms): this node may be the isolated one`;
+        await writeFence(dataDir, { by: 'lease', reason });
+        await decide('err', `fenced: ${reason}; PostgreSQL restarts as a read-only standby`);
+        await client?.end().catch(() => undefined);
+        client = undefined;
+        // standby.signal is written: whatever starts PostgreSQL next starts a standby, so a failed
+        // restart is reported and the watch goes on (the next round sees the fence and waits).
+        await restartPostgres(node, dataDir).catch((error) => decide('err', `fence restart failed: ${(error as Error).message}`));
+      } else if (
+        fence &&
+        sqlRole === 'standby' &&
+        peerSince !== null &&
+        now - peerSince >= settings.unfenceAfterMs &&
+        now - lastAskMs >= UNFENCE_ASK_EVERY_MS
+      ) {
+        lastAskMs = now;
+        const verdict = await unfenceVerdict(node, dataDir);
+        if (verdict.unfence) {
+          await clearFence(dataDir);
+          await decide('notice', `unfenced: ${verdict.reason}; PostgreSQL restarts as the primary`);
+          await client?.end().catch(() => undefined);
+          client = undefined;
+          await restartPostgres(node, dataDir).catch((error) => decide('err', `unfence restart failed: ${(error as Error).message}`));
+        } else await decide('warning', `stays fenced: ${verdict.reason}`);
+      }
+
+      const timeline = (await readDataDirTimeline(dataDir))?.timeline ?? null;
+      const state: WatchState = {
+        node: self.name,
+        bootId: bootId(),
+        pid: process.pid,
+        atMs: monotonicMs(),
+        role: sqlRole,
+        timeline,
+        fenced: (await readFence(dataDir))?.reason ?? null,
+        lastPeerContactMs: lastPeer,
+        peerContactSinceMs: peerSince,
+        lastWitnessContactMs: witness.lastContactMs,
+        witness: witness.address,
+        mode: settings.mode,
+        leaseMs: settings.leaseMs,
+        probeIntervalMs: settings.probeIntervalMs,
+        lastDecision,
+      };
+      await writeState(settings.stateDir, self.name, 'watch', state);
+      const wait = settings.probeIntervalMs - (monotonicMs() - roundStart);
+      if (wait > 0) await sleep(wait, signal);
+    }
+  } finally {
+    witness.stop();
+    await client?.end().catch(() => undefined);
+  }
+}
+
+/** May a fenced node be the primary again? Only when the peer says it is a standby of this cluster, not ahead of it. */
+async function unfenceVerdict(node: FailoverNode, dataDir: string): Promise<{ unfence: boolean; reason: string }> {
+  const answer = await askPeer(peerReplicationConfig(node.topology, node.self, node.peer, 2000));
+  if (!answer.reachable) return { unfence: false, reason: `cannot ask ${node.peer.name}: ${answer.reason}` };
+  const local = await readDataDirTimeline(dataDir);
+  const systemId = await readSystemIdentifier(dataDir);
+  if (!local || systemId !== answer.systemId)
+    return { unfence: false, reason: `${node.peer.name} is another cluster (system identifier ${answer.systemId})` };
+  if (answer.role === 'primary') {
+    return {
+      unfence: false,
+      reason: `${node.peer.name} is the primary (timeline ${answer.timeline}; this node ${local.timeline}): run \`db rejoin\` on this node`,
+    };
+  }
+  if (answer.timeline > local.timeline) {
+    return {
+      unfence: false,
+      reason: `${node.peer.name} is a standby on a newer timeline (${answer.timeline}; this node ${local.timeline}): choose the primary yourself (db doctor)`,
+    };
+  }
+  return { unfence: true, reason: `${node.peer.name} answers as a standby on timeline ${answer.timeline} (this node ${local.timeline})` };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
