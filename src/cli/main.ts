@@ -31,6 +31,7 @@ const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Registe
   { names: ['promote'], load: async () => (await import('./commands/promote.js')).registerPromote },
   { names: ['rejoin'], load: async () => (await import('./commands/rejoin.js')).registerRejoin },
   { names: ['adopt'], load: async () => (await import('./commands/adopt.js')).registerAdopt },
+  { names: ['backup'], load: async () => (await import('./commands/backup.js')).registerBackup },
 ];
 
 /** The modules a command line needs: its command's, none for --version, or all of them (help, no or unknown command). */

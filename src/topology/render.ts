@@ -1,5 +1,6 @@
 import { connectionUri } from '../config/connection.js';
 import { TopologyNodeUnknownError, UsageError } from '../errors.js';
+import { archiveSettings, joinRenderedFiles, renderPgbackrestFiles } from './render-pgbackrest.js';
 import { caFileOf, SERVICES, type Service, slotNameFor, type Topology, type TopologyNode } from './types.js';
 
 /**
@@ -27,6 +28,7 @@ const RENDERERS: Record<Service, (t: Topology, n: TopologyNode) => string> = {
   'voip-admin': renderVoipAdmin,
   freeswitch: renderFreeswitch,
   postgres: renderPostgres,
+  pgbackrest: (t, node) => joinRenderedFiles(renderPgbackrestFiles(t, node, header('#', 'pgbackrest', node))),
 };
 
 function header(comment: string, service: Service, node: TopologyNode): string {
@@ -102,6 +104,7 @@ function renderPostgres(t: Topology, node: TopologyNode): string {
     'hot_standby_feedback = on',
     '# pg_rewind needs it to rejoin a failed primary as a standby (`db rejoin`); data checksums also serve',
     'wal_log_hints = on',
+    ...archiveSettings(t),
   ];
   if (tls) {
     lines.push(

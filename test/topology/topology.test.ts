@@ -40,8 +40,9 @@ describe('parseTopology', () => {
       { name: 'node1', address: '172.16.91.101', role: 'primary' },
       { name: 'node2', address: '172.16.91.102', role: 'standby' },
     ]);
-    // The example spells out the defaults, plus TLS between the nodes (database.tls: {} gives the same).
-    expect(parseTopology(MINIMAL.replace('nodes:', 'database: { tls: {} }\nnodes:'))).toEqual(t);
+    // The example spells out the defaults, plus TLS between the nodes (database.tls: {} gives the same)
+    // and WAL archiving with pgBackRest (backup: {} gives the same).
+    expect(parseTopology(MINIMAL.replace('nodes:', 'database: { tls: {} }\nbackup: {}\nnodes:'))).toEqual(t);
   });
 
   it('refuses two primaries', () => {
@@ -83,7 +84,7 @@ nodes:
 `);
     expect(problems).toEqual(
       expect.arrayContaining([
-        'unknown key databse (known: vip, database, roles, secrets, freeswitch, nodes)',
+        'unknown key databse (known: vip, database, roles, secrets, freeswitch, nodes, backup)',
         'vip.httpPort must be a port number from 1 to 65535, got 70000',
         'nodes[0].role must be primary or standby, got "master"',
         'nodes[1].name must be lower case letters, digits or _ (it names the slot <name>_slot), got "Node-2"',
@@ -257,7 +258,7 @@ nodes:
     for (const node of ['node1', 'node2']) {
       const all = renderNodeConfig(t, node);
       expect(all).not.toMatch(/password\s*=/i);
-      expect(all).not.toMatch(/postgres:\/\/[^:]+:(?!\$\{KAMAILIO_DB_PASSWORD\})[^@]*@/);
+      expect(all).not.toMatch(/postgres:\/\/[^:\s]+:(?!\$\{KAMAILIO_DB_PASSWORD\})[^@\s]*@/);
       expect(all).toContain('passwordFile: /etc/voipdb/secrets/voipadmin.password');
     }
   });
