@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createDb, ingestCdrs } from '../../dist/client/index.js';
 import { checkRestored, restoreBefore } from '../../src/backup/restore.js';
-import { freePort, runAsServerUser, serverOsUser, stopCluster } from '../../src/local/cluster.js';
+import { freePort, makeServerDir, runAsServerUser, serverOsUser, stopCluster } from '../../src/local/cluster.js';
 import { createCdrPartition } from '../../src/voip/partitions.js';
 import { applyAllMigrations } from '../../test/support/migrate.js';
 import {
@@ -119,8 +119,11 @@ export async function benchBackup(runs: number): Promise<Figure[]> {
       await fs.rm(target, { recursive: true, force: true });
       return ms;
     };
+    // cp runs as the server's OS user (as a copy of a data directory would), into a folder it owns.
+    const copies = path.join(run.root, 'copies');
+    await makeServerDir(copies, osUser, 0o755);
     const copyOnce = async (): Promise<number> => {
-      const target = path.join(run.root, `copy-${n++}`);
+      const target = path.join(copies, `copy-${n++}`);
       const ms = await timeMs(async () => {
         const r = await runAsServerUser('cp', ['-a', dataDir, target], osUser);
         if (r.code !== 0) throw new Error(`cp -a failed: ${r.output}`);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { TopologyInvalidError } from '../../src/errors.js';
 import { parseTopology, renderNodeConfig } from '../../src/topology/index.js';
 import { splitRenderedFiles } from '../../src/topology/render-pgbackrest.js';
+import { runCli } from '../support/cli.js';
 
 // What `db config render` writes for WAL archiving and backups; the files are used for real in
 // backup-pitr, backup-doctor and backup-failover.test.ts.
@@ -96,6 +97,27 @@ describe('the pgbackrest service', () => {
         `ExecCondition=/bin/sh -c 'psql -XAtq -p 5432 -d postgres -c "SELECT pg_is_in_recovery()" | grep -qx f'`,
       );
       expect(service('node2').split('\n').slice(1)).toEqual(service('node1').split('\n').slice(1));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('db backup restore refuses before touching anything', () => {
+  it('a time without its zone is a usage error (exit 2)', async () => {
+    const r = await runCli(['backup', 'restore', '--before', '2026-12-05 14:03', '--data-dir', '/nonexistent/restore']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error\[RESTORE_TARGET_INVALID\]: --before must be a time with its zone/);
+  });
+
+  it('a directory that is not empty is refused, and left as it was', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-restore-into-'));
+    try {
+      await fs.writeFile(path.join(dir, 'keep.txt'), 'mine');
+      const r = await runCli(['backup', 'restore', '--before', '2026-12-05T14:03:00Z', '--data-dir', dir]);
+      expect(r.stderr).toMatch(/^error\[DATA_DIR_NOT_EMPTY\]: refusing to restore into /);
+      expect(r.code).not.toBe(0);
+      expect(await fs.readdir(dir)).toEqual(['keep.txt']);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasCode, NoConnectionConfiguredError } from '../../src/errors.js';
 
-/** Every module that declares error classes: the shared one, and the failover commands' own. */
-const ERROR_FILES = ['../../src/errors.ts', '../../src/failover/errors.ts'].map((f) => path.resolve(import.meta.dirname, f));
+/** Every module that declares error classes: the shared one, and the failover and backup commands' own. */
+const ERROR_FILES = ['../../src/errors.ts', '../../src/failover/errors.ts', '../../src/backup/errors.ts'].map((f) =>
+  path.resolve(import.meta.dirname, f),
+);
 
 /** MigrationLockTimeoutError -> MIGRATION_LOCK_TIMEOUT */
 const codeFor = (className: string): string =>
