@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assertEmptyDataDir, makeDataDir } from '../failover/data-dir.js';
+import { assertEmptyDataDir, clearDataDir, makeDataDir } from '../failover/data-dir.js';
 import { findProgram } from '../failover/binaries.js';
 import { freePort, type OsUser, runAsServerUser, stopCluster } from '../local/cluster.js';
 import { RestoreCheckFailedError, RestoreTargetInvalidError } from './errors.js';
@@ -49,24 +49,30 @@ export async function restoreBefore(options: RestoreOptions): Promise<RestoreRes
   await assertEmptyDataDir(dataDir, 'restore');
   await makeDataDir(dataDir, options.osUser);
   const target = targetText(options.before);
-  await mustRunPgbackrest(
-    [
-      `--stanza=${options.stanza}`,
-      `--pg1-path=${dataDir}`,
-      '--type=time',
-      `--target=${target}`,
-      // "Just before": a transaction that committed exactly at the target is not replayed.
-      '--target-exclusive',
-      '--target-action=promote',
-      '--target-timeline=latest',
-      // The copy must not push its own WAL into the repository the real cluster archives to.
-      '--archive-mode=off',
-      'restore',
-    ],
-    'restoring a backup',
-    'pgbackrest info shows the backups and the WAL range the repository holds: the target must be after the end of a backup',
-    { osUser: options.osUser, configFile: options.configFile, ...(options.env ? { env: options.env } : {}) },
-  );
+  try {
+    await mustRunPgbackrest(
+      [
+        `--stanza=${options.stanza}`,
+        `--pg1-path=${dataDir}`,
+        '--type=time',
+        `--target=${target}`,
+        // "Just before": a transaction that committed exactly at the target is not replayed.
+        '--target-exclusive',
+        '--target-action=promote',
+        '--target-timeline=latest',
+        // The copy must not push its own WAL into the repository the real cluster archives to.
+        '--archive-mode=off',
+        'restore',
+      ],
+      'restoring a backup',
+      'pgbackrest info shows the backups and the WAL range the repository holds: the target must be after the end of a backup',
+      { osUser: options.osUser, configFile: options.configFile, ...(options.env ? { env: options.env } : {}) },
+    );
+  } catch (error) {
+    // The directory was missing or empty: a failed restore leaves it so, not half-written.
+    await clearDataDir(dataDir);
+    throw error;
+  }
   return { dataDir, target };
 }
 
