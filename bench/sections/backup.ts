@@ -100,7 +100,8 @@ export async function benchBackup(runs: number): Promise<Figure[]> {
         await c.end();
       }
     };
-    await new Promise((r) => setTimeout(r, 20));
+    // pgBackRest keeps a backup's stop time in whole seconds: the target must be past the next second.
+    await new Promise((r) => setTimeout(r, 1100));
     const before = new Date();
     await new Promise((r) => setTimeout(r, 20));
     await q('CREATE TABLE after_target (at timestamptz DEFAULT now()); INSERT INTO after_target DEFAULT VALUES');

@@ -91,6 +91,8 @@ describe('point-in-time recovery with pgBackRest (pg15)', () => {
     await mustPgbackrest(run, ['stanza-create'], server.password);
     await mustPgbackrest(run, ['check'], server.password);
     await mustPgbackrest(run, ['--type=full', 'backup'], server.password);
+    // pgBackRest keeps a backup's stop time in whole seconds: a target must be past the next second.
+    await new Promise((r) => setTimeout(r, 1100));
 
     // Two months of CDRs, written after the backup.
     const client = new pg.Client(db);
