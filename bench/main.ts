@@ -14,8 +14,9 @@ import { benchPackage } from './sections/package.js';
 import { benchSeed } from './sections/seed.js';
 import { benchMigrate, prepareTemplate } from './sections/migrate.js';
 import { benchAdopt } from './sections/adopt.js';
+import { benchBackup } from './sections/backup.js';
 
-const USAGE = `npm run bench [-- --pg15] [--with-tests] [--runs <n>] [--only 1,2,3,4,5,6,7,8] [--no-write]
+const USAGE = `npm run bench [-- --pg15] [--with-tests] [--runs <n>] [--only 1,2,3,4,5,6,7,8,9] [--no-write]
   --pg15        run on Debian's PostgreSQL 15 instead of the embedded 18
   --with-tests  also time \`npm test\` (minutes)
   --runs <n>    measured runs per figure (default 5; pgbench: at most 3), after one warm-up each
@@ -118,6 +119,13 @@ async function main(): Promise<void> {
     if (wanted('8')) {
       console.log('[bench] 7: the package as a service installs it (npm pack, npm install --omit=dev)');
       figures.push(...(await benchPackage(Math.max(runs, 10))));
+    }
+
+    if (wanted('9')) {
+      console.log(
+        "[bench] 9: backups: CDR ingest with archiving on / off, point-in-time restore vs a copy (Debian's PostgreSQL 15 + pgBackRest)",
+      );
+      figures.push(...(await benchBackup(runs)));
     }
 
     const load = { atStart: Math.round(loadBefore * 100) / 100, atEnd: Math.round(os.loadavg()[0]! * 100) / 100 };

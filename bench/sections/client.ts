@@ -41,7 +41,7 @@ const CDR_COLUMNS = [
 ] as const;
 
 /** CDRs of this UTC month (its partition exists after `db migrate`), each with a new uuid. */
-function makeCdrs(count: number): CdrRow[] {
+export function makeCdrs(count: number): CdrRow[] {
   const now = Date.now();
   const monthStart = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
   return Array.from({ length: count }, (_, i) => {

@@ -33,6 +33,7 @@ const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Registe
   { names: ['rejoin'], load: async () => (await import('./commands/rejoin.js')).registerRejoin },
   { names: ['failover'], load: async () => (await import('./commands/failover.js')).registerFailover },
   { names: ['adopt'], load: async () => (await import('./commands/adopt.js')).registerAdopt },
+  { names: ['backup'], load: async () => (await import('./commands/backup.js')).registerBackup },
 ];
 
 /** The modules a command line needs: its command's, none for --version, or all of them (help, no or unknown command). */

@@ -11,16 +11,17 @@ import {
   evaluateReplication,
   evaluateSettings,
   evaluateSlots,
-  readArchiver,
   readReplication,
   readReplicationSettings,
   readSlots,
 } from './primary-health.js';
+import { DEFAULT_MAX_BACKUP_AGE_HOURS, evaluateBackups, readBackupState } from './backup-health.js';
 import { evaluateRewind, readRewindSettings } from './rewind-health.js';
 import { evaluateRoles } from './role-health.js';
 import { NAGIOS_CODE, type Check, type Severity, worstSeverity } from './severity.js';
 import { evaluateStandby, readStandbyState, type StandbyState } from './standby-health.js';
 import { DEFAULT_THRESHOLDS, type LagThresholds, PLATFORM_SLOT } from './thresholds.js';
+import { DEFAULT_MAX_READY_WAL, evaluateWalArchive, readWalArchiveState } from './wal-archive-health.js';
 
 export interface DoctorOptions extends Partial<LagThresholds> {
   /** When given, pending migrations and checksum mismatches are checked against this folder. */
@@ -32,6 +33,10 @@ export interface DoctorOptions extends Partial<LagThresholds> {
   expectedSlots?: string[];
   /** With the topology: ask the other node(s) too (split brain, fencing; src/cluster/split-brain.ts). */
   peers?: PeerCheckOptions;
+  /** More .ready WAL files than this is CRITICAL where the node archives (default DEFAULT_MAX_READY_WAL). */
+  maxReadyWal?: number;
+  /** The newest full or differential pgBackRest backup may be this old (default DEFAULT_MAX_BACKUP_AGE_HOURS). */
+  maxBackupAgeHours?: number;
 }
 
 export interface DoctorReport {
@@ -45,7 +50,8 @@ export interface DoctorReport {
 
 /**
  * `db doctor`: the health of ONE node (the one `client` is connected to), as the platform
- * needs it — replication on a primary or on a standby, the platform roles, the migrations.
+ * needs it — replication on a primary or on a standby, WAL archiving and backups, the platform
+ * roles, the migrations.
  * Reads only, so it runs the same on both nodes. A group of checks that cannot be read (missing
  * privilege, an older server) becomes one UNKNOWN check naming the reason; the others still run.
  */
@@ -79,8 +85,7 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
     });
     await group('settings', async () => {
       const settings = await readReplicationSettings(client);
-      const archiver = await readArchiver(client);
-      return evaluateSettings(settings, { slotExists: (slotsRead ?? []).length > 0, archiver });
+      return evaluateSettings(settings, { slotExists: (slotsRead ?? []).length > 0 });
     });
     await group('standbys', async () => evaluateReplication(await readReplication(client), thresholds, expectedSlots.length > 0));
   } else {
@@ -91,6 +96,18 @@ export async function runDoctor(client: pg.ClientBase, options: DoctorOptions = 
   }
   const peers = options.peers;
   if (peers !== undefined) await group('peer', async () => checkPeers(client, peers));
+  let archiveCommand = '';
+  await group('archive', async () => {
+    const state = await readWalArchiveState(client);
+    archiveCommand = state.archiveCommand;
+    return evaluateWalArchive(state, node.role, { maxReadyWal: options.maxReadyWal ?? DEFAULT_MAX_READY_WAL });
+  });
+  await group('backup', async () => {
+    const state = await readBackupState(archiveCommand);
+    if (!state) return [];
+    const limits = { maxBackupAgeHours: options.maxBackupAgeHours ?? DEFAULT_MAX_BACKUP_AGE_HOURS };
+    return evaluateBackups(state, node.role, Math.floor(node.serverVersionNum / 10000), limits, Date.now());
+  });
   await group('rewind', async () => evaluateRewind(await readRewindSettings(client)));
   await group('roles', async () => evaluateRoles(await describeRoles(client)));
   await group('indexes', async () => [evaluateInvalidIndexes(await readInvalidIndexes(client, MANAGED_SCHEMAS))]);
@@ -136,6 +153,9 @@ function sortChecks(checks: Check[]): Check[] {
     'settings',
     'standby',
     'standbys',
+    'archive',
+    'pgbackrest',
+    'backup',
     'role',
     'roles',
     'migrations',

@@ -16,7 +16,7 @@ export interface SettingRow {
   setting: string;
 }
 
-export const REPLICATION_SETTINGS = ['wal_level', 'max_wal_senders', 'max_replication_slots', 'wal_keep_size', 'archive_mode'] as const;
+export const REPLICATION_SETTINGS = ['wal_level', 'max_wal_senders', 'max_replication_slots', 'wal_keep_size'] as const;
 
 export async function readReplicationSettings(client: pg.ClientBase): Promise<SettingRow[]> {
   const { rows } = await client.query<SettingRow>(
@@ -26,21 +26,8 @@ export async function readReplicationSettings(client: pg.ClientBase): Promise<Se
   return rows;
 }
 
-export interface ArchiverRow {
-  failed_count: string;
-  last_failed_at: string | null;
-  last_archived_at: string | null;
-}
-
-export async function readArchiver(client: pg.ClientBase): Promise<ArchiverRow> {
-  const { rows } = await client.query<ArchiverRow>(
-    'SELECT failed_count::text, last_failed_time::text AS last_failed_at, last_archived_time::text AS last_archived_at FROM pg_stat_archiver',
-  );
-  return rows[0]!;
-}
-
-/** One check per setting; `slotExists` says whether WAL is also held by a slot (wal_keep_size 0 is then fine). */
-export function evaluateSettings(rows: SettingRow[], options: { slotExists: boolean; archiver?: ArchiverRow }): Check[] {
+/** One check per setting (archive_mode is judged with the archiver, in wal-archive-health.ts); `slotExists` says whether WAL is also held by a slot (wal_keep_size 0 is then fine). */
+export function evaluateSettings(rows: SettingRow[], options: { slotExists: boolean }): Check[] {
   const get = (name: string): SettingRow | undefined => rows.find((r) => r.name === name);
   const checks: Check[] = [];
   const walLevel = get('wal_level')?.setting;
@@ -99,28 +86,6 @@ export function evaluateSettings(rows: SettingRow[], options: { slotExists: bool
         },
   );
 
-  const archiveMode = get('archive_mode')?.setting ?? 'off';
-  const archiver = options.archiver;
-  const failing =
-    archiveMode !== 'off' &&
-    archiver !== undefined &&
-    archiver.last_failed_at !== null &&
-    (archiver.last_archived_at === null || archiver.last_failed_at > archiver.last_archived_at);
-  checks.push(
-    failing
-      ? {
-          id: 'setting.archive_mode',
-          severity: 'warning',
-          summary: `archive_mode = ${archiveMode}, but archive_command is failing (last failure ${archiver!.last_failed_at}); WAL piles up in pg_wal`,
-          data: { value: archiveMode, ...archiver },
-        }
-      : {
-          id: 'setting.archive_mode',
-          severity: 'ok',
-          summary: archiveMode === 'off' ? 'archive_mode = off (WAL for the standby is kept by its slot)' : `archive_mode = ${archiveMode}`,
-          data: { value: archiveMode },
-        },
-  );
   return checks;
 }
 

@@ -50,24 +50,6 @@ export class PromoteFailedError extends VoipdbError {
   readonly exitCode = ExitCode.database;
 }
 
-/** clone/rejoin: a server is running on the data directory the command would write. */
-export class ServerRunningError extends VoipdbError {
-  readonly code = 'SERVER_RUNNING';
-  readonly exitCode = ExitCode.standby;
-}
-
-/** clone: the target data directory holds files; a clone never writes over anything. */
-export class DataDirNotEmptyError extends VoipdbError {
-  readonly code = 'DATA_DIR_NOT_EMPTY';
-  readonly exitCode = ExitCode.usage;
-}
-
-/** clone/rejoin: the data directory is not what the command needs (no cluster, another cluster, another major). */
-export class DataDirInvalidError extends VoipdbError {
-  readonly code = 'DATA_DIR_INVALID';
-  readonly exitCode = ExitCode.usage;
-}
-
 /** The replicator's passfile is missing, too open, or has no line for the primary. */
 export class PassfileInvalidError extends VoipdbError {
   readonly code = 'PASSFILE_INVALID';
@@ -105,12 +87,6 @@ export class SalvageUndeterminedError extends VoipdbError {
 /** `db rejoin`: reading the old primary's rows or copying its CDRs to the new primary failed; nothing was changed. */
 export class SalvageFailedError extends VoipdbError {
   readonly code = 'SALVAGE_FAILED';
-  readonly exitCode = ExitCode.database;
-}
-
-/** `db rejoin`: the old data directory could not be kept aside before pg_rewind (no room, copy failed); nothing was changed. */
-export class KeepAsideFailedError extends VoipdbError {
-  readonly code = 'KEEP_ASIDE_FAILED';
   readonly exitCode = ExitCode.database;
 }
 

@@ -1,5 +1,6 @@
-import { readSystemIdentifier } from './data-dir.js';
-import { DataDirInvalidError, GuardRefusedError } from './errors.js';
+import { readSystemIdentifier } from '../local/data-dir.js';
+import { DataDirInvalidError } from '../local/errors.js';
+import { GuardRefusedError } from './errors.js';
 import { dataDirOf, type FailoverNode } from './failover-node.js';
 import { hasStandbySignal, readFence, writeFence } from './fence.js';
 import { askPeer, type PeerAnswer, peerReplicationConfig } from './peer.js';

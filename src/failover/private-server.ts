@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ConnectionConfig } from '../config/connection.js';
 import { embeddedBinDir, freePort, type OsUser, startCluster, stopCluster } from '../local/cluster.js';
-import { findProgram, programMajor } from './binaries.js';
+import { findProgram, programMajor } from '../local/binaries.js';
 import { SalvageFailedError } from './errors.js';
 
 /**

@@ -5,12 +5,20 @@ import { type ConnectionConfig, describeConnection } from '../config/connection.
 import { connect, withConnection } from '../database/connect.js';
 import { readNodeInfo } from '../database/node-role.js';
 import { type OsUser, runAsServerUser, serverOsUser } from '../local/cluster.js';
-import { findProgram } from './binaries.js';
+import { findProgram } from '../local/binaries.js';
 import { type CloneResult, cloneStandby } from './clone.js';
 import { formatConninfo } from './conninfo.js';
-import { asidePath, assertNotRunning, copyDataDirAside, moveDataDirAside, readDataDirMajor, readSystemIdentifier } from './data-dir.js';
+import {
+  asidePath,
+  assertNotRunning,
+  copyDataDirAside,
+  moveDataDirAside,
+  readDataDirMajor,
+  readSystemIdentifier,
+} from '../local/data-dir.js';
 import { UsageError } from '../errors.js';
-import { DataDirInvalidError, RewindFailedError, ServerRunningError, WrongNodeRoleError } from './errors.js';
+import { DataDirInvalidError, ServerRunningError } from '../local/errors.js';
+import { RewindFailedError, WrongNodeRoleError } from './errors.js';
 import { postgresAnswers } from './liveness.js';
 import { type Divergence, findDivergence, type SalvageResult, salvageRows } from './salvage.js';
 import { checkReplicationPassfile } from './passfile.js';

@@ -3,7 +3,7 @@ import type { ConnectionConfig } from '../config/connection.js';
 import { connect } from '../database/connect.js';
 import { runningPid } from '../local/cluster.js';
 import { bootId, monotonicMs } from './clock.js';
-import { readSystemIdentifier } from './data-dir.js';
+import { readSystemIdentifier } from '../local/data-dir.js';
 import { dataDirOf, type FailoverNode } from './failover-node.js';
 import { clearFence, hasStandbySignal, readFence, restartPostgres, writeFence } from './fence.js';
 import { postgresAnswers } from './liveness.js';

@@ -51,3 +51,27 @@ export class LocalServerInterruptedError extends VoipdbError {
     );
   }
 }
+
+/** clone/rejoin: the data directory is not what the command needs (no cluster, another cluster, another major). */
+export class DataDirInvalidError extends VoipdbError {
+  readonly code = 'DATA_DIR_INVALID';
+  readonly exitCode = ExitCode.usage;
+}
+
+/** clone: the target data directory holds files; a clone never writes over anything. */
+export class DataDirNotEmptyError extends VoipdbError {
+  readonly code = 'DATA_DIR_NOT_EMPTY';
+  readonly exitCode = ExitCode.usage;
+}
+
+/** `db rejoin`: the old data directory could not be kept aside before pg_rewind (no room, copy failed); nothing was changed. */
+export class KeepAsideFailedError extends VoipdbError {
+  readonly code = 'KEEP_ASIDE_FAILED';
+  readonly exitCode = ExitCode.database;
+}
+
+/** clone/rejoin: a server is running on the data directory the command would write. */
+export class ServerRunningError extends VoipdbError {
+  readonly code = 'SERVER_RUNNING';
+  readonly exitCode = ExitCode.standby;
+}

@@ -3,6 +3,8 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { TopologyInvalidError } from './errors.js';
 import { failoverSchema } from './failover.js';
+import { backupProblems, backupSchema } from './backup-schema.js';
+import { absolutePath, address, identifier, mapping, port, says, text, urlPath } from './schema-fields.js';
 import type { Topology } from './types.js';
 
 /**
@@ -11,21 +13,6 @@ import type { Topology } from './types.js';
  * memory: past this count the file is refused as invalid (the library's own guard).
  */
 const MAX_YAML_ALIASES = 50;
-
-/** The message for a wrong value, or "is missing (…)" when a required one is absent. */
-const says = (what: string, missing?: string) => ({
-  error: (issue: { input?: unknown }) => (issue.input === undefined && missing ? `is missing (${missing})` : what),
-});
-/** A string of the given form; one message for a wrong type and a wrong form alike. */
-const text = (form: RegExp, what: string, missing?: string) => z.string(says(what, missing)).regex(form, { error: what });
-const ADDRESS = 'must be an IPv4 or IPv6 address such as 172.16.91.101';
-const address = (missing?: string) => z.string(says(ADDRESS, missing)).refine((v) => isIP(v) !== 0, { error: ADDRESS });
-const PORT = 'must be a port number from 1 to 65535';
-const port = z.int({ error: PORT }).min(1, { error: PORT }).max(65535, { error: PORT });
-const identifier = text(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL name (letters, digits, _)');
-const absolutePath = text(/^\/[^\s'"<>&]*$/, 'must be an absolute path without spaces or quotes');
-const urlPath = text(/^\/[A-Za-z0-9._~/-]*$/, 'must be a URL path such as /freeswitch/cdr');
-const mapping = { error: 'must be a mapping' };
 
 const node = z.strictObject(
   {
@@ -107,6 +94,7 @@ const topologySchema = z.strictObject({
     .min(1, { error: 'must be a non-empty list of { name, address, role }' }),
   // Keepalived, the watch and the boot guard (src/topology/failover.ts); absent: manual mode.
   failover: failoverSchema.optional(),
+  backup: backupSchema,
 });
 
 /**
@@ -138,7 +126,7 @@ export function parseTopology(text: string, source = 'topology'): Topology {
   }
   const parsed = topologySchema.safeParse(raw, { reportInput: true });
   const problems = parsed.success ? [] : parsed.error.issues.map(describeIssue);
-  problems.push(...crossFieldProblems(raw as Record<string, unknown>));
+  problems.push(...crossFieldProblems(raw as Record<string, unknown>), ...backupProblems(raw as Record<string, unknown>));
   if (!parsed.success || problems.length > 0) throw new TopologyInvalidError(source, problems);
   return parsed.data;
 }

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { TopologyNodeUnknownError } from './errors.js';
 import { renderKeepalived, renderSystemd } from './render-failover.js';
 import { header } from './render-header.js';
+import { archiveSettings, joinRenderedFiles, renderPgbackrestFiles } from './render-pgbackrest.js';
 import { caFileOf, SERVICES, type Service, slotNameFor, type Topology, type TopologyNode } from './types.js';
 
 /**
@@ -30,6 +31,7 @@ const RENDERERS: Record<Service, (t: Topology, n: TopologyNode) => string> = {
   'voip-admin': renderVoipAdmin,
   freeswitch: renderFreeswitch,
   postgres: renderPostgres,
+  pgbackrest: (t, node) => joinRenderedFiles(renderPgbackrestFiles(t, node, header('#', 'pgbackrest', node))),
   keepalived: renderKeepalived,
   systemd: renderSystemd,
 };
@@ -103,6 +105,7 @@ function renderPostgres(t: Topology, node: TopologyNode): string {
     'hot_standby_feedback = on',
     '# pg_rewind needs it to rejoin a failed primary as a standby (`db rejoin`); data checksums also serve',
     'wal_log_hints = on',
+    ...archiveSettings(t),
   ];
   if (tls) {
     lines.push(

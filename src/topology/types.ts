@@ -64,9 +64,44 @@ export interface Topology {
   nodes: TopologyNode[];
   /** Keepalived, the watch and the boot guard; absent: manual mode with every default (resolveFailover). */
   failover?: FailoverBlock;
+  /**
+   * WAL archiving and backups with pgBackRest. Absent: no WAL archive (archive_mode = off), so
+   * no point-in-time recovery; `backup: { archive: false }` says the same explicitly.
+   */
+  backup?: BackupTopology;
 }
 
-export const SERVICES = ['kamailio', 'voip-admin', 'freeswitch', 'postgres', 'keepalived', 'systemd'] as const;
+/** pgBackRest's settings for the pair: one stanza, both nodes as pg1/pg2, one repository. */
+export interface BackupTopology {
+  /** false: archive_mode = off is rendered and nothing else of this block is used. */
+  archive: boolean;
+  /** pgBackRest's stanza (the name of this cluster in the repository). */
+  stanza: string;
+  /** Where pgBackRest's configuration lives on each node (archive_command names it when it is not the default). */
+  configFile: string;
+  repository: {
+    /**
+     * The repository path, the same on both nodes: storage both reach (NFS or another mount
+     * that is not on the nodes' own disks), so either node can archive and back up after a failover.
+     */
+    path: string;
+    /** Full backups kept (pgBackRest repo1-retention-full); the WAL to restore them is kept with them. */
+    retentionFull: number;
+  };
+  /** Each node's data directory (pgBackRest pg-path): one path for all nodes, or one per node name. */
+  dataDirectory: string | Record<string, string>;
+  /** PostgreSQL's socket directory on each node, when it is not pgBackRest's default (/var/run/postgresql). */
+  socketDirectory?: string;
+  /**
+   * archive_timeout in seconds: a WAL segment is switched and archived at least this often while
+   * anything is written, so it bounds what a lost disk costs (the RPO) to about this plus one push.
+   */
+  archiveTimeoutSeconds: number;
+  /** systemd OnCalendar= of the backup timers (both nodes; only the primary backs up). */
+  schedule: { full: string; differential: string };
+}
+
+export const SERVICES = ['kamailio', 'voip-admin', 'freeswitch', 'postgres', 'pgbackrest', 'keepalived', 'systemd'] as const;
 export type Service = (typeof SERVICES)[number];
 
 /** The CA file a node uses to verify the other nodes' certificates. */
@@ -77,4 +112,14 @@ export function caFileOf(topology: Topology, node: TopologyNode): string | undef
 /** The slot a standby streams through: node2 → node2_slot (the platform's name). */
 export function slotNameFor(node: TopologyNode): string {
   return `${node.name}_slot`;
+}
+
+/** The backup settings when WAL is archived; undefined when the topology says no archive. */
+export function archivingOf(topology: Topology): BackupTopology | undefined {
+  return topology.backup?.archive ? topology.backup : undefined;
+}
+
+/** A node's data directory as pgBackRest's pg-path names it. */
+export function dataDirectoryOf(backup: BackupTopology, node: TopologyNode): string {
+  return typeof backup.dataDirectory === 'string' ? backup.dataDirectory : backup.dataDirectory[node.name]!;
 }

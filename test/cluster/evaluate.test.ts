@@ -35,7 +35,6 @@ describe('primary settings', () => {
       max_wal_senders: '10',
       max_replication_slots: '10',
       wal_keep_size: '0',
-      archive_mode: 'off',
       ...over,
     }).map(([name, setting]) => ({ name, setting, value: setting }));
 
@@ -55,13 +54,7 @@ describe('primary settings', () => {
     expect(sev(checks, 'setting.max_wal_senders')).toBe('warning');
     expect(sev(checks, 'setting.wal_keep_size')).toBe('warning');
   });
-  it('a failing archive_command is a warning', () => {
-    const checks = evaluateSettings(rows({ archive_mode: 'on' }), {
-      slotExists: true,
-      archiver: { failed_count: '3', last_failed_at: '2026-01-02 10:00:00+00', last_archived_at: '2026-01-01 10:00:00+00' },
-    });
-    expect(sev(checks, 'setting.archive_mode')).toBe('warning');
-  });
+  // archive_mode is judged with the archiver: test/backup/backup-doctor-rules.test.ts.
 });
 
 describe('slots', () => {

@@ -41,10 +41,10 @@ describe('parseTopology', () => {
       { name: 'node2', address: '172.16.91.102', role: 'standby' },
     ]);
     // The example spells out the defaults, plus TLS between the nodes (database.tls: {} gives the same)
-    // and the failover block (test/topology/failover.test.ts).
+    // the failover block (test/topology/failover.test.ts) and WAL archiving with pgBackRest (backup: {} gives the same).
     const { failover, ...rest } = t;
     expect(failover?.mode).toBe('automatic');
-    expect(parseTopology(MINIMAL.replace('nodes:', 'database: { tls: {} }\nnodes:'))).toEqual(rest);
+    expect(parseTopology(MINIMAL.replace('nodes:', 'database: { tls: {} }\nbackup: {}\nnodes:'))).toEqual(rest);
   });
 
   it('refuses two primaries', () => {
@@ -86,7 +86,7 @@ nodes:
 `);
     expect(problems).toEqual(
       expect.arrayContaining([
-        'unknown key databse (known: vip, database, roles, secrets, freeswitch, nodes, failover)',
+        'unknown key databse (known: vip, database, roles, secrets, freeswitch, nodes, failover, backup)',
         'vip.httpPort must be a port number from 1 to 65535, got 70000',
         'nodes[0].role must be primary or standby, got "master"',
         'nodes[1].name must be lower case letters, digits or _ (it names the slot <name>_slot), got "Node-2"',

@@ -14,7 +14,7 @@ export function registerConfigRender(program: Command, io: CliIO, run: (fn: () =
     program.command('config').description('per-node settings from the topology file (no database needed)');
   config
     .command('render')
-    .description("print a node's settings for kamailio, voip-admin, freeswitch, postgres, keepalived and systemd from the topology file")
+    .description("print a node's settings for each service (see --service) from the topology file")
     .requiredOption('--node <name>', 'the node to render for (as named in the topology, e.g. node2)')
     .addOption(new Option('--service <service>', 'only this service').choices([...SERVICES]))
     .option('--topology <file>', 'topology YAML (else VOIPDB_TOPOLOGY, else ./topology.yaml)')

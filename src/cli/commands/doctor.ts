@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { DEFAULT_MAX_BACKUP_AGE_HOURS } from '../../cluster/backup-health.js';
 import { resolveLagThresholds } from '../../cluster/doctor-options.js';
 import { runDoctor, type DoctorReport } from '../../cluster/doctor.js';
 import { type PeerCheckOptions, peerConnection, selfNode } from '../../cluster/peer-health.js';
 import { NAGIOS_CODE, type Severity } from '../../cluster/severity.js';
 import { formatBytes } from '../../cluster/size.js';
+import { DEFAULT_MAX_READY_WAL } from '../../cluster/wal-archive-health.js';
+import { parseCount } from '../../config/durations.js';
 import { assertNoProblems, type ConnectionConfig, describeConnection, resolveConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
@@ -29,13 +32,15 @@ interface DoctorFlags extends ConnectionFlags {
   topology?: string;
   node?: string;
   peerUrl?: string;
+  maxReadyWal?: string;
+  maxBackupAge?: string;
 }
 
 export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
   const cmd = program
     .command('doctor')
     .description(
-      'check this node: replication (primary or standby), lag, slots, roles, migrations; with the topology also the other node (two primaries, fencing); Nagios exit codes 0/1/2/3',
+      'check this node: replication (primary or standby), lag, slots, WAL archiving, backups, roles, migrations; with the topology also the other node (two primaries, fencing); Nagios exit codes 0/1/2/3',
     )
     .option('--json', 'print one JSON object')
     .option('--max-lag-bytes <size>', 'replication lag beyond this is critical (default 10MB)')
@@ -48,7 +53,12 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
       '--node <name>',
       'which topology node this is (default: the node whose address --url names, else one of this machine’s addresses)',
     )
-    .option('--peer-url <url>', 'ask this server as the other node instead of the topology’s address');
+    .option('--peer-url <url>', 'ask this server as the other node instead of the topology’s address')
+    .option('--max-ready-wal <n>', `more WAL files waiting to be archived than this is critical (default ${DEFAULT_MAX_READY_WAL})`)
+    .option(
+      '--max-backup-age <hours>',
+      `the newest full or differential pgBackRest backup may be this many hours old (default ${DEFAULT_MAX_BACKUP_AGE_HOURS})`,
+    );
   addConnectionOptions(cmd);
   cmd.action((opts: DoctorFlags) =>
     run(async () => {
@@ -56,6 +66,17 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
         const { thresholds, problems } = resolveLagThresholds(opts);
         const { settings, problems: engineProblems } = resolveEngineSettings({ migrationsDir: opts.migrationsDir }, io.cwd);
         problems.push(...engineProblems);
+        const walLimits: { maxReadyWal?: number; maxBackupAgeHours?: number } = {};
+        if (opts.maxReadyWal !== undefined) {
+          const r = parseCount(opts.maxReadyWal, '--max-ready-wal');
+          if ('problem' in r) problems.push(r.problem);
+          else walLimits.maxReadyWal = r.n;
+        }
+        if (opts.maxBackupAge !== undefined) {
+          const r = parseCount(opts.maxBackupAge, '--max-backup-age', 1);
+          if ('problem' in r) problems.push(r.problem);
+          else walLimits.maxBackupAgeHours = r.n;
+        }
         const resolved = resolveConnection({ url: opts.url, env: io.env, applicationName: 'voipdb-doctor' });
         const peerFlag = opts.peerUrl === undefined ? undefined : urlFlag(io, opts.peerUrl, '--peer-url', 'voipdb-doctor');
         assertNoProblems([...problems, ...resolved.problems, ...(peerFlag?.problems ?? [])]);
@@ -64,7 +85,12 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
         // Without a migrations folder (doctor run from anywhere by monitoring) the migration checks are skipped, not failed.
         const migrationsDir = opts.migrationsDir !== undefined || existsSync(settings.migrationsDir) ? settings.migrationsDir : undefined;
         const report = await withConnection(connection, (client) =>
-          runDoctor(client, { ...thresholds, ...(migrationsDir !== undefined ? { migrationsDir } : {}), ...(peers ? { peers } : {}) }),
+          runDoctor(client, {
+            ...thresholds,
+            ...walLimits,
+            ...(migrationsDir !== undefined ? { migrationsDir } : {}),
+            ...(peers ? { peers } : {}),
+          }),
         );
         if (opts.json) io.out(JSON.stringify(report));
         else printReport(io, describeConnection(connection), report, migrationsDir === undefined);

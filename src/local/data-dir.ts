@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { makeServerDir, type OsUser, runningPid } from '../local/cluster.js';
+import { makeServerDir, type OsUser, runningPid } from './cluster.js';
 import { DataDirInvalidError, DataDirNotEmptyError, KeepAsideFailedError, ServerRunningError } from './errors.js';
 
 /**
@@ -13,7 +13,7 @@ import { DataDirInvalidError, DataDirNotEmptyError, KeepAsideFailedError, Server
 export const INCOMPLETE_MARKER = 'voipdb-clone.incomplete';
 
 /** Refuses unless `dir` is missing or empty (a mount point's lost+found is not allowed either: PostgreSQL refuses it too). */
-export async function assertEmptyDataDir(dir: string): Promise<void> {
+export async function assertEmptyDataDir(dir: string, action: 'clone' | 'restore' = 'clone'): Promise<void> {
   let entries: string[];
   try {
     entries = await fs.readdir(dir);
@@ -33,7 +33,7 @@ export async function assertEmptyDataDir(dir: string): Promise<void> {
   }
   const kind = entries.includes('PG_VERSION') ? 'a PostgreSQL cluster' : `${entries.length} file(s)`;
   throw new DataDirNotEmptyError(
-    `refusing to clone into ${dir}: it is not empty (it holds ${kind}); nothing was written`,
+    `refusing to ${action} into ${dir}: it is not empty (it holds ${kind}); nothing was written`,
     entries.includes('PG_VERSION')
       ? 'to turn an old primary into a standby use `db rejoin`; otherwise choose an empty directory or empty this one yourself'
       : 'choose an empty directory, or empty this one yourself',
