@@ -274,6 +274,9 @@ export function createDirectoryCache(db: Kysely<DB>, options: DirectoryCacheOpti
     async lookup(lookup) {
       const keyColumn = checkDirectoryLookup('DirectoryCache.lookup', lookup);
       const key = cacheKey(keyColumn, lookup.domain.toLowerCase(), lookup.user);
+      // The first read of the counter empties the cache (nothing read before it can be vouched
+      // for): the first lookups wait for it instead of loading answers it would throw away.
+      if (counter === undefined) await poll().catch(() => {});
       // Judged at the time of the call. After a confirmation (a read of the counter sent at or
       // after the call), a cached answer is exactly as current as a query sent then would be.
       const now = performance.now();
