@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { DB } from '../generated/db.js';
 import { ClientInputInvalidError, type InputProblem } from './errors.js';
 import { checkFields, nonEmptyString, oneOf, optional } from './input-checks.js';
+import { queryDirect } from './direct-pool.js';
 import { prepareText } from './prepared.js';
 
 export interface DirectoryLookup {
@@ -103,9 +104,11 @@ export async function lookupDirectoryUser(db: Kysely<DB>, lookup: DirectoryLooku
   // The hot path of every REGISTER/INVITE: the SQL text is built once per key column and sent
   // as a prepared statement, so neither Kysely nor the server re-plans it on every call.
   const sqlText = directoryLookupSql(db, keyColumn);
-  const row = (
-    await db.executeQuery<Selectable<DB['voip.directory_users']>>(CompiledQuery.raw(sqlText, [lookup.domain.toLowerCase(), lookup.user]))
-  ).rows[0];
+  const parameters = [lookup.domain.toLowerCase(), lookup.user];
+  type Row = Selectable<DB['voip.directory_users']>;
+  const rows =
+    (await queryDirect<Row>(db, sqlText, parameters)) ?? (await db.executeQuery<Row>(CompiledQuery.raw(sqlText, parameters))).rows;
+  const row = rows[0];
   if (!row) return undefined;
   // The view's columns are all nullable to the type generator; its WHERE and the tables'
   // NOT NULL constraints guarantee the ones asserted here.
