@@ -260,6 +260,19 @@ BEGIN
 END
 $function$;
 
+CREATE OR REPLACE FUNCTION voip.directory_version_bump()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  INSERT INTO voip.directory_version AS v (id, version) VALUES (true, 1)
+  ON CONFLICT (id) DO UPDATE SET version = v.version + 1;
+  RETURN NULL;
+END
+$function$;
+
 CREATE OR REPLACE FUNCTION voip.domains_sync_subscriber()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -923,6 +936,13 @@ CREATE TABLE voip.cdr (
   CONSTRAINT cdr_times_check CHECK (((end_stamp >= start_stamp) AND ((answer_stamp IS NULL) OR (answer_stamp >= start_stamp))))
 ) PARTITION BY RANGE (start_stamp);
 
+CREATE TABLE voip.directory_version (
+  id boolean DEFAULT true NOT NULL,
+  version bigint NOT NULL,
+  CONSTRAINT directory_version_pkey PRIMARY KEY (id),
+  CONSTRAINT directory_version_id_check CHECK (id)
+);
+
 CREATE TABLE voip.domains (
   id bigint GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME voip.domains_id_seq START WITH 1 INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 CACHE 1 NO CYCLE) NOT NULL,
   name text NOT NULL,
@@ -1340,11 +1360,15 @@ SELECT e.id AS extension_id,
 
 -- Triggers
 
+CREATE TRIGGER domains_directory_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON voip.domains FOR EACH STATEMENT EXECUTE FUNCTION voip.directory_version_bump();
+
 CREATE TRIGGER domains_sync_subscriber AFTER UPDATE OF name, enabled ON voip.domains FOR EACH ROW EXECUTE FUNCTION voip.domains_sync_subscriber();
 
 CREATE TRIGGER domains_touch_updated_at BEFORE UPDATE ON voip.domains FOR EACH ROW EXECUTE FUNCTION voip.touch_updated_at();
 
 CREATE TRIGGER extensions_before_update BEFORE UPDATE ON voip.extensions FOR EACH ROW EXECUTE FUNCTION voip.extensions_before_update();
+
+CREATE TRIGGER extensions_directory_version AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON voip.extensions FOR EACH STATEMENT EXECUTE FUNCTION voip.directory_version_bump();
 
 CREATE TRIGGER extensions_sync_subscriber_delete AFTER DELETE ON voip.extensions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION voip.extensions_sync_subscriber();
 
@@ -1385,6 +1409,8 @@ COMMENT ON FUNCTION voip.cdr_maintenance_prepare(pg_catalog.text,timestamp with 
 COMMENT ON FUNCTION voip.cdr_partitions_to_drop(integer,timestamp with time zone) IS 'The cdr_YYYYMM partitions older than `retain` months before both the current UTC month and the newest CDR''s month; `at` within 31 days of now(); takes the maintenance lock';
 
 COMMENT ON VIEW voip.directory_users IS 'Users a mod_xml_curl directory request may be answered with; anything else is "not found"';
+
+COMMENT ON TABLE voip.directory_version IS 'Change counter of voip.directory_users, bumped by every statement writing domains or extensions; caches poll it (works on the standby, unlike NOTIFY)';
 
 COMMENT ON TABLE voip.domains IS 'SIP domains (= digest realms); the directory section of mod_xml_curl is looked up by domain';
 
@@ -1590,6 +1616,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE voip.cdr TO voipadmin;
 
 GRANT SELECT ON TABLE voip.directory_users TO voipadmin;
 
+GRANT SELECT ON TABLE voip.directory_version TO voipadmin;
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE voip.domains TO voipadmin;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE voip.extensions TO voipadmin;
@@ -1667,6 +1695,8 @@ GRANT EXECUTE ON FUNCTION voip.cdr_ensure_partitions(ahead integer, at timestamp
 REVOKE EXECUTE ON FUNCTION voip.cdr_maintenance_prepare(caller text, at timestamp with time zone) FROM PUBLIC;
 
 REVOKE EXECUTE ON FUNCTION voip.cdr_partitions_to_drop(retain integer, at timestamp with time zone) FROM PUBLIC;
+
+REVOKE EXECUTE ON FUNCTION voip.directory_version_bump() FROM PUBLIC;
 
 REVOKE EXECUTE ON FUNCTION voip.domains_sync_subscriber() FROM PUBLIC;
 

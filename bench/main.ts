@@ -9,6 +9,7 @@ import { runProcess } from './lib/processes.js';
 import { renderTable } from './lib/table.js';
 import { benchCheck, benchTests, hasCheckCommand } from './sections/check.js';
 import { benchClient } from './sections/client.js';
+import { benchDirectoryCache, benchDirectoryStaleness } from './sections/directory-cache.js';
 import { benchKamailio } from './sections/kamailio.js';
 import { benchPackage } from './sections/package.js';
 import { benchSeed } from './sections/seed.js';
@@ -94,6 +95,10 @@ async function main(): Promise<void> {
         });
       }
       figures.push(...(await benchClient(ctx, kamailioDb, runs)));
+      console.log('[bench] 4: directory cache: cached lookups, scanner flood');
+      figures.push(...(await benchDirectoryCache(ctx, kamailioDb, runs)));
+      console.log('[bench] 4: directory cache: staleness on a primary + hot standby pair');
+      figures.push(...(await benchDirectoryStaleness()));
     }
     if (wanted('5')) {
       console.log('[bench] 5: db seed --scale');

@@ -76,6 +76,7 @@ export async function bundleVendored(options: { root: string; sourceDir: string;
  */
 export const BUNDLE_CONTENTS: Readonly<Record<string, readonly string[]>> = {
   saslprep: ['@mongodb-js/saslprep', 'sparse-bitfield', 'memory-pager'],
+  'lru-cache': ['lru-cache'],
 };
 
 /** The list of bundled packages that ships in dist/vendor/ (read by scripts/audit-vendored.ts). */

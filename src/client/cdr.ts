@@ -97,7 +97,10 @@ export async function ingestCdrs(db: Kysely<DB>, cdrs: readonly CdrRow[], option
   const run = async (executor: Kysely<DB>): Promise<number> => {
     let inserted = 0;
     for (const chunk of chunks) {
-      const arrays = CDR_COLUMNS.map(([column, type]) => sql`${sql.val(chunk.map((row) => row[column] ?? null))}::${sql.raw(type)}[]`);
+      const arrays = CDR_COLUMNS.map(([column, type]) => {
+        const values = chunk.map((row) => row[column] ?? null);
+        return sql`${sql.val(type === 'timestamptz' ? values.map(wireTimestamp) : values)}::${sql.raw(type)}[]`;
+      });
       const result = await executor
         .insertInto('voip.cdr')
         .columns(CDR_COLUMNS.map(([column]) => column))
@@ -216,6 +219,18 @@ function toRow(c: CdrRow): CdrInsert & { uuid: string; start_stamp: Date } {
     switchname: c.switchname ?? null,
     core_uuid: c.coreUuid ?? null,
   };
+}
+
+/**
+ * A timestamp as the array parameter carries it: the native ISO form (UTC, milliseconds) costs a
+ * fraction of pg's own Date formatting, which builds the local-time text field by field, for
+ * three columns of every CDR. Years outside 1-9999, which ISO cannot say as PostgreSQL reads
+ * it, are left to pg (and then fail as a missing partition, as before).
+ */
+function wireTimestamp(value: unknown): unknown {
+  if (!(value instanceof Date)) return value;
+  const year = value.getUTCFullYear();
+  return year >= 1 && year <= 9999 ? value.toISOString() : value;
 }
 
 function compareKeys(a: { uuid: string; start_stamp: Date }, b: { uuid: string; start_stamp: Date }): number {

@@ -3,6 +3,7 @@ import type { ConnectionConfig } from '../config/connection.js';
 import { SessionPool } from '../database/session-pool.js';
 import type { DB } from '../generated/db.js';
 import { connectionConfigFromUrl, DEFAULT_CLIENT_APPLICATION_NAME } from './connection-config.js';
+import { registerDirectPool } from './direct-pool.js';
 import { errorMappingPool } from './error-mapping-pool.js';
 import { toClientError } from './error-mapping.js';
 
@@ -60,9 +61,12 @@ export function createDb(config: ConnectionConfig | string, options: CreateDbOpt
   pool.on('error', (error) => {
     options.onIdleConnectionError?.(toClientError(error));
   });
-  return new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: errorMappingPool(pool, resolved) }),
+  const mapped = errorMappingPool(pool, resolved);
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: mapped }),
     ...(options.plugins ? { plugins: options.plugins } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
+  if (!options.log) registerDirectPool(db, mapped);
+  return db;
 }

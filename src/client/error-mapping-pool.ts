@@ -64,20 +64,20 @@ function wrapClient(client: pg.PoolClient, lostReason: () => unknown): PostgresP
     const name = preparedName(text);
     const run = (prepared: string | undefined): Promise<pg.QueryResult> =>
       prepared ? client.query({ name: prepared, text, values }) : client.query(text, values);
-    return run(name)
-      .catch((error: unknown) => {
+    const mapError = (error: unknown): never => {
+      throw toClientError(error, lostReason());
+    };
+    // One promise hop on success: this wraps every query of the hot paths.
+    return run(name).then(
+      (result) => result as unknown as PostgresQueryResult<R>,
+      (error: unknown) => {
         if (name && isStalePreparedPlan(error)) {
           forgetPrepared(text);
-          return run(undefined);
+          return run(undefined).then((result) => result as unknown as PostgresQueryResult<R>, mapError);
         }
-        throw error;
-      })
-      .then(
-        (result) => result as unknown as PostgresQueryResult<R>,
-        (error: unknown) => {
-          throw toClientError(error, lostReason());
-        },
-      );
+        return mapError(error);
+      },
+    );
   }
   return {
     query,

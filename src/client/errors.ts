@@ -120,3 +120,33 @@ export class SubscriberNotOwnedError extends VoipdbError {
     );
   }
 }
+
+/**
+ * The directory cache holds an answer but could not confirm, within its staleness bound, that
+ * the database still gives the same one: the change counter did not answer (connection lost,
+ * server down, a poll stuck longer than the bound). Nothing cached is served past the bound;
+ * `cause` is the typed error of the failed read, when there was one. Retryable: the next lookup
+ * after the database answers again is served.
+ */
+export class DirectoryCacheStaleError extends VoipdbError {
+  readonly code = 'DIRECTORY_CACHE_STALE';
+  readonly exitCode = ExitCode.database;
+  readonly retryable = true;
+
+  constructor(
+    /** How long ago the cached answers were last confirmed (ms); Infinity if never. */
+    readonly confirmedMsAgo: number,
+    readonly maxStalenessMs: number,
+    options: { cause?: unknown; timedOut?: boolean } = {},
+  ) {
+    const ago = Number.isFinite(confirmedMsAgo) ? `${Math.round(confirmedMsAgo)} ms ago` : 'never';
+    const why = options.timedOut
+      ? `the change counter did not answer within ${maxStalenessMs} ms`
+      : `reading the change counter failed${options.cause instanceof Error ? `: ${options.cause.message}` : ''}`;
+    super(
+      `directory cache: answers last confirmed ${ago}, bound ${maxStalenessMs} ms, and ${why}; nothing stale is served`,
+      "check that this node's database answers (db doctor) and has voip.directory_version (db migrate); answer the directory request with an error so FreeSWITCH retries",
+      { cause: options.cause },
+    );
+  }
+}

@@ -16,6 +16,7 @@ export { kyselyOnConnection, type QueryableConnection } from './on-connection.js
 export { ingestCdr, ingestCdrs, type CdrIngestResult, type CdrIngestOptions, type CdrRow } from './cdr.js';
 export {
   ClientInputInvalidError,
+  DirectoryCacheStaleError,
   type InputProblem,
   StandbyWriteError,
   RecoveryConflictError,
@@ -24,3 +25,10 @@ export {
   SubscriberNotOwnedError,
 } from './errors.js';
 export { CALLER_ID_NUMBER_MAX_LENGTH, DESTINATION_NUMBER_MAX_LENGTH, SIP_CALL_ID_MAX_LENGTH } from './cdr-limits.js';
+export {
+  createDirectoryCache,
+  DIRECTORY_CACHE_DEFAULTS,
+  type DirectoryCache,
+  type DirectoryCacheOptions,
+  type DirectoryCacheStats,
+} from './directory-cache.js';

@@ -494,6 +494,11 @@ export interface VoipDirectoryUsers {
   vm_mailto: string | null;
 }
 
+export interface VoipDirectoryVersion {
+  id: Generated<boolean>;
+  version: Int8;
+}
+
 export interface VoipDomains {
   created_at: Generated<Timestamp>;
   description: string | null;
@@ -685,6 +690,7 @@ export interface DB {
   "kamailio.version": KamailioVersion;
   "voip.cdr": VoipCdr;
   "voip.directory_users": VoipDirectoryUsers;
+  "voip.directory_version": VoipDirectoryVersion;
   "voip.domains": VoipDomains;
   "voip.extensions": VoipExtensions;
   "voip.gateways": VoipGateways;

