@@ -43,8 +43,9 @@ export async function checkHealth(node: FailoverNode, check: 'database' | 'witne
   }
 
   if (watch.role === 'down') return { ok: false, reason: 'PostgreSQL does not answer here' };
-  if (mode === 'manual') return { ok: true, reason: `PostgreSQL answers (${watch.role}; manual mode)` };
+  // The boot guard fences in either mode; a fenced node cannot become writable by itself.
   if (watch.fenced) return { ok: false, reason: `fenced: ${watch.fenced}` };
+  if (mode === 'manual') return { ok: true, reason: `PostgreSQL answers (${watch.role}; manual mode)` };
   if (watch.role === 'primary') return { ok: true, reason: 'the primary, not fenced' };
   const vrrp = await readState<VrrpState>(stateDir, name, 'vrrp');
   const promotion = await readState<PromotionState>(stateDir, name, 'promotion');

@@ -92,8 +92,10 @@ export async function promoteStandby(options: PromoteOptions): Promise<PromoteRe
     await client.query('ALTER SYSTEM RESET primary_slot_name');
     await client.query('SELECT pg_reload_conf()');
     const created = await ensurePhysicalSlot(client, findings.rejoinSlot);
+    // The timeline of the WAL being written now: pg_control's checkpoint still names the old one
+    // until the first checkpoint after the promotion.
     const timeline = await client
-      .query<{ tli: number }>('SELECT timeline_id AS tli FROM pg_control_checkpoint()')
+      .query<{ tli: number }>("SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS tli")
       .then((r) => r.rows[0]?.tli ?? null)
       .catch(() => null);
     return { findings, promoted: true, forced, slot: { name: findings.rejoinSlot, created }, timeline };
