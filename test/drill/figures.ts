@@ -70,9 +70,11 @@ export async function measureRto(
   node: NodeName,
   faultAt: number,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     const oks = (await readRegisterOks(sipp)).filter((o) => o.at > faultAt).sort((a, b) => a.at - b.at);
     if (oks.length > 0) {
       const written = await contactsWrittenOn(cluster, node).catch(() => new Set<number>());

@@ -101,9 +101,16 @@ function digestHa1(user: string, realm: string, password: string): string {
 }
 
 /** Polls `check` every `everyMs` until it is true; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 50): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 50,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
+    signal?.throwIfAborted();
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
@@ -241,7 +248,7 @@ export async function createDrill(): Promise<Drill> {
 }
 
 /** Starts the platform of one scenario from the drill's stopped pair: node 1 primary with the VIP, node 2 streaming, traffic flowing. */
-export async function startPlatform(drill: Drill): Promise<Platform> {
+export async function startPlatform(drill: Drill, signal?: AbortSignal): Promise<Platform> {
   const { lab, root, cluster, install, topologyFile } = drill;
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
@@ -254,6 +261,8 @@ export async function startPlatform(drill: Drill): Promise<Platform> {
   const dbEnv = { ...process.env, PGPASSFILE: cluster.passfile };
   const osUserArgs = cluster.osUser ? ['--reuid', String(cluster.osUser.uid), '--regid', String(cluster.osUser.gid), '--init-groups'] : [];
   const spawnLogged = async (member: NodeName | 'phones', name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv) => {
+    // A scenario past its deadline is being torn down: start nothing more.
+    signal?.throwIfAborted();
     const log = await fs.open(path.join(root, 'run', member, `${name}.log`), 'a');
     const child = lab.spawn(member, cmd, args, { stdio: ['ignore', log.fd, log.fd], cwd: REPO, ...(env ? { env } : {}) });
     await log.close();
@@ -264,10 +273,10 @@ export async function startPlatform(drill: Drill): Promise<Platform> {
 
   try {
     // A clean slate: the pair's data from the template, empty state and logs.
-    await fs.rm(path.join(root, 'run'), { recursive: true, force: true });
+    await fs.rm(path.join(root, 'run'), { recursive: true, force: true, maxRetries: 5 });
     for (const member of MEMBERS) await fs.mkdir(path.join(root, 'run', member), { recursive: true });
     const stateDir = path.join(root, 'state');
-    await fs.rm(stateDir, { recursive: true, force: true });
+    await fs.rm(stateDir, { recursive: true, force: true, maxRetries: 5 });
     await fs.mkdir(stateDir, { mode: 0o755 });
     if (cluster.osUser) await fs.chown(stateDir, cluster.osUser.uid, cluster.osUser.gid);
     for (const node of NODES) {
@@ -337,7 +346,37 @@ export async function startPlatform(drill: Drill): Promise<Platform> {
         },
         STARTUP_TIMEOUT_MS,
         100,
+        signal,
       );
+    };
+
+    // Keepalived gives the VIP only to a node whose health scripts pass within their timeout: when
+    // that never happens, say what Keepalived logged and how long one health check takes here.
+    const waitForVip = async (node: NodeName): Promise<void> => {
+      try {
+        await waitFor(`the VIP on ${node} (Keepalived)`, () => lab.hasAddress(node, VIP), STARTUP_TIMEOUT_MS, 100, signal);
+      } catch (error) {
+        const log = await fs.readFile(path.join(root, 'run', node, 'keepalived.log'), 'utf8').catch(() => '');
+        const scripts = log.split('\n').filter((l) => /VRRP_Script|Entering|timed_out/.test(l));
+        const started = Date.now();
+        const health = await asPostgres(lab, cluster, node, process.execPath, [
+          CLI,
+          'failover',
+          'health',
+          '--check',
+          'database',
+          '--topology',
+          topologyFile,
+          '--node',
+          node,
+        ]).then(
+          (out) => `exit 0 (${out.trim()})`,
+          (e: Error) => `failed (${e.message.split('\n').slice(-1)[0]})`,
+        );
+        throw new Error(
+          `${(error as Error).message}; Keepalived's last script and state lines: ${scripts.slice(-4).join(' | ') || 'none'}; one \`db failover health --check database\` run here now took ${Date.now() - started} ms and ${health}`,
+        );
+      }
     };
 
     const boot = async (node: NodeName): Promise<{ guard: 'allowed' | 'refused'; output: string }> => {
@@ -362,12 +401,7 @@ export async function startPlatform(drill: Drill): Promise<Platform> {
 
     await Promise.all(NODES.map((node) => startPostgres(lab, cluster, node)));
     // Node 1 takes the VIP first (as when the platform was installed); node 2's Keepalived starts once it holds it.
-    await Promise.all([
-      startServices('node1').then(() =>
-        waitFor('the VIP on node 1 (Keepalived)', () => lab.hasAddress('node1', VIP), STARTUP_TIMEOUT_MS, 100),
-      ),
-      startServices('node2', { keepalived: false }),
-    ]);
+    await Promise.all([startServices('node1').then(() => waitForVip('node1')), startServices('node2', { keepalived: false })]);
     await startKeepalived('node2');
 
     const sipp = await startRegisterLoop(lab, install, path.join(root, 'run', 'phones'), drill.sipPassword);
@@ -394,20 +428,23 @@ export async function startPlatform(drill: Drill): Promise<Platform> {
     await waitFor(
       'a 200 OK REGISTER through the VIP',
       async () => (await fs.readFile(sipp.logFile, 'utf8').catch(() => '')).includes('OK '),
-      30_000,
+      STARTUP_TIMEOUT_MS,
       100,
+      signal,
     );
     await waitFor(
       'an acknowledged CDR',
       async () => (await fs.readFile(ackLog, 'utf8').catch(() => '')).length > 0,
       STARTUP_TIMEOUT_MS,
       100,
+      signal,
     );
     await waitFor(
       'the write prober',
       async () => (await fs.readFile(probeLog, 'utf8').catch(() => '')).length > 0,
       STARTUP_TIMEOUT_MS,
       100,
+      signal,
     );
     const stopTraffic = async (): Promise<void> => {
       for (const c of [sipp.child, poster]) {

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { VIP } from './lab.js';
+import { MEMBERS, VIP } from './lab.js';
 import {
   longestRegisterGap,
   measureRto,
@@ -22,8 +22,8 @@ export interface Scenario {
   name: string;
   /** Whether node 2 must take over (RTO measured), or node 1 must keep serving. */
   failover: boolean;
-  /** What the test asserts beyond the common goals (RTO, CDRs, two primaries). */
-  run(platform: Platform): Promise<ScenarioFigures>;
+  /** Runs the fault and measures; `signal` aborts it (the scenario's deadline passed). */
+  run(platform: Platform, signal: AbortSignal): Promise<ScenarioFigures>;
 }
 
 /** Stops the CDR poster (so no post is in flight), then counts acknowledged CDRs missing on `primary`. */
@@ -65,6 +65,7 @@ export async function rejoin(platform: Platform, oldPrimary: NodeName, newPrimar
 /** Kills every process of node 1, measures the failover, then rejoins node 1 and counts the CDRs. */
 async function failoverFrom(
   platform: Platform,
+  signal: AbortSignal,
   name: string,
   fault: () => Promise<void>,
   afterRecovery?: (figures: { rtoMs: number | null }) => Promise<string[]>,
@@ -74,12 +75,22 @@ async function failoverFrom(
   const vip = watchAddress(drill.lab, 'node2');
   const faultAt = Date.now();
   await fault();
-  const rtoMs = await measureRto(drill.cluster, platform.sipp, 'node2', faultAt, RECOVERY_TIMEOUT_MS);
+  const rtoMs = await measureRto(drill.cluster, platform.sipp, 'node2', faultAt, RECOVERY_TIMEOUT_MS, signal);
   const vipAt = await Promise.race([vip.appeared, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
   vip.cancel();
+  if (rtoMs === null) {
+    // No recovery: say where things stand instead of failing later in the rejoin.
+    const states = `node 1 ${await nodeState(drill.cluster, 'node1')}, node 2 ${await nodeState(drill.cluster, 'node2')}`;
+    const vipOn = (await drill.lab.hasAddress('node2', VIP)) ? 'node 2' : (await drill.lab.hasAddress('node1', VIP)) ? 'node 1' : 'nobody';
+    const promotion = await fs.readFile(path.join(drill.root, 'state', 'node2.promotion.json'), 'utf8').catch(() => 'no promotion state');
+    throw new Error(
+      `no 200 OK REGISTER written on node 2 within ${RECOVERY_TIMEOUT_MS} ms of the fault: ${states}; VIP on ${vipOn}; node 2's promotion: ${promotion.trim()}`,
+    );
+  }
   const notes: string[] = [];
   const gap = await longestRegisterGap(platform.sipp, faultAt, Date.now());
   if (afterRecovery) notes.push(...(await afterRecovery({ rtoMs })));
+  signal.throwIfAborted();
   const rejoined = await rejoin(platform, 'node1', 'node2');
   notes.push(...rejoined.split('\n').filter((l) => /salvag|CDR|kept|aside/i.test(l)));
   const cdrs = await countCdrs(platform, 'node2');
@@ -102,14 +113,15 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'node 1 killed (every process)',
     failover: true,
-    run: (p) => failoverFrom(p, 'node 1 killed', async () => void (await p.drill.lab.killAll('node1'))),
+    run: (p, signal) => failoverFrom(p, signal, 'node 1 killed', async () => void (await p.drill.lab.killAll('node1'))),
   },
   {
     name: "node 1's link cut (isolated)",
     failover: true,
-    run: (p) =>
+    run: (p, signal) =>
       failoverFrom(
         p,
+        signal,
         'node 1 isolated',
         () => p.drill.lab.cutLink('node1'),
         async () => {
@@ -124,9 +136,10 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'node 1 rebooted after failover',
     failover: true,
-    run: (p) =>
+    run: (p, signal) =>
       failoverFrom(
         p,
+        signal,
         'node 1 rebooted after failover',
         async () => void (await p.drill.lab.killAll('node1')),
         async () => {
@@ -145,7 +158,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'node 2 killed (node 1 keeps serving, nothing promotes)',
     failover: false,
-    async run(p) {
+    async run(p, signal) {
       const { drill } = p;
       await new Promise((r) => setTimeout(r, STEADY_MS));
       const faultAt = Date.now();
@@ -155,6 +168,7 @@ export const SCENARIOS: Scenario[] = [
       let vipLeftNode1 = false;
       let node1NotPrimary = false;
       while (Date.now() < watchUntil) {
+        signal.throwIfAborted();
         if (!(await drill.lab.hasAddress('node1', VIP))) vipLeftNode1 = true;
         if ((await nodeState(drill.cluster, 'node1')) !== 'primary') node1NotPrimary = true;
         await new Promise((r) => setTimeout(r, 200));
@@ -181,18 +195,42 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+/**
+ * Longest a scenario may take, start to teardown; past it the scenario is torn down (every process
+ * of the lab killed) so that the next one starts clean, and it fails naming the deadline.
+ */
+export const SCENARIO_DEADLINE_MS = 150_000;
+
 /** Runs one scenario on a fresh platform; the platform is stopped whatever happens (its logs stay in the drill's folder). */
 export async function runScenario(drill: Drill, scenario: Scenario): Promise<ScenarioFigures> {
-  const platform = await startPlatform(drill);
+  const controller = new AbortController();
+  let platform: Platform | undefined;
+  const work = (async () => {
+    platform = await startPlatform(drill, controller.signal);
+    return scenario.run(platform, controller.signal);
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`did not finish within ${SCENARIO_DEADLINE_MS} ms`));
+    }, SCENARIO_DEADLINE_MS);
+  });
   try {
-    return await scenario.run(platform);
+    return await Promise.race([work, deadline]);
   } catch (error) {
     const logs = path.join(drill.root, 'run');
     throw new Error(
       `${scenario.name}: ${(error as Error).message}\n(logs: ${logs}${process.env.DRILL_KEEP ? '' : '; set DRILL_KEEP=1 to keep them'})`,
     );
   } finally {
-    await platform.stop();
-    await fs.rm(path.join(drill.root, 'run', 'phones', 'sipp.out'), { force: true });
+    clearTimeout(timer);
+    controller.abort();
+    // Every wait of the scenario checks the signal, so it settles soon after the abort; a command
+    // still running (pg_ctl -w, db rejoin) is given 20 s, then everything in the lab is killed anyway.
+    await Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, 20_000))]);
+    const started = platform as Platform | undefined;
+    if (started) await started.stop();
+    else for (const member of MEMBERS) await drill.lab.killAll(member);
   }
 }
