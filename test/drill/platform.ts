@@ -6,11 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { withConnection } from '../../src/database/connect.js';
-import { migrate } from '../../src/engine/migrate.js';
 import { stopCluster } from '../../src/local/cluster.js';
-import { platformHooks } from '../../src/platform/hooks.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
-import { MIGRATIONS_DIR } from '../support/migrate.js';
 import { createLab, type Lab, MEMBERS, VIP, WITNESS } from './lab.js';
 import {
   asPostgres,
@@ -53,7 +50,7 @@ export interface Drill {
   topologyFile: string;
   sipPassword: string;
   /** `db <args>` inside a node's namespace as root with the lab's passfile; rejects on exit != 0 with the output. */
-  db(node: NodeName, args: string[]): Promise<string>;
+  db(node: NodeName, args: string[], env?: NodeJS.ProcessEnv): Promise<string>;
   destroy(): Promise<void>;
 }
 
@@ -186,16 +183,17 @@ export async function createDrill(): Promise<Drill> {
     await fs.mkdir(path.dirname(dbCommand), { recursive: true, mode: 0o755 });
     await fs.writeFile(dbCommand, `#!/bin/sh\nexec ${process.execPath} ${CLI} "$@"\n`, { mode: 0o755 });
     await fs.writeFile(topologyFile, stringify(topology(root, cluster, dbCommand, topologyFile)));
-    const db = (node: NodeName, args: string[]): Promise<string> =>
-      theLab.exec(node, process.execPath, [CLI, ...args], { ...process.env, PGPASSFILE: cluster.passfile, NO_COLOR: '1' });
+    const db = (node: NodeName, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> =>
+      theLab.exec(node, process.execPath, [CLI, ...args], { ...process.env, PGPASSFILE: cluster.passfile, NO_COLOR: '1', ...env });
 
     // Node 1: a fresh primary with voipdb migrated, the subscriber, the drill's audit and probe tables.
     await initPrimary(cluster);
     await startPostgres(theLab, cluster, 'node1');
     await prepareSchema(cluster, async (voipdb) => {
-      await migrate(voipdb, {
-        migrationsDir: MIGRATIONS_DIR,
-        hooks: platformHooks({ VOIPDB_KAMAILIO_PASSWORD: secrets.kamailio, VOIPDB_VOIPADMIN_PASSWORD: secrets.voipadmin }),
+      // `db migrate` on node 1, as the platform runs it: the roles' passwords come from the environment.
+      await db('node1', ['migrate', '--url', `postgres://postgres@127.0.0.1:${PG_PORT}/voipdb`], {
+        VOIPDB_KAMAILIO_PASSWORD: secrets.kamailio,
+        VOIPDB_VOIPADMIN_PASSWORD: secrets.voipadmin,
       });
       await withConnection(voipdb, async (c) => {
         await c.query('INSERT INTO kamailio.subscriber (username, domain, ha1) VALUES ($1, $2, $3)', [
