@@ -44,7 +44,9 @@ export default defineConfig({
         test: {
           name: 'servers',
           include: ['test/**/*.test.ts'],
-          exclude: NO_SERVER,
+          // The failover drill runs alone (`npm run drill`, vitest.drill.config.ts): it is left out of
+          // npm test until it passes on a 2-core machine (README, "The failover drill").
+          exclude: [...NO_SERVER, 'test/drill/**'],
           globalSetup: ['test/support/servers-setup.ts'],
           ...shared,
         },

@@ -3,8 +3,8 @@ export interface Figure {
   /** The section of the benchmark table (1..6) and a short key, e.g. "1 migrate-empty". */
   id: string;
   what: string;
-  /** ms and MB: lower is better; the others are throughputs, higher is better. */
-  unit: 'ms' | 'MB' | 'tps' | 'rows/s' | 'ops/s';
+  /** ms, MB and count: lower is better; the others are throughputs, higher is better. */
+  unit: 'ms' | 'MB' | 'tps' | 'rows/s' | 'ops/s' | 'count';
   value: number;
   samples: number[];
   floorWhat: string;

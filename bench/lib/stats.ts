@@ -31,3 +31,11 @@ export async function interleave(
   }
   return out;
 }
+
+/** The p-th percentile (0..100) of the samples, nearest-rank: the smallest sample with at least p% of them at or below it. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) throw new Error('percentile of no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}

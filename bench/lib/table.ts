@@ -5,6 +5,7 @@ function num(value: number | null, unit?: Figure['unit']): string {
   if (value === null) return '-';
   if (unit === 'ms') return value < 100 ? value.toFixed(1) : Math.round(value).toString();
   if (unit === 'MB') return value.toFixed(2);
+  if (unit === 'count') return String(value);
   return value >= 100 ? Math.round(value).toString() : value.toFixed(1);
 }
 
