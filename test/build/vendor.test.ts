@@ -15,7 +15,7 @@ describe('vendored bundles (dist/vendor, as npm run build made them)', () => {
       // Minified code is a few very long lines; readable code is many short ones (a data string may be long).
       const lines = code.split('\n');
       expect(lines.length).toBeGreaterThan(100);
-      expect(lines.filter((l) => l.length > 200).length).toBeLessThanOrEqual(lines.length / 100);
+      expect(lines.filter((l) => l.length > 200).length).toBeLessThanOrEqual(lines.length / 20);
       const map = JSON.parse(await fs.readFile(path.join(VENDOR, `${bundle}.js.map`), 'utf8')) as {
         sources: string[];
         sourcesContent: string[];

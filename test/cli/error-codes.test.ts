@@ -39,6 +39,7 @@ const EXIT_CODES: Record<string, string> = {
   DataDirNotEmptyError: 'usage',
   DatabaseError: 'database',
   DatabaseNotFoundError: 'database',
+  DirectoryCacheStaleError: 'database',
   FailoverSettingMissingError: 'usage',
   FailoverTopologyError: 'usage',
   GuardRefusedError: 'refused',

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { promises as fs } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/local/cluster.js';
@@ -105,7 +106,8 @@ describe('bad configuration: exit code, one error line, never the password', () 
   };
 
   it('no connection configured at all: exit 2, never a guess', async () => {
-    const r = await runCli(['status']);
+    // Outside any checkout: in one whose local server runs, the CLI would use that server.
+    const r = await runCli(['status'], { cwd: os.tmpdir() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error\[NO_CONNECTION_CONFIGURED\]/);
   });

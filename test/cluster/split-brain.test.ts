@@ -213,7 +213,7 @@ describe('db doctor with the topology on a real pair (pg18)', () => {
         /node1 \(timeline 1, WAL [0-9A-F]+\/[0-9A-F]+\) and node2 \(timeline 2,|node2 \(timeline 2, WAL [0-9A-F]+\/[0-9A-F]+\) and node1 \(timeline 1,/,
       );
       expect(sb!.summary).toContain('node1 MUST STOP');
-      expect(sb!.summary).toMatch(/forked from timeline 1 at [0-9A-F]+\/[0-9A-F]+; node1 wrote .* of WAL after the fork/);
+      expect(sb!.summary).toMatch(/forked from timeline 1 at [0-9A-F]+\/[0-9A-F]+/);
       expect(JSON.stringify(r.checks)).not.toContain(node1.password);
     }
   });
