@@ -9,7 +9,8 @@ import type { OsUser } from '../local/cluster.js';
 import { cdrRowFromRecord } from './salvage-cdr.js';
 import { SalvageFailedError, SalvageUndeterminedError } from './errors.js';
 import { startPrivately } from './private-server.js';
-import { commitsAfter, latestTimeline } from './wal-commits.js';
+import { readDataDirTimeline } from './timeline.js';
+import { commitsAfter } from './wal-commits.js';
 
 /**
  * What only the old primary has, found before `db rejoin` changes anything:
@@ -65,7 +66,7 @@ export async function findDivergence(options: {
     const tli = (await readPrimaryTimeline(client)) ?? 1;
     return { newTimeline: tli, history: await readTimelineHistory(client, tli) };
   });
-  const oldTimeline = (await latestTimeline(options.dataDir)) ?? null;
+  const oldTimeline = (await readDataDirTimeline(options.dataDir))?.timeline ?? null;
   const empty: SalvageResult = {
     oldTimeline,
     newTimeline,

@@ -214,13 +214,6 @@ export async function commitsAfter(dataDir: string, timeline: number, forkLsn: s
   return result;
 }
 
-/** The timeline a data directory was last on: the highest one its WAL segment files are named for. */
-export async function latestTimeline(dataDir: string): Promise<number | undefined> {
-  const names = await fs.readdir(path.join(dataDir, 'pg_wal')).catch(() => [] as string[]);
-  const tlis = names.filter((n) => /^[0-9A-F]{24}$/.test(n)).map((n) => Number.parseInt(n.slice(0, 8), 16));
-  return tlis.length === 0 ? undefined : Math.max(...tlis);
-}
-
 /** The main data of a record: after the block headers and the block data (xlogreader's DecodeXLogRecord). */
 function mainData(rec: Buffer): Buffer {
   let at = RECORD_HEADER;
