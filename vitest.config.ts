@@ -20,6 +20,7 @@ const NO_SERVER = [
   'test/engine/boundaries.test.ts',
   'test/engine/files.test.ts',
   'test/engine/plan.test.ts',
+  'test/failover/verdict-file.test.ts',
   'test/schema/flatten-boolean.test.ts',
   'test/schema/lint.test.ts',
   'test/schema/text-diff.test.ts',

@@ -24,3 +24,14 @@ export function bootId(): string {
   }
   return cachedBootId;
 }
+
+/**
+ * The kernel's uptime in centiseconds, as /proc/uptime shows it: the one clock a POSIX shell can
+ * read without starting a program, so the watch states its verdicts' expiry in it and the check
+ * Keepalived runs compares without any fork (src/failover/verdict-file.ts). Like the monotonic
+ * clock it restarts at boot and never steps with the wall clock.
+ */
+export function uptimeCs(): number {
+  const [seconds] = readFileSync('/proc/uptime', 'utf8').split(' ');
+  return Math.round(Number(seconds) * 100);
+}

@@ -1,29 +1,40 @@
+import { staleAfterMs } from '../topology/failover.js';
+import type { HealthCheck } from '../topology/verdict-check.js';
 import { bootId, monotonicMs } from './clock.js';
 import { type PromotionState, readState, type VrrpState, type WatchState } from './state.js';
-
-/**
- * The watch's state is stale past this: it writes every probeIntervalMs, and systemd restarts a
- * dead watch after 500 ms (rendered unit). A stale state means nobody keeps the lease here, so
- * the node must not hold the VIP.
- */
-export function staleAfterMs(probeIntervalMs: number): number {
-  return Math.max(2000, 4 * probeIntervalMs);
-}
 
 export interface HealthVerdict {
   ok: boolean;
   reason: string;
 }
 
+/** What the verdict is made of: the watch's last state and Keepalived's and the promotion's records. */
+export interface HealthInputs {
+  watch: WatchState | undefined;
+  vrrp: VrrpState | undefined;
+  promotion: PromotionState | undefined;
+}
+
 /**
- * `db failover health --check database|witness`: Keepalived's vrrp_scripts. Reads only the state
- * files (no connection, not even the topology: the watch writes the mode and timing it runs with),
- * so it answers well within Keepalived's interval whatever the network and the machine's load do.
+ * `db failover health --check database|witness`, for an operator: reads the state files (no
+ * connection, not even the topology: the watch writes the mode and timing it runs with).
+ * Keepalived does not run this (a Node start costs more CPU than a loaded 2-core node gives a
+ * script each second): it tests the verdict files the watch writes from the same judgement
+ * (src/failover/verdict-file.ts).
  */
-export async function checkHealth(where: { stateDir: string; node: string }, check: 'database' | 'witness'): Promise<HealthVerdict> {
-  const { stateDir, node: name } = where;
-  const watch = await readState<WatchState>(stateDir, name, 'watch');
-  const now = monotonicMs();
+export async function checkHealth(where: { stateDir: string; node: string }, check: HealthCheck): Promise<HealthVerdict> {
+  const { stateDir, node } = where;
+  const [watch, vrrp, promotion] = await Promise.all([
+    readState<WatchState>(stateDir, node, 'watch'),
+    readState<VrrpState>(stateDir, node, 'vrrp'),
+    readState<PromotionState>(stateDir, node, 'promotion'),
+  ]);
+  return judgeHealth(node, { watch, vrrp, promotion }, check, monotonicMs());
+}
+
+/** May this node hold the VIP? The one judgement behind the CLI's check and the watch's verdict files. */
+export function judgeHealth(name: string, inputs: HealthInputs, check: HealthCheck, now: number): HealthVerdict {
+  const { watch, vrrp, promotion } = inputs;
   if (!watch || watch.bootId !== bootId())
     return { ok: false, reason: `no state from \`db failover watch\` for ${name} this boot: is it running?` };
   const { leaseMs, probeIntervalMs, mode } = watch;
@@ -47,8 +58,6 @@ export async function checkHealth(where: { stateDir: string; node: string }, che
   if (watch.fenced) return { ok: false, reason: `fenced: ${watch.fenced}` };
   if (mode === 'manual') return { ok: true, reason: `PostgreSQL answers (${watch.role}; manual mode)` };
   if (watch.role === 'primary') return { ok: true, reason: 'the primary, not fenced' };
-  const vrrp = await readState<VrrpState>(stateDir, name, 'vrrp');
-  const promotion = await readState<PromotionState>(stateDir, name, 'promotion');
   if (
     vrrp?.state === 'MASTER' &&
     vrrp.bootId === bootId() &&

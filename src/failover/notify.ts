@@ -9,7 +9,7 @@ import { slotNameFor } from '../topology/types.js';
 import { bootId, monotonicMs } from './clock.js';
 import type { FailoverNode } from './failover-node.js';
 import { readFence } from './fence.js';
-import { staleAfterMs } from './health.js';
+import { staleAfterMs } from '../topology/failover.js';
 import { postgresAnswers } from './liveness.js';
 import { promoteStandby } from './promote.js';
 import { type PromotionState, readState, type VrrpState, type WatchState, writeState } from './state.js';

@@ -8,7 +8,11 @@ import { dataDirOf, type FailoverNode } from './failover-node.js';
 import { clearFence, hasStandbySignal, readFence, restartPostgres, writeFence } from './fence.js';
 import { postgresAnswers } from './liveness.js';
 import { askPeer, peerReplicationConfig } from './peer.js';
-import { readState, type WatchState, writeState } from './state.js';
+import { staleAfterMs } from '../topology/failover.js';
+import { verdictFile } from '../topology/verdict-check.js';
+import { judgeHealth } from './health.js';
+import { type PromotionState, readState, type VrrpState, type WatchState, writeState } from './state.js';
+import { writeVerdict } from './verdict-file.js';
 import { logDecision } from './syslog.js';
 import { readDataDirTimeline } from './timeline.js';
 import { WitnessMonitor } from './witness.js';
@@ -127,12 +131,29 @@ export async function runWatch(node: FailoverNode, local: ConnectionConfig, sign
         lastDecision,
       };
       await writeState(settings.stateDir, self.name, 'watch', state);
+      await writeVerdicts(settings.stateDir, self.name, state);
       const wait = settings.probeIntervalMs - (monotonicMs() - roundStart);
       if (wait > 0) await sleep(wait, signal);
     }
   } finally {
     witness.stop();
     await client?.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Keepalived's health checks, judged here every round and written where its shell test reads
+ * them (verdict-file.ts). Valid for staleAfterMs: a watch that stops gives the VIP up by then.
+ */
+async function writeVerdicts(stateDir: string, name: string, watch: WatchState): Promise<void> {
+  const [vrrp, promotion] = await Promise.all([
+    readState<VrrpState>(stateDir, name, 'vrrp'),
+    readState<PromotionState>(stateDir, name, 'promotion'),
+  ]);
+  const validForMs = staleAfterMs(watch.probeIntervalMs);
+  for (const check of ['database', 'witness'] as const) {
+    const verdict = judgeHealth(name, { watch, vrrp, promotion }, check, monotonicMs());
+    await writeVerdict(verdictFile(stateDir, name, check), verdict, validForMs);
   }
 }
 

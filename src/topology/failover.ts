@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { absolutePath } from './schema-fields.js';
 
 /**
  * The topology's `failover:` block: how Keepalived, the watch and the boot guard of each node
@@ -24,14 +25,20 @@ export function minimumPromoteAfterMs(t: { leaseMs: number; probeIntervalMs: num
   return t.leaseMs + 2 * (t.probeIntervalMs + t.probeTimeoutMs) + FENCE_WRITE_STOP_MS + TIMING_MARGIN_MS;
 }
 
+/**
+ * The watch's state, and its verdicts for Keepalived, are stale past this: it writes every
+ * probeIntervalMs, and systemd restarts a dead watch after 500 ms (rendered unit). A stale state
+ * means nobody keeps the lease here, so the node must not hold the VIP.
+ */
+export function staleAfterMs(probeIntervalMs: number): number {
+  return Math.max(2000, 4 * probeIntervalMs);
+}
+
 const ms = (what: string, min: number, max: number) =>
   z
     .int({ error: `must be a whole number of milliseconds (${what})` })
     .min(min, { error: `must be at least ${min} ms (${what})` })
     .max(max, { error: `must be at most ${max} ms (${what})` });
-const absolutePath = z
-  .string({ error: 'must be an absolute path without spaces or quotes' })
-  .regex(/^\/[^\s'"<>&]*$/, { error: 'must be an absolute path without spaces or quotes' });
 const interfaceName = z
   .string({ error: 'must be a network interface name such as eth0' })
   .regex(/^[A-Za-z0-9_.:@-]{1,15}$/, { error: 'must be a network interface name such as eth0' });

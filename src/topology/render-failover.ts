@@ -1,6 +1,7 @@
-import { failoverNode, resolveFailover } from './failover.js';
+import { failoverNode, resolveFailover, staleAfterMs } from './failover.js';
 import { header } from './render-header.js';
 import type { Topology, TopologyNode } from './types.js';
+import { verdictFile, verdictShellTest } from './verdict-check.js';
 
 /**
  * Keepalived and systemd for one node: the VIP engine and the service-manager half of the
@@ -27,10 +28,11 @@ export function renderKeepalived(t: Topology, node: TopologyNode): string {
   const script = (name: string, check: 'database' | 'witness', why: string[]) => [
     ...why.map((w) => `# ${w}`),
     `vrrp_script ${name} {`,
-    `  script "${f.command} failover health --state-dir ${f.stateDir} --node ${node.name} --check ${check}"`,
-    "  # every second; it reads only the watch's state file (not even the topology), so it returns quickly",
+    `  # the verdict \`db failover watch\` writes every ${f.probeIntervalMs} ms, valid ${staleAfterMs(f.probeIntervalMs)} ms; \`db failover health\` explains it`,
+    '  # (a shell test with builtins only: a Node start per check misses the timeout on a loaded node)',
+    `  script "/bin/sh -c '${verdictShellTest(verdictFile(f.stateDir, node.name, check))}'"`,
     '  interval 1',
-    '  timeout 2',
+    '  timeout 1',
     '  # one failure gives the VIP up (FAULT), one success takes the node back to BACKUP',
     '  fall 1',
     '  rise 1',

@@ -14,6 +14,7 @@ export const address = (missing?: string) => z.string(says(ADDRESS, missing)).re
 export const PORT = 'must be a port number from 1 to 65535';
 export const port = z.int({ error: PORT }).min(1, { error: PORT }).max(65535, { error: PORT });
 export const identifier = text(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL name (letters, digits, _)');
-export const absolutePath = text(/^\/[^\s'"<>&]*$/, 'must be an absolute path without spaces or quotes');
+/** Paths land in rendered command lines (Keepalived, systemd) and in the shell test of failover/verdict-file.ts: nothing to quote. */
+export const absolutePath = text(/^\/[^\s'"<>&\\$`;|]*$/, 'must be an absolute path without spaces, quotes or shell characters');
 export const urlPath = text(/^\/[A-Za-z0-9._~/-]*$/, 'must be a URL path such as /freeswitch/cdr');
 export const mapping = { error: 'must be a mapping' };

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
@@ -15,6 +17,7 @@ import { runWatch } from '../../src/failover/watch.js';
 import { runCli } from '../support/cli.js';
 import { makeRunDir, startLocalServer } from '../support/servers.js';
 import { stopCluster } from '../../src/local/cluster.js';
+import { verdictFile, verdictShellTest } from '../../src/topology/verdict-check.js';
 import { ANSWERING_WITNESS, type FailoverPair, SILENT_WITNESS, startFailoverPair } from '../support/failover-pair.js';
 
 /**
@@ -34,6 +37,25 @@ const FAST = {
   unfenceAfterMs: 1000,
   promoteAfterMs: 5000,
 } as const;
+
+/** Keepalived's own check of the watch's verdict file (the rendered shell test), as Keepalived runs it. */
+const run = promisify(execFile);
+
+async function keepalivedSays(node: FailoverNode, check: 'database' | 'witness'): Promise<boolean> {
+  const test = verdictShellTest(verdictFile(node.settings.stateDir, node.self.name, check));
+  return run('/bin/sh', ['-c', test]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Keepalived's check comes to the operator's verdict within a few watch rounds (it reads what the watch judged last). */
+async function keepalivedAgrees(node: FailoverNode, check: 'database' | 'witness', ok: boolean): Promise<void> {
+  await waitFor(`Keepalived's ${check} check of ${node.self.name} to say ${ok ? 'ok' : 'not ok'}`, async () =>
+    (await keepalivedSays(node, check)) === ok ? true : undefined,
+  );
+  expect((await checkHealth({ stateDir: node.settings.stateDir, node: node.self.name }, check)).ok).toBe(ok);
+}
 
 async function role(config: ConnectionConfig): Promise<'primary' | 'standby'> {
   return withConnection(config, async (c) => ((await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r ? 'standby' : 'primary'));
@@ -195,9 +217,12 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
         ok: false,
         reason: expect.stringMatching(/promotion was refused/),
       });
+      await keepalivedAgrees(node2, 'database', false);
       // Keepalived then moves to FAULT: the refusal no longer counts and the standby may take the VIP later.
       await runNotify(node2, 'FAULT', pair.config('node2'));
       expect((await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).ok).toBe(true);
+      await keepalivedAgrees(node2, 'database', true);
+      await keepalivedAgrees(node2, 'witness', true);
       expect(await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'witness')).toEqual({
         ok: true,
         reason: expect.stringMatching(/^the witness 127\.0\.0\.1 answered/),
@@ -216,6 +241,12 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
       expect(await readFence(pair.specs.node1.dataDir)).toBeUndefined();
       expect(await tryWrite(pair.config('node1'))).toBe('written');
       expect((await checkHealth({ stateDir: node1.settings.stateDir, node: node1.self.name }, 'database')).ok).toBe(true);
+      await keepalivedAgrees(node1, 'database', true);
+      // A watch that stops stops holding the VIP: its verdict expires (staleAfterMs, 2 s).
+      await w.stop();
+      const stopped = Date.now();
+      await keepalivedAgrees(node1, 'database', false);
+      expect(Date.now() - stopped).toBeLessThan(2000 + 1000);
     } finally {
       await w.stop();
       await pair.start('node2');
@@ -243,6 +274,8 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
         reason: expect.stringMatching(/^(fenced: no answer from node2|PostgreSQL does not answer here)/),
       });
       expect((await checkHealth({ stateDir: node1.settings.stateDir, node: node1.self.name }, 'witness')).ok).toBe(false);
+      await keepalivedAgrees(node1, 'database', false);
+      await keepalivedAgrees(node1, 'witness', false);
 
       // node2 comes back (as a standby on timeline 1): after unfenceAfterMs of contact node1 is the primary again.
       await pair.start('node2');

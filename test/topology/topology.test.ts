@@ -120,7 +120,7 @@ nodes:
       'database.port must be a port number from 1 to 65535, got "5432"',
       'database: unknown key extra (known: name, port, localHost, tls)',
       'roles must be a mapping, got []',
-      'secrets.kamailioPasswordFile must be an absolute path without spaces or quotes, got "relative/path"',
+      'secrets.kamailioPasswordFile must be an absolute path without spaces, quotes or shell characters, got "relative/path"',
       'nodes[0].name is missing (name: node1)',
       'nodes[1] must be a mapping { name, address, role }, got 7',
     ]);
@@ -249,7 +249,7 @@ nodes:
   it('refuses unknown TLS keys, a weak sslmode and relative paths', () => {
     expect(problemsOf(`${MINIMAL}database: { tls: { sslmode: prefer, caFile: root.crt, crl: x } }\n`)).toEqual([
       'database.tls.sslmode must be one of require, verify-ca, verify-full, got "prefer"',
-      'database.tls.caFile must be an absolute path without spaces or quotes, got "root.crt"',
+      'database.tls.caFile must be an absolute path without spaces, quotes or shell characters, got "root.crt"',
       'database.tls: unknown key crl (known: sslmode, caFile, certFile, keyFile)',
     ]);
   });
