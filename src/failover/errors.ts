@@ -122,3 +122,25 @@ export class GuardRefusedError extends VoipdbError {
     );
   }
 }
+
+/** `db failover switchover`: a check before anything was changed failed (the message says which). */
+export class SwitchoverRefusedError extends VoipdbError {
+  readonly code = 'SWITCHOVER_REFUSED';
+  readonly exitCode = ExitCode.refused;
+}
+
+/**
+ * `db failover switchover` stopped midway and put things back as far as it safely could: the old
+ * primary is the primary again (or, when it did not come back, a standby that starts as one), and
+ * the peer was not promoted.
+ */
+export class SwitchoverUndoneError extends VoipdbError {
+  readonly code = 'SWITCHOVER_UNDONE';
+  readonly exitCode = ExitCode.refused;
+  constructor(message: string) {
+    super(
+      message,
+      '`db failover status` and `db doctor --topology` on both nodes show where things stand; fix what the message names, then run again',
+    );
+  }
+}

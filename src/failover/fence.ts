@@ -39,7 +39,7 @@ export async function hasStandbySignal(dataDir: string): Promise<boolean> {
 }
 
 /** The data directory's owner: files written here (as root by the guard) must stay the server's. */
-async function ownerOf(dataDir: string): Promise<OsUser> {
+export async function ownerOf(dataDir: string): Promise<OsUser> {
   const s = await fs.stat(dataDir);
   return { uid: s.uid, gid: s.gid, name: String(s.uid) };
 }

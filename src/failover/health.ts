@@ -3,6 +3,14 @@ import type { HealthCheck } from '../topology/verdict-check.js';
 import { bootId, monotonicMs } from './clock.js';
 import { type PromotionState, readState, type VrrpState, type WatchState } from './state.js';
 
+/**
+ * How long a planned switchover may keep the VIP on this node while its PostgreSQL restarts as a
+ * standby and the peer is promoted: the restart (seconds), the peer's catch-up (SWITCHOVER
+ * catchUpTimeoutMs, 10 s) and pg_promote, with room to spare. A switchover that dies midway stops
+ * holding the VIP after this.
+ */
+export const HANDOVER_HOLD_MS = 30_000;
+
 export interface HealthVerdict {
   ok: boolean;
   reason: string;
@@ -53,19 +61,25 @@ export function judgeHealth(name: string, inputs: HealthInputs, check: HealthChe
     return { ok: true, reason: `the witness ${watch.witness} answered ${since} ms ago` };
   }
 
+  const thisBoot = (r: { bootId: string } | undefined): boolean => r?.bootId === bootId();
+  // A planned switchover restarts this primary as a standby: it keeps the VIP until the peer is
+  // promoted, so the VIP moves once, to a primary (HANDOVER_HOLD_MS bounds a switchover that died).
+  if (promotion?.outcome === 'handing-over' && thisBoot(promotion) && now - promotion.atMs < HANDOVER_HOLD_MS) {
+    return { ok: true, reason: `handing over to the peer (planned switchover, ${now - promotion.atMs} ms so far)` };
+  }
   if (watch.role === 'down') return { ok: false, reason: 'PostgreSQL does not answer here' };
   // The boot guard fences in either mode; a fenced node cannot become writable by itself.
   if (watch.fenced) return { ok: false, reason: `fenced: ${watch.fenced}` };
   if (mode === 'manual') return { ok: true, reason: `PostgreSQL answers (${watch.role}; manual mode)` };
   if (watch.role === 'primary') return { ok: true, reason: 'the primary, not fenced' };
-  if (
-    vrrp?.state === 'MASTER' &&
-    vrrp.bootId === bootId() &&
-    promotion?.outcome === 'refused' &&
-    promotion.bootId === bootId() &&
-    promotion.atMs >= vrrp.atMs
-  ) {
-    return { ok: false, reason: `holds the VIP but its promotion was refused (${promotion.reason}): give the VIP back` };
+  // A standby holding the VIP gives it back when its promotion was refused, or when it was the
+  // primary that a switchover handed over (the VIP goes to the new primary). Once Keepalived has
+  // left MASTER (a newer record), the standby is healthy again: it may take the VIP if the primary dies.
+  if (vrrp?.state === 'MASTER' && thisBoot(vrrp) && thisBoot(promotion) && promotion!.atMs >= vrrp.atMs) {
+    if (promotion!.outcome === 'refused')
+      return { ok: false, reason: `holds the VIP but its promotion was refused (${promotion!.reason}): give the VIP back` };
+    if (promotion!.outcome === 'switched-over')
+      return { ok: false, reason: `holds the VIP but handed the primary over (${promotion!.reason}): give the VIP to the new primary` };
   }
   return { ok: true, reason: 'a standby that can be promoted' };
 }

@@ -18,6 +18,11 @@ export interface PromoteOptions {
   force?: boolean;
   /** Where the old primary listens; default: the host(s) and port of the standby's primary_conninfo. */
   oldPrimary?: { host: string; port: number };
+  /**
+   * A planned switchover has already made the old primary a standby and checked it in SQL: that it
+   * answers is then expected, not a second primary (src/failover/switchover.ts).
+   */
+  oldPrimaryIsStandby?: boolean;
   /** The slot the old primary will stream through once rejoined; default: derived from this node's own slot name. */
   rejoinSlot?: string;
   /** The slots of every node in the topology file: the rejoin slot is the one that is not this standby's own. */
@@ -72,7 +77,7 @@ export async function promoteStandby(options: PromoteOptions): Promise<PromoteRe
       if (!options.force) throw Object.assign(error, { findings });
       forced.push(error.message);
     }
-    if (findings.oldPrimary.answers) {
+    if (findings.oldPrimary.answers && !options.oldPrimaryIsStandby) {
       const answering = findings.oldPrimary.hosts.filter((h) => h.answers).map((h) => hostPort(h));
       const error = new OldPrimaryAnswersError(answering.join(', '));
       if (!options.force) throw Object.assign(error, { findings });

@@ -38,8 +38,14 @@ export interface VrrpState {
   atMs: number;
 }
 
+/**
+ * The last promotion decision on this node: Keepalived's notify writes waiting, promoted, refused
+ * or skipped; a planned switchover writes handing-over while it turns this primary into a standby
+ * (the node keeps the VIP meanwhile) and switched-over once the peer is the primary (the node
+ * gives the VIP up).
+ */
 export interface PromotionState {
-  outcome: 'waiting' | 'promoted' | 'refused' | 'skipped';
+  outcome: 'waiting' | 'promoted' | 'refused' | 'skipped' | 'handing-over' | 'switched-over';
   reason: string;
   bootId: string;
   atMs: number;

@@ -43,6 +43,8 @@ const EXIT_CODES: Record<string, string> = {
   FailoverSettingMissingError: 'usage',
   FailoverTopologyError: 'usage',
   GuardRefusedError: 'refused',
+  SwitchoverRefusedError: 'refused',
+  SwitchoverUndoneError: 'refused',
   KeepAsideFailedError: 'database',
   PgbackrestFailedError: 'notOk',
   PgbackrestMissingError: 'notOk',

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -40,6 +41,8 @@ export interface Lab {
   pids(member: Member): Promise<number[]>;
   /** SIGKILL to every process of the member (a node losing power), waiting until they are gone. */
   killAll(member: Member): Promise<number>;
+  /** The command lines of the processes in the member's namespace. */
+  commandLines(member: Member): Promise<string[]>;
   /** Takes the member's port off the bridge: its link stays up, nothing reaches it (a switch port gone). */
   cutLink(member: Member): Promise<void>;
   restoreLink(member: Member): Promise<void>;
@@ -83,15 +86,28 @@ async function namespacePids(ns: string): Promise<number[]> {
 }
 
 async function killNamespace(ns: string): Promise<number> {
-  let killed = 0;
+  const killed = new Set<number>();
+  // A node that dies does nothing more: every process is frozen first, so none sees another die and
+  // reacts (Keepalived's VRRP child, told of its parent's death, would resign the VIP gracefully,
+  // which a power loss never does, and the VIP would move in a fraction of its real time).
+  for (const pid of await namespacePids(ns)) {
+    try {
+      process.kill(pid, 'SIGSTOP');
+    } catch {
+      /* gone already */
+    }
+  }
   // Processes may fork while we kill (pg's postmaster, kamailio): repeat until the namespace is empty.
   for (let round = 0; round < 50; round++) {
     const pids = await namespacePids(ns);
-    if (pids.length === 0) return killed;
+    if (pids.length === 0) {
+      await waitReaped(killed);
+      return killed.size;
+    }
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
-        killed++;
+        killed.add(pid);
       } catch {
         /* gone already */
       }
@@ -99,6 +115,28 @@ async function killNamespace(ns: string): Promise<number> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`processes in namespace ${ns} survive SIGKILL: ${(await namespacePids(ns)).join(', ')}`);
+}
+
+/**
+ * Waits until killed processes are reaped, not only dead. A daemonized postmaster's parent is
+ * PID 1, which on some machines (a sandbox's own init) reaps late; until then the zombie's pid
+ * still "exists", and a new postmaster refuses to start because the old lock file names a live pid.
+ */
+async function waitReaped(pids: Set<number>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const left = [...pids].filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`killed processes not reaped by their parent after 15 s (zombies): ${left.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function deleteNamespace(ns: string): Promise<void> {
@@ -168,7 +206,9 @@ export async function createLab(): Promise<Lab> {
       await exec(member, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
     }
     const br = ns('br');
-    await ip(['-n', br, 'link', 'add', 'br0', 'type', 'bridge']);
+    // A fixed MAC: a bridge otherwise takes its lowest port's, so cutting node 1's port would change
+    // the witness's MAC and leave node 2's ARP entry for it stale for seconds (a gateway's MAC does not move).
+    await ip(['-n', br, 'link', 'add', 'br0', 'address', '02:00:ac:10:5b:01', 'type', 'bridge']);
     await ip(['-n', br, 'addr', 'add', `${WITNESS}/24`, 'dev', 'br0']);
     await ip(['-n', br, 'link', 'set', 'br0', 'up']);
     for (const member of MEMBERS) {
@@ -195,6 +235,14 @@ export async function createLab(): Promise<Lab> {
     },
     pids: (member) => namespacePids(ns(member)),
     killAll: (member) => killNamespace(ns(member)),
+    async commandLines(member) {
+      const lines: string[] = [];
+      for (const pid of await namespacePids(ns(member))) {
+        const raw = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (raw) lines.push(raw.split('\0').join(' ').trim());
+      }
+      return lines;
+    },
     async cutLink(member) {
       await ip(['-n', ns('br'), 'link', 'set', `p-${member}`, 'nomaster']);
     },

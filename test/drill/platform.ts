@@ -271,7 +271,13 @@ export async function startPlatform(drill: Drill, signal?: AbortSignal): Promise
 
   try {
     // A clean slate: the pair's data from the template, empty state and logs.
-    await fs.rm(path.join(root, 'run'), { recursive: true, force: true, maxRetries: 5 });
+    // The last scenario's logs: kept beside (runs/) with DRILL_KEEP, else removed.
+    const lastRun = path.join(root, 'run');
+    if (process.env.DRILL_KEEP && existsSync(lastRun)) {
+      await fs.mkdir(path.join(root, 'runs'), { recursive: true });
+      await fs.rename(lastRun, path.join(root, 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
+    }
+    await fs.rm(lastRun, { recursive: true, force: true, maxRetries: 5 });
     for (const member of MEMBERS) await fs.mkdir(path.join(root, 'run', member), { recursive: true });
     const stateDir = path.join(root, 'state');
     await fs.rm(stateDir, { recursive: true, force: true, maxRetries: 5 });

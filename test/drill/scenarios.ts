@@ -11,7 +11,7 @@ import {
   watchAddress,
 } from './figures.js';
 import { type NodeName, nodeState, PG_PORT, startPostgres } from './pg-nodes.js';
-import { type Drill, type Platform, startPlatform } from './platform.js';
+import { type Drill, type Platform, startPlatform, waitFor } from './platform.js';
 
 /** How long a scenario waits for the platform to recover before it counts as failed. */
 const RECOVERY_TIMEOUT_MS = 30_000;
@@ -42,6 +42,15 @@ async function countCdrs(platform: Platform, primary: NodeName): Promise<{ lost:
 export async function rejoin(platform: Platform, oldPrimary: NodeName, newPrimary: NodeName): Promise<string> {
   const { drill } = platform;
   const { cluster } = drill;
+  // The drill's watch restarts PostgreSQL with pg_ctl (no systemd here): a fence's restart still
+  // running would start the server again after the stop below. systemd serializes the two; here
+  // the stop waits for it.
+  await waitFor(
+    `no pg_ctl running on ${oldPrimary} (a fence's restart)`,
+    async () => !(await drill.lab.commandLines(oldPrimary)).some((l) => l.includes('/pg_ctl ')),
+    60_000,
+    100,
+  );
   await platform.stopNodePostgres(oldPrimary);
   const output = await drill.db(oldPrimary, [
     'rejoin',

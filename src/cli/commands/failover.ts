@@ -9,10 +9,11 @@ type Run = (fn: () => Promise<number>) => Promise<void>;
 
 /**
  * `db failover watch|health|notify|guard|status`: the verbs Keepalived and systemd run on each
- * node (rendered by `db config render --service keepalived|systemd`). Each reads the topology
+ * node (rendered by `db config render --service keepalived|systemd`); `switchover`, an operator's. Each reads the topology
  * (--topology, else VOIPDB_TOPOLOGY, else ./topology.yaml) and acts for --node.
  * Exit codes: health 0 = may hold the VIP, 1 = must not; guard 0 = start (as primary, standby or
- * fenced), 5 = refused (run `db rejoin`); notify always 0 (Keepalived ignores it; decisions are
+ * fenced), 5 = refused (run `db rejoin`); switchover 0 = done, 5 = refused or undone, 4 = run on
+ * the standby; notify always 0 (Keepalived ignores it; decisions are
  * logged); 2 = usage or topology.
  */
 export function registerFailover(program: Command, io: CliIO, run: Run): void {
@@ -101,6 +102,40 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
       }),
     );
 
+  withUrl(
+    common(
+      failover
+        .command('switchover')
+        .description('planned switchover, run on the primary: the other node becomes the primary and this one its standby'),
+    ),
+  )
+    .option(
+      '--peer-url <url>',
+      "the other node's PostgreSQL as a superuser (default: --url with the other node's address from the topology)",
+    )
+    .action((opts: Opts & { peerUrl?: string }) =>
+      run(async () => {
+        const node = await loadNode(io, opts);
+        const local = localConnection(io, node, opts.url);
+        const peer = opts.peerUrl ? connectionOf(io, opts.peerUrl, `voipdb-switchover-${node.self.name}`) : peerOf(local, node);
+        const [{ switchover }, { DEFAULT_THRESHOLDS }] = await Promise.all([
+          import('../../failover/switchover.js'),
+          import('../../cluster/thresholds.js'),
+        ]);
+        const result = await switchover({
+          node,
+          local,
+          peer,
+          thresholds: DEFAULT_THRESHOLDS,
+          onStep: (line) => io.err(`  · ${line}`),
+        });
+        io.out(
+          `switched over: ${node.peer.name} is the primary${result.timeline ? ` on timeline ${result.timeline}` : ''}, ${node.self.name} its standby (handed over at ${result.handedOverAt}; slot ${result.slot.name})`,
+        );
+        return ExitCode.ok;
+      }),
+    );
+
   common(
     failover.command('status').description("this node's failover state (the watch's, Keepalived's and the last promotion's) as JSON"),
   ).action((opts: Opts) =>
@@ -141,11 +176,17 @@ async function loadNode(io: CliIO, opts: Opts): Promise<FailoverNode> {
 }
 
 function localConnection(io: CliIO, node: FailoverNode, url: string | undefined): ConnectionConfig {
-  const { config, problems } = resolveConnection({
-    url: url ?? node.settings.localUrl,
-    env: io.env,
-    applicationName: `voipdb-failover-${node.self.name}`,
-  });
+  return connectionOf(io, url ?? node.settings.localUrl, `voipdb-failover-${node.self.name}`);
+}
+
+function connectionOf(io: CliIO, url: string | undefined, applicationName: string): ConnectionConfig {
+  const { config, problems } = resolveConnection({ url, env: io.env, applicationName });
   assertNoProblems(problems);
   return config!;
+}
+
+/** The other node's server with this node's credentials and settings: only the address changes. */
+function peerOf(local: ConnectionConfig, node: FailoverNode): ConnectionConfig {
+  const { hosts: _oneHostOnly, ...rest } = local;
+  return { ...rest, host: node.peer.address, port: node.topology.database.port };
 }
