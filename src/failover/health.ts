@@ -1,7 +1,7 @@
 import { staleAfterMs } from '../topology/failover.js';
 import type { HealthCheck } from '../topology/verdict-check.js';
 import { bootId, monotonicMs } from './clock.js';
-import { type PromotionState, readState, type VrrpState, type WatchState } from './state.js';
+import { type PromotionState, readState, type WatchState } from './state.js';
 
 /**
  * How long a planned switchover may keep the VIP on this node while its PostgreSQL restarts as a
@@ -16,10 +16,9 @@ export interface HealthVerdict {
   reason: string;
 }
 
-/** What the verdict is made of: the watch's last state and Keepalived's and the promotion's records. */
+/** What the verdict is made of: the watch's last state (with whether it holds the VIP) and the last promotion decision. */
 export interface HealthInputs {
   watch: WatchState | undefined;
-  vrrp: VrrpState | undefined;
   promotion: PromotionState | undefined;
 }
 
@@ -32,17 +31,16 @@ export interface HealthInputs {
  */
 export async function checkHealth(where: { stateDir: string; node: string }, check: HealthCheck): Promise<HealthVerdict> {
   const { stateDir, node } = where;
-  const [watch, vrrp, promotion] = await Promise.all([
+  const [watch, promotion] = await Promise.all([
     readState<WatchState>(stateDir, node, 'watch'),
-    readState<VrrpState>(stateDir, node, 'vrrp'),
     readState<PromotionState>(stateDir, node, 'promotion'),
   ]);
-  return judgeHealth(node, { watch, vrrp, promotion }, check, monotonicMs());
+  return judgeHealth(node, { watch, promotion }, check, monotonicMs());
 }
 
 /** May this node hold the VIP? The one judgement behind the CLI's check and the watch's verdict files. */
 export function judgeHealth(name: string, inputs: HealthInputs, check: HealthCheck, now: number): HealthVerdict {
-  const { watch, vrrp, promotion } = inputs;
+  const { watch, promotion } = inputs;
   if (!watch || watch.bootId !== bootId())
     return { ok: false, reason: `no state from \`db failover watch\` for ${name} this boot: is it running?` };
   const { leaseMs, probeIntervalMs, mode } = watch;
@@ -75,7 +73,9 @@ export function judgeHealth(name: string, inputs: HealthInputs, check: HealthChe
   // A standby holding the VIP gives it back when its promotion was refused, or when it was the
   // primary that a switchover handed over (the VIP goes to the new primary). Once Keepalived has
   // left MASTER (a newer record), the standby is healthy again: it may take the VIP if the primary dies.
-  if (vrrp?.state === 'MASTER' && thisBoot(vrrp) && thisBoot(promotion) && promotion!.atMs >= vrrp.atMs) {
+  // Since when this node holds the VIP, as the watch saw it (its interfaces, or Keepalived's record).
+  const vipSince = watch.holdsVip ? watch.vipSinceMs : null;
+  if (vipSince !== null && thisBoot(promotion) && promotion!.atMs >= vipSince) {
     if (promotion!.outcome === 'refused')
       return { ok: false, reason: `holds the VIP but its promotion was refused (${promotion!.reason}): give the VIP back` };
     if (promotion!.outcome === 'switched-over')

@@ -1,170 +1,17 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { DEFAULT_THRESHOLDS } from '../cluster/thresholds.js';
-import type { ConnectionConfig } from '../config/connection.js';
-import { withConnection } from '../database/connect.js';
-import { readNodeInfo } from '../database/node-role.js';
-import { isVoipdbError } from '../errors.js';
-import { slotNameFor } from '../topology/types.js';
 import { bootId, monotonicMs } from './clock.js';
 import type { FailoverNode } from './failover-node.js';
-import { readFence } from './fence.js';
-import { staleAfterMs } from '../topology/failover.js';
-import { postgresAnswers } from './liveness.js';
-import { promoteStandby } from './promote.js';
-import { type PromotionState, readState, type VrrpState, type WatchState, writeState } from './state.js';
+import { type VrrpState, writeState } from './state.js';
 import { logDecision } from './syslog.js';
 
 export type VrrpTransition = VrrpState['state'];
 
-/** How often the promotion's wait probes the old primary itself. */
-const WAIT_PROBE_MS = 100;
-
 /**
- * `db failover notify <state>`: Keepalived's notify scripts. Every transition is recorded (the
- * health check reads it) and logged. MASTER on a standby in automatic mode is the guarded
- * promotion (promoteWhenSafe). Idempotent: a repeated MASTER on a primary does nothing, and a lock
- * file keeps two promotions of one node from overlapping.
+ * `db failover notify <state>`: Keepalived's notify scripts. Records the transition (the watch
+ * and the health check read it) and logs it. It promotes nothing itself: the watch, already
+ * running and connected, sees the VIP arrive and promotes when safe (auto-promote.ts), without
+ * waiting for this process to start.
  */
-export async function runNotify(
-  node: FailoverNode,
-  state: VrrpTransition,
-  local: ConnectionConfig | (() => ConnectionConfig),
-): Promise<PromotionState | undefined> {
-  const { stateDir } = node.settings;
-  const name = node.self.name;
-  await writeState(stateDir, name, 'vrrp', { state, bootId: bootId(), atMs: monotonicMs() } satisfies VrrpState);
-  await logDecision(name, 'notify', 'notice', `Keepalived: ${state}`);
-  if (state !== 'MASTER') return undefined;
-  if (node.settings.mode === 'manual') {
-    return record(node, 'skipped', 'manual mode: the VIP is here; promote with `db promote` if the primary is gone', 'notice');
-  }
-  const lock = path.join(stateDir, `${name}.promotion.lock`);
-  if (!(await takeLock(lock))) {
-    await logDecision(name, 'promote', 'notice', 'a promotion of this node is already running');
-    return undefined;
-  }
-  try {
-    let config: ConnectionConfig;
-    try {
-      config = typeof local === 'function' ? local() : local;
-    } catch (error) {
-      return await record(
-        node,
-        'refused',
-        `no connection to the local PostgreSQL (${(error as Error).message}): set failover.localUrl`,
-        'err',
-      );
-    }
-    return await promoteWhenSafe(node, config);
-  } finally {
-    await fs.rm(lock, { force: true });
-  }
-}
-
-/**
- * The automatic promotion. In order: the local server must be a standby that is not fenced; the
- * old primary must stay silent until promoteAfterMs has passed since this node's last contact with
- * it (the watch's record, so the wait overlaps Keepalived's own detection), and an answer at any
- * point refuses at once; the witness must have answered within the lease (a node cut off from the
- * network does not promote itself); Keepalived must still say MASTER; then `db promote`'s own
- * checks (replay lag within 10MB / 5 s, old primary not answering) and pg_promote.
- */
-async function promoteWhenSafe(node: FailoverNode, local: ConnectionConfig): Promise<PromotionState> {
-  const { settings, self, peer, topology } = node;
-  const port = topology.database.port;
-  const oldPrimary = `${peer.name} (${peer.address}:${port})`;
-  let role: string;
-  try {
-    role = (await withConnection({ ...local, connectTimeoutMs: 2000 }, readNodeInfo)).role;
-  } catch (error) {
-    return record(node, 'refused', `the local PostgreSQL does not answer (${(error as Error).message})`, 'err');
-  }
-  if (role === 'primary') return record(node, 'skipped', 'already the primary', 'notice');
-  const dataDir = node.own.dataDir;
-  const fence = dataDir ? await readFence(dataDir) : undefined;
-  if (fence) return record(node, 'refused', `this node is fenced (${fence.reason}); it may not be promoted by itself`, 'err');
-
-  const startMs = monotonicMs();
-  await record(node, 'waiting', `waiting until ${oldPrimary} has been silent for ${settings.promoteAfterMs} ms`, 'notice');
-  for (;;) {
-    if (await postgresAnswers(peer.address, port, settings.probeTimeoutMs)) {
-      return record(node, 'refused', `the old primary ${oldPrimary} answers: not promoting (two primaries would accept writes)`, 'err');
-    }
-    const vrrp = await readState<VrrpState>(settings.stateDir, self.name, 'vrrp');
-    if (vrrp?.state !== 'MASTER')
-      return record(node, 'skipped', `Keepalived left MASTER (${vrrp?.state ?? 'unknown'}) before the wait ended`, 'notice');
-    const watch = await readState<WatchState>(settings.stateDir, self.name, 'watch');
-    const fresh = watch && watch.bootId === bootId() && monotonicMs() - watch.atMs <= staleAfterMs(settings.probeIntervalMs);
-    // Without the watch's record, the wait starts now: this run's own probes are the only contact known.
-    const lastContact = fresh && watch.lastPeerContactMs !== null ? watch.lastPeerContactMs : startMs;
-    const silentMs = monotonicMs() - lastContact;
-    if (silentMs >= settings.promoteAfterMs) {
-      const witnessSince = fresh && watch.lastWitnessContactMs !== null ? monotonicMs() - watch.lastWitnessContactMs : null;
-      if (witnessSince === null || witnessSince > settings.leaseMs) {
-        return record(
-          node,
-          'refused',
-          `the witness ${watch?.witness ?? '(default gateway)'} has not answered ${witnessSince === null ? 'lately' : `for ${witnessSince} ms`}: this node may be the isolated one`,
-          'err',
-        );
-      }
-      break;
-    }
-    await new Promise((r) => setTimeout(r, WAIT_PROBE_MS));
-  }
-
-  try {
-    const result = await promoteStandby({
-      standby: local,
-      thresholds: DEFAULT_THRESHOLDS,
-      oldPrimary: { host: peer.address, port },
-      topologySlots: topology.nodes.map(slotNameFor),
-      probeTimeoutMs: settings.probeTimeoutMs * 2,
-    });
-    return record(
-      node,
-      'promoted',
-      `promoted: ${oldPrimary} silent for over ${settings.promoteAfterMs} ms, lag within limits${result.timeline ? `, now timeline ${result.timeline}` : ''}; slot ${result.slot.name} kept for its rejoin`,
-      'notice',
-    );
-  } catch (error) {
-    const why = isVoipdbError(error) ? `${error.code}: ${error.message}` : String(error);
-    return record(node, 'refused', why, 'err');
-  }
-}
-
-async function record(
-  node: FailoverNode,
-  outcome: PromotionState['outcome'],
-  reason: string,
-  level: 'notice' | 'err',
-): Promise<PromotionState> {
-  const state: PromotionState = { outcome, reason, bootId: bootId(), atMs: monotonicMs() };
-  await writeState(node.settings.stateDir, node.self.name, 'promotion', state);
-  await logDecision(node.self.name, 'promote', level, `${outcome}: ${reason}`);
-  return state;
-}
-
-/** An exclusive lock file holding our pid; one left by a dead process is taken over. */
-async function takeLock(file: string): Promise<boolean> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fs.writeFile(file, String(process.pid), { flag: 'wx' });
-      return true;
-    } catch {
-      const pid = Number(await fs.readFile(file, 'utf8').catch(() => ''));
-      let alive = false;
-      try {
-        if (pid > 0) process.kill(pid, 0);
-        alive = pid > 0;
-      } catch {
-        alive = false;
-      }
-      if (alive) return false;
-      await fs.rm(file, { force: true });
-    }
-  }
-  return false;
+export async function runNotify(node: FailoverNode, state: VrrpTransition): Promise<void> {
+  await writeState(node.settings.stateDir, node.self.name, 'vrrp', { state, bootId: bootId(), atMs: monotonicMs() } satisfies VrrpState);
+  await logDecision(node.self.name, 'notify', 'notice', `Keepalived: ${state}`);
 }

@@ -30,6 +30,9 @@ export interface WatchState {
   probeIntervalMs: number;
   /** The last decision taken (fence, unfence, refusal to unfence), for `db failover status`. */
   lastDecision: string | null;
+  /** Whether this node holds the VIP (configured here, or Keepalived's last notify said MASTER), and since when. */
+  holdsVip: boolean;
+  vipSinceMs: number | null;
 }
 
 export interface VrrpState {

@@ -10,6 +10,8 @@ import { postgresAnswers } from './liveness.js';
 import { askPeer, peerReplicationConfig } from './peer.js';
 import { staleAfterMs } from '../topology/failover.js';
 import { verdictFile } from '../topology/verdict-check.js';
+import { promoteOnce, record } from './auto-promote.js';
+import { addressConfigured } from './vip.js';
 import { judgeHealth } from './health.js';
 import { type PromotionState, readState, type VrrpState, type WatchState, writeState } from './state.js';
 import { writeVerdict } from './verdict-file.js';
@@ -32,7 +34,21 @@ const UNFENCE_ASK_EVERY_MS = 2000;
  *   a break and says it is a standby of the same cluster on the same or an older timeline.
  * Runs until `signal` aborts.
  */
-export async function runWatch(node: FailoverNode, local: ConnectionConfig, signal: AbortSignal): Promise<void> {
+export interface WatchOptions {
+  /**
+   * Whether this node holds the VIP now. Default: the VIP is configured on one of its interfaces
+   * (vip.ts), or Keepalived's last notify said MASTER. Tests that run both nodes on one host give
+   * their own.
+   */
+  holdsVip?: () => boolean;
+}
+
+export async function runWatch(
+  node: FailoverNode,
+  local: ConnectionConfig,
+  signal: AbortSignal,
+  options: WatchOptions = {},
+): Promise<void> {
   const dataDir = dataDirOf(node, 'watch');
   const { settings, self, peer, topology } = node;
   const port = topology.database.port;
@@ -50,6 +66,16 @@ export async function runWatch(node: FailoverNode, local: ConnectionConfig, sign
   let client: pg.Client | undefined;
   let lastDecision: string | null = null;
   let lastAskMs = 0;
+  const vipHere = (vrrp: VrrpState | undefined): boolean =>
+    options.holdsVip
+      ? options.holdsVip()
+      : addressConfigured(topology.vip.address) || (vrrp?.state === 'MASTER' && vrrp.bootId === bootId());
+  let vipSince: number | null = null;
+  let holdsVip = false;
+  // The promotion the watch started (at most one; the lock in promoteOnce also keeps out notify's),
+  // and the VIP tenure it was started for: one attempt per time the node takes the VIP.
+  let promoting: Promise<unknown> | undefined;
+  let attemptedFor: number | null = null;
   const decide = async (level: 'notice' | 'warning' | 'err', text: string): Promise<void> => {
     if (text === lastDecision) return;
     lastDecision = text;
@@ -112,6 +138,43 @@ export async function runWatch(node: FailoverNode, local: ConnectionConfig, sign
         } else await decide('warning', `stays fenced: ${verdict.reason}`);
       }
 
+      // The VIP: Keepalived configures it before its notify script even starts. A standby that
+      // holds it in automatic mode is promoted from here, when safe (promoteOnce: the wait for
+      // promoteAfterMs of silence, the witness, `db promote`'s checks), without waiting for a
+      // process to start.
+      const [vrrp, promotion] = await Promise.all([
+        readState<VrrpState>(settings.stateDir, self.name, 'vrrp'),
+        readState<PromotionState>(settings.stateDir, self.name, 'promotion'),
+      ]);
+      holdsVip = vipHere(vrrp);
+      // Since the first sign of it: Keepalived's record can be older than this round.
+      const masterAt = vrrp?.state === 'MASTER' && vrrp.bootId === bootId() ? vrrp.atMs : Number.POSITIVE_INFINITY;
+      if (!holdsVip) vipSince = null;
+      else vipSince ??= Math.min(monotonicMs(), masterAt);
+      // Decided already for this tenure of the VIP: promoted, refused, or a switchover handing this
+      // node over (it holds the VIP as a standby on purpose, health.ts).
+      const decided = promotion?.bootId === bootId() && vipSince !== null && promotion.atMs >= vipSince;
+      if (settings.mode === 'manual' && holdsVip && sqlRole === 'standby' && !decided && attemptedFor !== vipSince) {
+        attemptedFor = vipSince;
+        await record(node, 'skipped', 'manual mode: the VIP is here; promote with `db promote` if the primary is gone', 'notice');
+      } else if (
+        settings.mode === 'automatic' &&
+        holdsVip &&
+        sqlRole === 'standby' &&
+        !decided &&
+        promotion?.outcome !== 'handing-over' &&
+        !(await readFence(dataDir)) &&
+        promoting === undefined &&
+        attemptedFor !== vipSince
+      ) {
+        attemptedFor = vipSince;
+        promoting = promoteOnce(node, local, async () => holdsVip)
+          .catch((error) => decide('err', `promotion failed: ${(error as Error).message}`))
+          .finally(() => {
+            promoting = undefined;
+          });
+      }
+
       const timeline = (await readDataDirTimeline(dataDir))?.timeline ?? null;
       const state: WatchState = {
         node: self.name,
@@ -129,6 +192,8 @@ export async function runWatch(node: FailoverNode, local: ConnectionConfig, sign
         leaseMs: settings.leaseMs,
         probeIntervalMs: settings.probeIntervalMs,
         lastDecision,
+        holdsVip,
+        vipSinceMs: vipSince,
       };
       await writeState(settings.stateDir, self.name, 'watch', state);
       await writeVerdicts(settings.stateDir, self.name, state);
@@ -136,6 +201,7 @@ export async function runWatch(node: FailoverNode, local: ConnectionConfig, sign
       if (wait > 0) await sleep(wait, signal);
     }
   } finally {
+    await promoting;
     witness.stop();
     await client?.end().catch(() => undefined);
   }
@@ -146,13 +212,10 @@ export async function runWatch(node: FailoverNode, local: ConnectionConfig, sign
  * them (verdict-file.ts). Valid for staleAfterMs: a watch that stops gives the VIP up by then.
  */
 async function writeVerdicts(stateDir: string, name: string, watch: WatchState): Promise<void> {
-  const [vrrp, promotion] = await Promise.all([
-    readState<VrrpState>(stateDir, name, 'vrrp'),
-    readState<PromotionState>(stateDir, name, 'promotion'),
-  ]);
+  const promotion = await readState<PromotionState>(stateDir, name, 'promotion');
   const validForMs = staleAfterMs(watch.probeIntervalMs);
   for (const check of ['database', 'witness'] as const) {
-    const verdict = judgeHealth(name, { watch, vrrp, promotion }, check, monotonicMs());
+    const verdict = judgeHealth(name, { watch, promotion }, check, monotonicMs());
     await writeVerdict(verdictFile(stateDir, name, check), verdict, validForMs);
   }
 }

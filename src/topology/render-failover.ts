@@ -83,7 +83,8 @@ export function renderKeepalived(t: Topology, node: TopologyNode): string {
     '    voipdb_database',
     '    voipdb_witness',
     '  }',
-    '  # each transition runs `db failover notify`: MASTER on a standby is the guarded automatic promotion',
+    '  # each transition runs `db failover notify`, which records and logs it; the watch sees the VIP arrive itself',
+    '  # and promotes a standby that holds it, after the checks of `db promote` (automatic mode)',
     ...(['MASTER', 'BACKUP', 'FAULT', 'STOP'] as const).map(
       (state) => `  notify_${state.toLowerCase()} "${dbCommand(t, node, 'notify')} ${state}"`,
     ),

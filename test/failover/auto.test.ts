@@ -9,9 +9,10 @@ import { GuardRefusedError } from '../../src/failover/errors.js';
 import type { FailoverNode } from '../../src/failover/failover-node.js';
 import { readFence } from '../../src/failover/fence.js';
 import { runGuard } from '../../src/failover/guard.js';
+import { monotonicMs } from '../../src/failover/clock.js';
 import { checkHealth } from '../../src/failover/health.js';
 import { runNotify } from '../../src/failover/notify.js';
-import { readState, type WatchState } from '../../src/failover/state.js';
+import { type PromotionState, readState, stateFile, type WatchState } from '../../src/failover/state.js';
 import { readDataDirTimeline } from '../../src/failover/timeline.js';
 import { runWatch } from '../../src/failover/watch.js';
 import { runCli } from '../support/cli.js';
@@ -90,9 +91,9 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 }
 
 /** Runs the watch of one node in this process until the returned stop() is called. */
-function watch(node: FailoverNode, local: ConnectionConfig): { stop(): Promise<void> } {
+function watch(node: FailoverNode, local: ConnectionConfig, holdsVip?: () => boolean): { stop(): Promise<void> } {
   const controller = new AbortController();
-  const done = runWatch(node, local, controller.signal);
+  const done = runWatch(node, local, controller.signal, holdsVip ? { holdsVip } : {});
   return {
     stop: async () => {
       controller.abort();
@@ -154,14 +155,14 @@ describe('db failover: exit codes without a watch', () => {
       expect(guard.stderr).toContain('error[FAILOVER_SETTING_MISSING]: `db failover guard` needs failover.nodes.node1.dataDir');
       const status = await runCli(['failover', 'status', '--topology', topology, '--node', 'node2']);
       expect(JSON.parse(status.stdout)).toMatchObject({ node: 'node2', mode: 'automatic', watch: null, vrrp: null, promotion: null });
-      // A transition is recorded without any connection (only MASTER needs one); MASTER without one is refused and says so.
+      // A transition is recorded without any connection; the promotion is the watch's (none runs here).
       expect((await runCli(['failover', 'notify', '--topology', topology, '--node', 'node2', 'BACKUP'])).code).toBe(0);
       const master = await runCli(['failover', 'notify', '--topology', topology, '--node', 'node2', 'MASTER']);
       expect(master.code).toBe(0);
-      expect(master.stdout).toMatch(/^node2: refused: no connection to the local PostgreSQL .*set failover.localUrl/);
+      expect(master.stdout.trim()).toBe('node2: recorded MASTER');
       const after = JSON.parse((await runCli(['failover', 'status', '--topology', topology, '--node', 'node2'])).stdout);
       expect(after.vrrp.state).toBe('MASTER');
-      expect(after.promotion.outcome).toBe('refused');
+      expect(after.promotion).toBeNull();
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -193,34 +194,51 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
     expect(outcome.reason).toMatch(/node2 \(127\.0\.0\.3:\d+\) is a standby on timeline 1 \(this node: timeline 1\)/);
   });
 
-  it('manual mode: Keepalived making node2 MASTER promotes nothing', async () => {
-    const outcome = await runNotify(pair.node('node2', { mode: 'manual' }), 'MASTER', pair.config('node2'));
-    expect(outcome?.outcome).toBe('skipped');
-    expect(await role(pair.config('node2'))).toBe('standby');
+  it('manual mode: node2 holding the VIP promotes nothing, and says so', async () => {
+    const node2 = pair.node('node2', { ...FAST, mode: 'manual', witness: ANSWERING_WITNESS });
+    const w = watch(node2, pair.config('node2'), () => true);
+    try {
+      const skipped = await waitFor('the skip recorded', async () => {
+        const p = await readState<PromotionState>(node2.settings.stateDir, 'node2', 'promotion');
+        return p?.outcome === 'skipped' ? p : undefined;
+      });
+      expect(skipped.reason).toMatch(/^manual mode: the VIP is here; promote with `db promote`/);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await role(pair.config('node2'))).toBe('standby');
+    } finally {
+      await w.stop();
+      await fs.rm(stateFile(node2.settings.stateDir, 'node2', 'promotion'), { force: true });
+    }
   });
 
-  it('a standby whose old primary answers is not promoted, and then fails its health check so the VIP goes back', async () => {
+  it('a standby that takes the VIP while its old primary answers is not promoted, and fails its health check so the VIP goes back', async () => {
     const node2 = pair.node('node2', { ...FAST, witness: ANSWERING_WITNESS });
-    const w = watch(node2, pair.config('node2'));
+    let vip = false;
+    const w = watch(node2, pair.config('node2'), () => vip);
     try {
       await waitFor('node2 healthy', async () =>
         (await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).ok ? true : undefined,
       );
       const started = Date.now();
-      const outcome = await runNotify(node2, 'MASTER', pair.config('node2'));
-      expect(outcome?.outcome).toBe('refused');
-      expect(outcome?.reason).toMatch(/the old primary node1 \(127\.0\.0\.2:\d+\) answers/);
+      const since = monotonicMs();
+      vip = true; // Keepalived gives node2 the VIP (node1's Keepalived died, say); node1's PostgreSQL still answers.
+      const outcome = await waitFor('the promotion decision', async () => {
+        const p = await readState<PromotionState>(node2.settings.stateDir, 'node2', 'promotion');
+        return p && p.atMs >= since && p.outcome !== 'waiting' ? p : undefined;
+      });
+      expect(outcome.outcome).toBe('refused');
+      expect(outcome.reason).toMatch(/the old primary node1 \(127\.0\.0\.2:\d+\) answers/);
       // Refused at once, not after the promotion wait.
       expect(Date.now() - started).toBeLessThan(node2.settings.promoteAfterMs);
       expect(await role(pair.config('node2'))).toBe('standby');
-      expect(await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).toEqual({
-        ok: false,
-        reason: expect.stringMatching(/promotion was refused/),
+      await waitFor('the refusal in the health check', async () => {
+        const v = await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database');
+        return /promotion was refused/.test(v.reason) && !v.ok ? true : undefined;
       });
       await keepalivedAgrees(node2, 'database', false);
-      // Keepalived then moves to FAULT: the refusal no longer counts and the standby may take the VIP later.
-      await runNotify(node2, 'FAULT', pair.config('node2'));
-      expect((await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).ok).toBe(true);
+      // Keepalived then takes the VIP away (FAULT): the refusal no longer counts and the standby may take the VIP later.
+      vip = false;
+      await runNotify(node2, 'FAULT');
       await keepalivedAgrees(node2, 'database', true);
       await keepalivedAgrees(node2, 'witness', true);
       expect(await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'witness')).toEqual({
@@ -315,19 +333,26 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
 
   it('node1 gone: node2 promotes itself once node1 has been silent for promoteAfterMs; node1 coming back is refused by the guard', async () => {
     const node2 = pair.node('node2', { ...FAST, witness: ANSWERING_WITNESS });
-    const w = watch(node2, pair.config('node2'));
+    let vip = false;
+    const w = watch(node2, pair.config('node2'), () => vip);
     try {
       await waitFor('node2 healthy', async () =>
         (await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).ok ? true : undefined,
       );
       await pair.stop('node1');
-      const outcome = await runNotify(node2, 'MASTER', pair.config('node2'));
+      // Keepalived on node2 takes the VIP; the watch sees it and promotes, once the rule allows.
+      const since = monotonicMs();
+      vip = true;
+      const outcome = await waitFor('the promotion', async () => {
+        const p = await readState<PromotionState>(node2.settings.stateDir, 'node2', 'promotion');
+        return p && p.atMs >= since && p.outcome !== 'waiting' ? p : undefined;
+      });
       expect(outcome).toMatchObject({ outcome: 'promoted' });
-      expect(outcome?.reason).toMatch(/now timeline 2/);
+      expect(outcome.reason).toMatch(/now timeline 2/);
       // Never before the fencing rule allows: promoteAfterMs after node2's last contact with node1
       // (node1 stops answering early in its shutdown, before the stop returns).
       const seen = await readState<WatchState>(node2.settings.stateDir, 'node2', 'watch');
-      expect(outcome!.atMs - seen!.lastPeerContactMs!).toBeGreaterThanOrEqual(node2.settings.promoteAfterMs);
+      expect(outcome.atMs - seen!.lastPeerContactMs!).toBeGreaterThanOrEqual(node2.settings.promoteAfterMs);
       expect(await role(pair.config('node2'))).toBe('primary');
       expect(await tryWrite(pair.config('node2'))).toBe('written');
       await waitFor('node2 healthy as the primary', async () =>

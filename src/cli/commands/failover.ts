@@ -64,8 +64,10 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
       }),
     );
 
-  withUrl(
-    common(failover.command('notify').description("Keepalived's notify: record the transition; MASTER on a standby promotes it when safe")),
+  common(
+    failover
+      .command('notify')
+      .description("Keepalived's notify: record and log the transition (the watch promotes a standby that holds the VIP, when safe)"),
   )
     .argument('<state>', 'MASTER, BACKUP, FAULT or STOP')
     .action((state: string, opts: Opts) =>
@@ -77,10 +79,8 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
         }
         const node = await loadNode(io, opts);
         const { runNotify } = await import('../../failover/notify.js');
-        // The transition is recorded even when no local connection is configured; only MASTER needs one.
-        const local = (): ConnectionConfig => localConnection(io, node, opts.url);
-        const outcome = await runNotify(node, upper as 'MASTER', local);
-        if (outcome) io.out(`${node.self.name}: ${outcome.outcome}: ${outcome.reason}`);
+        await runNotify(node, upper as 'MASTER');
+        io.out(`${node.self.name}: recorded ${upper}`);
         return ExitCode.ok;
       }),
     );
