@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatBytes } from '../../cluster/size.js';
+import { formatBytes } from '../../doctor/size.js';
 import { type RawPromoteSettings, resolvePromoteSettings } from '../../failover/promote-settings.js';
 import { ExitCode, isVoipdbError } from '../../errors.js';
 import { type PromoteFindings, type PromoteResult, promoteStandby } from '../../failover/promote.js';
