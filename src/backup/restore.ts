@@ -5,7 +5,8 @@ import { findProgram } from '../local/binaries.js';
 import type { OsUser } from '../local/cluster.js';
 import { type PrivateStart, privateStart } from '../local/private-start.js';
 import { RestoreCheckFailedError, RestoreTargetInvalidError } from './errors.js';
-import { lastLines, mustRunPgbackrest } from './pgbackrest.js';
+import { mustRunPgbackrest } from './pgbackrest.js';
+import { lastLines } from '../local/last-lines.js';
 
 /**
  * Point-in-time recovery into a NEW data directory with pgBackRest: the newest backup before the
@@ -128,8 +129,8 @@ export async function checkRestored(
       if (/database system is ready to accept connections/.test(log) && /selected new timeline ID: \d+/.test(log)) break;
       // Nothing connects to the private socket, so any FATAL is recovery's own (e.g. "recovery ended
       // before configured recovery target was reached": the WAL up to the target is not archived).
-      if (/\b(FATAL|PANIC): /.test(log)) throw failed(dataDir, lastLines(log));
-      if (Date.now() > deadline) throw failed(dataDir, `not promoted within ${timeoutMs / 1000} s: ${lastLines(log)}`);
+      if (/\b(FATAL|PANIC): /.test(log)) throw failed(dataDir, lastLines(log, 4));
+      if (Date.now() > deadline) throw failed(dataDir, `not promoted within ${timeoutMs / 1000} s: ${lastLines(log, 4)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     return {

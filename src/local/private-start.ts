@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, makeServerDir, type OsUser, runAsServerUser, runningPid, stopCluster } from './cluster.js';
 import { LocalServerError } from './errors.js';
+import { lastLines } from './last-lines.js';
 
 /**
  * Starts a data directory that is not this node's running server (a restored copy, an old
@@ -84,7 +85,7 @@ export async function privateStart(options: PrivateStartOptions): Promise<Privat
     if (started.code !== 0) {
       const log = await fs.readFile(logFile, 'utf8').catch(() => '');
       throw new LocalServerError(
-        `pg_ctl start: ${lastLines(log || started.output)}`,
+        `pg_ctl start: ${lastLines(log || started.output, 4)}`,
         `the server log of ${options.dataDir} is quoted above`,
       );
     }
@@ -103,8 +104,4 @@ export async function privateStart(options: PrivateStartOptions): Promise<Privat
     await remove();
     throw error;
   }
-}
-
-function lastLines(text: string, n = 4): string {
-  return text.trim().split('\n').slice(-n).join(' | ');
 }
