@@ -28,7 +28,7 @@ export interface LimitFlags {
  * PG* variables) and the defaults become one connection and the engine's settings, every problem
  * reported at once. The flags of `to`/`step` are read when the command has them.
  */
-export function commandSettings(io: CliIO, flags: DatabaseFlags): CommandSettings {
+function commandSettings(io: CliIO, flags: DatabaseFlags): CommandSettings {
   return resolveSettings(flags, io.env, io.cwd);
 }
 
