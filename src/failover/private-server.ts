@@ -7,12 +7,13 @@ import { type PrivateStart, privateStart } from '../local/private-start.js';
 import { SalvageFailedError } from './errors.js';
 
 /**
- * Starts an old primary's data directory so that only `db rejoin` can read it (local/private-start.ts:
- * no TCP, a Unix socket in a fresh private folder that only the server's OS user and root may
- * use; `trust` there and nowhere else), sessions read-only by default, no autovacuum, no archiving, no synchronous standbys to wait
- * for. It runs as a primary (hot standby would refuse a primary's settings it cannot match), so
- * the only thing it writes is its shutdown checkpoint. Signal files are moved away while it runs
- * and put back, so a fenced node's standby.signal survives.
+ * Starts an old primary's data directory so that only `db rejoin` can read it
+ * (local/private-start.ts: no TCP, a Unix socket in a fresh private folder that only the
+ * server's OS user and root may use, `trust` there and nowhere else), sessions read-only by
+ * default, no autovacuum, no archiving, no synchronous standbys to wait for. It runs as a primary
+ * (hot standby would refuse a primary's settings it cannot match), so the only thing it writes is
+ * its shutdown checkpoint. Signal files are moved away while it runs and put back, so a fenced
+ * node's standby.signal survives.
  */
 export interface PrivateServer {
   /** Connection to one database of it (over the private socket, as `user`). */

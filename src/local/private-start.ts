@@ -86,7 +86,7 @@ export async function privateStart(options: PrivateStartOptions): Promise<Privat
       const log = await fs.readFile(logFile, 'utf8').catch(() => '');
       throw new LocalServerError(
         `pg_ctl start: ${lastLines(log || started.output, 4)}`,
-        `the server log of ${options.dataDir} is quoted above`,
+        'fix what the last lines of the server log (quoted) name; the private folder and its log were removed',
       );
     }
     return {
