@@ -6,7 +6,8 @@ import { requirePrimary } from '../database/node-role.js';
 import { AdoptRefusedError } from './errors.js';
 import { MigrationFailedError, MigrationLockTimeoutError } from '../engine/errors.js';
 import { UsageError } from '../errors.js';
-import { readMigrationFiles, versionLabel, type MigrationFile } from '../engine/files.js';
+import { readMigrationFiles, type MigrationFile } from '../engine/files.js';
+import { migrationLabel, versionLabel } from '../engine/migration-label.js';
 import { ensureHistoryTable, recordAdopted, recordApplied } from '../engine/history.js';
 import { acquireMigrationLock, releaseMigrationLock } from '../engine/lock.js';
 import { watchForDeadClient } from '../engine/session.js';
@@ -106,7 +107,7 @@ export async function adoptKamailioDatabase(config: ConnectionConfig, options: A
     const file = files.find((f) => f.version === version);
     if (!file || file.name !== name) {
       throw new UsageError(
-        `db adopt expects migration ${versionLabel(version)}_${name}.sql in ${options.migrationsDir}`,
+        `db adopt expects migration ${migrationLabel({ version, name })}.sql in ${options.migrationsDir}`,
         'run it from the voipdb repository (or its package) whose migrations it knows',
       );
     }

@@ -28,47 +28,49 @@ const KNOWN_OLDER_VERSIONS: Readonly<Record<string, readonly number[]>> = { acc_
 
 const VARCHAR = /^character varying\((\d+)\)$/;
 
+/** The lines a comparison finds, by kind (a ShapeComparison without its table lists and release). */
+type Findings = Pick<ShapeComparison, 'differences' | 'fixes' | 'versionFixes' | 'notes' | 'problems'>;
+
+const noFindings = (): Findings => ({ differences: [], fixes: [], versionFixes: [], notes: [], problems: [] });
+
 export function compareWithReference(source: SchemaShape, reference: SchemaShape): ShapeComparison {
-  const out: ShapeComparison = {
-    moved: [],
-    missing: [],
-    differences: [],
-    fixes: [],
-    versionFixes: [],
-    notes: [],
-    problems: [],
-    release: detectRelease(source),
-  };
+  const moved: string[] = [];
+  const missing: string[] = [];
+  const parts: Partial<Findings>[] = [];
   for (const [name, ref] of reference.tables) {
     const found = source.tables.get(name);
     if (!found) {
-      out.missing.push(name);
-      out.differences.push(`table ${name} is missing: created as migration 0003 defines it`);
+      missing.push(name);
+      parts.push({ differences: [`table ${name} is missing: created as migration 0003 defines it`] });
       continue;
     }
-    out.moved.push(name);
-    compareTable(found, ref, out);
+    moved.push(name);
+    parts.push(compareTable(found, ref));
   }
-  for (const name of source.tables.keys()) {
-    if (reference.tables.has(name)) continue;
-    out.notes.push(
-      KAMAILIO_TABLE_NAMES.has(name) || source.versions.has(name)
-        ? `table ${source.schema}.${name} belongs to a Kamailio module outside voipdb's set: left in schema ${source.schema}, untouched; role kamailio will not see it (its search_path is kamailio) and db check will report it as drift`
-        : `table ${source.schema}.${name} is not Kamailio's: left in schema ${source.schema}, untouched (db check will report it as drift)`,
-    );
-  }
-  compareVersions(source, reference, out);
-  return out;
+  parts.push({
+    notes: [...source.tables.keys()]
+      .filter((name) => !reference.tables.has(name))
+      .map((name) =>
+        KAMAILIO_TABLE_NAMES.has(name) || source.versions.has(name)
+          ? `table ${source.schema}.${name} belongs to a Kamailio module outside voipdb's set: left in schema ${source.schema}, untouched; role kamailio will not see it (its search_path is kamailio) and db check will report it as drift`
+          : `table ${source.schema}.${name} is not Kamailio's: left in schema ${source.schema}, untouched (db check will report it as drift)`,
+      ),
+  });
+  parts.push(compareVersions(source, reference));
+  const all = noFindings();
+  for (const part of parts) for (const kind of Object.keys(all) as (keyof Findings)[]) all[kind].push(...(part[kind] ?? []));
+  return { moved, missing, ...all, release: detectRelease(source) };
 }
 
-function compareTable(found: TableShape, ref: TableShape, out: ShapeComparison): void {
+function compareTable(found: TableShape, ref: TableShape): Findings {
+  const findings = noFindings();
   const t = `kamailio.${quoteIdent(found.name)}`;
   const columns = new Map(found.columns.map((c) => [c.name, c]));
   for (const want of ref.columns) {
     const have = columns.get(want.name);
     const col = `${found.name}.${want.name}`;
     if (!have) {
-      out.problems.push(`column ${col} (${want.type}) is missing`);
+      findings.problems.push(`column ${col} (${want.type}) is missing`);
       continue;
     }
     if (have.type !== want.type) {
@@ -76,25 +78,25 @@ function compareTable(found: TableShape, ref: TableShape, out: ShapeComparison):
       const w = VARCHAR.exec(want.type);
       if (h && w && Number(h[1]) < Number(w[1])) {
         // Widening a varchar is a catalog change only: no rewrite, no scan.
-        out.differences.push(`column ${col} ${have.type} -> ${want.type}`);
-        out.fixes.push(`ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(want.name)} TYPE ${want.type};`);
+        findings.differences.push(`column ${col} ${have.type} -> ${want.type}`);
+        findings.fixes.push(`ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(want.name)} TYPE ${want.type};`);
       } else {
-        out.problems.push(`column ${col} is ${have.type}, voipdb expects ${want.type}`);
+        findings.problems.push(`column ${col} is ${have.type}, voipdb expects ${want.type}`);
       }
     }
     if (have.notNull !== want.notNull) {
-      if (want.notNull) out.problems.push(`column ${col} allows NULL, voipdb expects NOT NULL`);
+      if (want.notNull) findings.problems.push(`column ${col} allows NULL, voipdb expects NOT NULL`);
       else {
-        out.differences.push(`column ${col} NOT NULL -> nullable`);
-        out.fixes.push(`ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(want.name)} DROP NOT NULL;`);
+        findings.differences.push(`column ${col} NOT NULL -> nullable`);
+        findings.fixes.push(`ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(want.name)} DROP NOT NULL;`);
       }
     }
     if (have.default !== want.default) {
       if (/nextval\(/.test(`${have.default}${want.default}`)) {
-        out.problems.push(`column ${col} defaults to ${have.default ?? 'nothing'}, voipdb expects ${want.default ?? 'nothing'}`);
+        findings.problems.push(`column ${col} defaults to ${have.default ?? 'nothing'}, voipdb expects ${want.default ?? 'nothing'}`);
       } else {
-        out.differences.push(`column ${col} default ${have.default ?? '(none)'} -> ${want.default ?? '(none)'}`);
-        out.fixes.push(
+        findings.differences.push(`column ${col} default ${have.default ?? '(none)'} -> ${want.default ?? '(none)'}`);
+        findings.fixes.push(
           want.default === null
             ? `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(want.name)} DROP DEFAULT;`
             : `ALTER TABLE ${t} ALTER COLUMN ${quoteIdent(want.name)} SET DEFAULT ${want.default};`,
@@ -104,11 +106,11 @@ function compareTable(found: TableShape, ref: TableShape, out: ShapeComparison):
   }
   const extra = found.columns.filter((c) => !ref.columns.some((r) => r.name === c.name));
   for (const c of extra)
-    out.notes.push(`column ${found.name}.${c.name} (${c.type}) is not Kamailio's: kept, untouched (db check will report it as drift)`);
+    findings.notes.push(`column ${found.name}.${c.name} (${c.type}) is not Kamailio's: kept, untouched (db check will report it as drift)`);
   const order = (cols: Array<{ name: string }>, keep: Set<string>) => cols.map((c) => c.name).filter((n) => keep.has(n));
   const common = new Set(ref.columns.map((c) => c.name).filter((n) => columns.has(n)));
   if (order(found.columns, common).join() !== order(ref.columns, common).join()) {
-    out.notes.push(
+    findings.notes.push(
       `table ${found.name}: its columns are in another order than voipdb's (harmless for Kamailio; db check will report it as drift)`,
     );
   }
@@ -117,56 +119,59 @@ function compareTable(found: TableShape, ref: TableShape, out: ShapeComparison):
   for (const want of ref.constraints) {
     const have = constraints.get(want.name);
     if (!have) {
-      out.differences.push(`constraint ${found.name}.${want.name} is missing: ${want.definition}`);
-      out.fixes.push(`ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(want.name)} ${want.definition};`);
+      findings.differences.push(`constraint ${found.name}.${want.name} is missing: ${want.definition}`);
+      findings.fixes.push(`ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(want.name)} ${want.definition};`);
     } else if (have.definition !== want.definition) {
-      out.problems.push(`constraint ${found.name}.${want.name} is ${have.definition}, voipdb expects ${want.definition}`);
+      findings.problems.push(`constraint ${found.name}.${want.name} is ${have.definition}, voipdb expects ${want.definition}`);
     }
   }
   for (const c of found.constraints.filter((c) => !ref.constraints.some((r) => r.name === c.name))) {
-    out.notes.push(`constraint ${found.name}.${c.name} (${c.definition}) is not Kamailio's: kept (db check will report it as drift)`);
+    findings.notes.push(`constraint ${found.name}.${c.name} (${c.definition}) is not Kamailio's: kept (db check will report it as drift)`);
   }
   const indexes = new Map(found.indexes.map((i) => [i.name, i]));
   for (const want of ref.indexes) {
     const have = indexes.get(want.name);
     if (!have) {
-      out.differences.push(`index ${want.name} is missing`);
-      out.fixes.push(`${want.definition.replace(/ ON /, ` ON kamailio.`)};`);
+      findings.differences.push(`index ${want.name} is missing`);
+      findings.fixes.push(`${want.definition.replace(/ ON /, ` ON kamailio.`)};`);
     } else if (have.definition !== want.definition) {
-      out.problems.push(`index ${want.name} is "${have.definition}", voipdb expects "${want.definition}"`);
+      findings.problems.push(`index ${want.name} is "${have.definition}", voipdb expects "${want.definition}"`);
     }
   }
   for (const i of found.indexes.filter((i) => !ref.indexes.some((r) => r.name === i.name))) {
-    out.notes.push(`index ${i.name} is not Kamailio's: kept (db check will report it as drift)`);
+    findings.notes.push(`index ${i.name} is not Kamailio's: kept (db check will report it as drift)`);
   }
   if (found.serialSequence !== ref.serialSequence) {
-    out.problems.push(
+    findings.problems.push(
       `${found.name}.id takes its values from ${found.serialSequence ?? 'no owned sequence'}, voipdb expects ${ref.serialSequence}`,
     );
   }
+  return findings;
 }
 
-function compareVersions(source: SchemaShape, reference: SchemaShape, out: ShapeComparison): void {
+function compareVersions(source: SchemaShape, reference: SchemaShape): Findings {
+  const findings = noFindings();
   for (const [table, want] of reference.versions) {
     const have = source.versions.get(table);
     const literal = `'${table.replace(/'/g, "''")}'`;
     if (have === undefined) {
-      out.differences.push(`version row ${table} is missing: set to ${want}`);
-      out.versionFixes.push(`INSERT INTO kamailio.version (table_name, table_version) VALUES (${literal}, ${want});`);
+      findings.differences.push(`version row ${table} is missing: set to ${want}`);
+      findings.versionFixes.push(`INSERT INTO kamailio.version (table_name, table_version) VALUES (${literal}, ${want});`);
     } else if (have !== want) {
       if ((KNOWN_OLDER_VERSIONS[table] ?? []).includes(have)) {
-        out.differences.push(`version row ${table} ${have} -> ${want}`);
-        out.versionFixes.push(`UPDATE kamailio.version SET table_version = ${want} WHERE table_name = ${literal};`);
+        findings.differences.push(`version row ${table} ${have} -> ${want}`);
+        findings.versionFixes.push(`UPDATE kamailio.version SET table_version = ${want} WHERE table_name = ${literal};`);
       } else {
-        out.problems.push(
+        findings.problems.push(
           `version row ${table} is ${have}, voipdb expects ${want} (a Kamailio schema older than 5.6 or newer than 6.1? upgrade it with Kamailio's own scripts first)`,
         );
       }
     }
   }
   for (const table of source.versions.keys()) {
-    if (!reference.versions.has(table)) out.notes.push(`version row ${table} is outside voipdb's module set: kept as it is`);
+    if (!reference.versions.has(table)) findings.notes.push(`version row ${table} is outside voipdb's module set: kept as it is`);
   }
+  return findings;
 }
 
 /** Which Kamailio release's scripts made the schema: acc_cdrs' version row and htable's widths tell 5.6, 6.0 and 6.1 apart. */

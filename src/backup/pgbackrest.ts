@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import type { OsUser } from '../local/cluster.js';
 import { PgbackrestFailedError, PgbackrestMissingError } from './errors.js';
+import { lastLines } from '../local/last-lines.js';
 
 /**
  * Runs Debian's `pgbackrest` (found on PATH): voipdb builds on it and never copies WAL or data
@@ -50,7 +51,7 @@ export async function mustRunPgbackrest(args: string[], what: string, hint: stri
   const run = await runPgbackrest(args, options);
   if (!run) throw new PgbackrestMissingError(what);
   if (run.code !== 0)
-    throw new PgbackrestFailedError(args.filter((a) => !a.startsWith('--')).join(' '), lastLines(`${run.stdout}\n${run.stderr}`), hint);
+    throw new PgbackrestFailedError(args.filter((a) => !a.startsWith('--')).join(' '), lastLines(`${run.stdout}\n${run.stderr}`, 4), hint);
   return run.stdout;
 }
 
@@ -86,19 +87,10 @@ export async function stanzaInfo(stanza: string, options: PgbackrestOptions = {}
   if (run.code !== 0) {
     throw new PgbackrestFailedError(
       'info',
-      lastLines(`${run.stdout}\n${run.stderr}`),
+      lastLines(`${run.stdout}\n${run.stderr}`, 4),
       "check pgBackRest's configuration and that the repository is reachable",
     );
   }
   const all = JSON.parse(run.stdout) as StanzaInfo[];
   return all.find((s) => s.name === stanza) ?? { name: stanza, status: { code: 1, message: 'missing stanza' }, backup: [], archive: [] };
-}
-
-export function lastLines(text: string, n = 4): string {
-  return text
-    .trim()
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .slice(-n)
-    .join(' | ');
 }

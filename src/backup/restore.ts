@@ -1,11 +1,12 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { assertEmptyDataDir, clearDataDir, makeDataDir } from '../local/data-dir.js';
 import { findProgram } from '../local/binaries.js';
-import { freePort, type OsUser, runAsServerUser, stopCluster } from '../local/cluster.js';
+import type { OsUser } from '../local/cluster.js';
+import { type PrivateStart, privateStart } from '../local/private-start.js';
 import { RestoreCheckFailedError, RestoreTargetInvalidError } from './errors.js';
-import { lastLines, mustRunPgbackrest } from './pgbackrest.js';
+import { mustRunPgbackrest } from './pgbackrest.js';
+import { lastLines } from '../local/last-lines.js';
 
 /**
  * Point-in-time recovery into a NEW data directory with pgBackRest: the newest backup before the
@@ -102,44 +103,34 @@ export async function checkRestored(
       `install PostgreSQL ${major}'s server package, or pass --bin-dir; the restored directory ${dataDir} is complete but unchecked`,
     );
   }
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-restore-check-'));
-  await fs.chmod(work, 0o755);
-  if (osUser) await fs.chown(work, osUser.uid, osUser.gid);
-  const logFile = path.join(work, 'server.log');
+  let server: PrivateStart;
   try {
-    const port = await freePort();
-    // hot_standby off: recovery then does not ask for the original server's max_connections and
-    // friends (set outside the data directory, e.g. on Debian in /etc/postgresql), nor lets anyone in.
-    const settings = [`-p ${port}`, "-c listen_addresses=''", `-c unix_socket_directories='${work}'`, '-c hot_standby=off'];
-    // A Debian cluster keeps its configuration in /etc/postgresql, not in the data directory: the
-    // check then runs on an empty one of its own, leaving the restored directory as pgBackRest wrote it.
-    if (!(await exists(path.join(dataDir, 'postgresql.conf')))) {
-      for (const [file, text] of [
-        ['postgresql.conf', ''],
-        ['pg_hba.conf', 'local all all peer\n'],
-        ['pg_ident.conf', ''],
-      ] as const) {
-        await fs.writeFile(path.join(work, file), text);
-        if (osUser) await fs.chown(path.join(work, file), osUser.uid, osUser.gid);
-      }
-      settings.push(`-c config_file='${path.join(work, 'postgresql.conf')}'`);
-    }
-    // -W: no waiting in pg_ctl; the log below says when recovery has ended, or why it could not.
-    const started = await runAsServerUser(pgCtl, ['-D', dataDir, '-l', logFile, '-o', settings.join(' '), '-W', 'start'], osUser);
-    if (started.code !== 0) {
-      const log = await fs.readFile(logFile, 'utf8').catch(() => '');
-      throw failed(dataDir, `pg_ctl start: ${lastLines(log || started.output)}`);
-    }
+    server = await privateStart({
+      dataDir,
+      binDir: path.dirname(pgCtl),
+      osUser,
+      folderPrefix: 'voipdb-restore-check-',
+      hba: 'local all all peer\n',
+      // hot_standby off: recovery then does not ask for the original server's max_connections and
+      // friends (set outside the data directory, e.g. on Debian in /etc/postgresql), nor lets anyone in.
+      settings: { hot_standby: 'off' },
+      // Not until it accepts connections: the log below says when recovery has ended, or why it could not.
+      wait: 'launched',
+    });
+  } catch (error) {
+    throw failed(dataDir, (error as Error).message);
+  }
+  try {
     const deadline = Date.now() + timeoutMs;
     let log = '';
     // Promotion ends recovery: the log then says so, or says why recovery could not reach the target.
     for (;;) {
-      log = await fs.readFile(logFile, 'utf8').catch(() => '');
+      log = await fs.readFile(server.logFile, 'utf8').catch(() => '');
       if (/database system is ready to accept connections/.test(log) && /selected new timeline ID: \d+/.test(log)) break;
       // Nothing connects to the private socket, so any FATAL is recovery's own (e.g. "recovery ended
       // before configured recovery target was reached": the WAL up to the target is not archived).
-      if (/\b(FATAL|PANIC): /.test(log)) throw failed(dataDir, lastLines(log));
-      if (Date.now() > deadline) throw failed(dataDir, `not promoted within ${timeoutMs / 1000} s: ${lastLines(log)}`);
+      if (/\b(FATAL|PANIC): /.test(log)) throw failed(dataDir, lastLines(log, 4));
+      if (Date.now() > deadline) throw failed(dataDir, `not promoted within ${timeoutMs / 1000} s: ${lastLines(log, 4)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     return {
@@ -147,8 +138,7 @@ export async function checkRestored(
       timeline: Number(/selected new timeline ID: (\d+)/.exec(log)![1]),
     };
   } finally {
-    await stopCluster(dataDir);
-    await fs.rm(work, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
@@ -156,12 +146,5 @@ function failed(dataDir: string, why: string): RestoreCheckFailedError {
   return new RestoreCheckFailedError(
     `the restored copy in ${dataDir} did not reach its target: ${why}`,
     'is the WAL up to the target in the repository? (pgbackrest info, and pgbackrest check on the primary)',
-  );
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
   );
 }

@@ -5,9 +5,8 @@ import { commandLineError, isCommanderInfo } from './commander-error.js';
 import { packageManifest } from '../package-manifest.js';
 import { type CliIO, processIO } from './io.js';
 import { defaultToLocalServer } from './local-default.js';
+import type { Register } from './options.js';
 import { renderError } from './render-error.js';
-
-type Register = (program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>) => void;
 
 /**
  * Each command module, by the names it registers, in the order help lists them. A run loads only

@@ -3,6 +3,12 @@ import type { ConnectionConfig } from '../config/connection.js';
 import { type EngineSettings, resolveSettings } from '../config/settings.js';
 import type { CliIO } from './io.js';
 
+/** How main.ts runs a command's work: the exit code it returns, or the error it throws, rendered. */
+export type Runner = (fn: () => Promise<number>) => Promise<void>;
+
+/** What each command module gives main.ts: adds its command(s) to the program. */
+export type Register = (program: Command, io: CliIO, run: Runner) => void;
+
 /** The values of addConnectionOptions' flags, as commander hands them to the action. */
 export interface ConnectionFlags {
   url?: string;
@@ -22,11 +28,36 @@ export interface LimitFlags {
  * PG* variables) and the defaults become one connection and the engine's settings, every problem
  * reported at once. The flags of `to`/`step` are read when the command has them.
  */
-export function commandSettings(
-  io: CliIO,
-  flags: ConnectionFlags & LimitFlags & { to?: string; step?: string },
-): { connection: ConnectionConfig; engine: EngineSettings } {
+function commandSettings(io: CliIO, flags: DatabaseFlags): CommandSettings {
   return resolveSettings(flags, io.env, io.cwd);
+}
+
+export interface CommandSettings {
+  connection: ConnectionConfig;
+  engine: EngineSettings;
+}
+
+/** The action of a command that talks to a database: commandSettings, then `fn` with both; run maps the outcome to the exit code. */
+export function settingsAction<F extends DatabaseFlags>(
+  io: CliIO,
+  run: Runner,
+  fn: (opts: F, settings: CommandSettings) => Promise<number>,
+): (opts: F) => Promise<void> {
+  return (opts) => run(() => fn(opts, commandSettings(io, opts)));
+}
+
+/** --to / --step of `db migrate` and `db down`: how far a run goes. */
+export interface TargetFlags {
+  to?: string;
+  step?: string;
+}
+
+/** Every flag commandSettings reads; a command has those it declares. */
+export type DatabaseFlags = ConnectionFlags & LimitFlags & TargetFlags;
+
+/** --json of the commands that can print their result as one JSON value. */
+export function jsonOption(what = 'print one JSON object'): Option {
+  return new Option('--json', what);
 }
 
 /** The --url options addConnectionOptions made: the commands that connect to the voipdb database. */

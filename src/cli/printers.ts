@@ -1,5 +1,5 @@
 import type { StatusRun } from '../engine/operations.js';
-import { versionLabel } from '../engine/files.js';
+import { migrationLabel } from '../engine/migration-label.js';
 import { type MigrationRun, withStatus } from '../engine/result.js';
 import type { MigrationEvent } from '../engine/run-migration.js';
 import { paint, type CliIO } from './io.js';
@@ -17,9 +17,7 @@ export function formatMs(ms: number): string {
 export function progressPrinter(io: CliIO, verb: string): (e: MigrationEvent) => void {
   return (e) => {
     if (e.type === 'done')
-      io.out(
-        `  ${paint(io, 'green', verb)} ${versionLabel(e.migration.version)}_${e.migration.name} ${paint(io, 'dim', `(${formatMs(e.durationMs)})`)}`,
-      );
+      io.out(`  ${paint(io, 'green', verb)} ${migrationLabel(e.migration)} ${paint(io, 'dim', `(${formatMs(e.durationMs)})`)}`);
     if (e.type === 'retry')
       io.out(`  ${paint(io, 'yellow', 'retry')} ${e.migration.file}: lock_timeout, attempt ${e.attempt + 1} in ${formatMs(e.waitMs)}`);
     if (e.type === 'invalid-index-dropped')
@@ -46,9 +44,9 @@ export function printStatus(io: CliIO, where: string, s: StatusRun): void {
   for (const a of s.applied) {
     const flag = a.fileMissing ? paint(io, 'red', ' FILE MISSING') : a.fileChanged ? paint(io, 'red', ' FILE CHANGED SINCE APPLIED') : '';
     io.out(
-      `  ${paint(io, 'green', a.adopted ? 'adopted' : 'applied')} ${versionLabel(a.version)}_${a.name} ${paint(io, 'dim', `${a.appliedAt} by ${a.appliedBy}`)}${flag}`,
+      `  ${paint(io, 'green', a.adopted ? 'adopted' : 'applied')} ${migrationLabel(a)} ${paint(io, 'dim', `${a.appliedAt} by ${a.appliedBy}`)}${flag}`,
     );
   }
-  for (const p of s.pending) io.out(`  ${paint(io, 'yellow', 'pending')} ${versionLabel(p.version)}_${p.name}`);
+  for (const p of s.pending) io.out(`  ${paint(io, 'yellow', 'pending')} ${migrationLabel(p)}`);
   io.out(`${s.applied.length} applied, ${s.pending.length} pending`);
 }

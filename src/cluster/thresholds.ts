@@ -1,11 +1,3 @@
-/** Lag limits of `db doctor`; beyond either one a standby is CRITICAL. */
-export interface LagThresholds {
-  maxLagBytes: number;
-  maxLagSeconds: number;
-}
-
-/** The platform's alert levels: 10 MB of WAL or 5 seconds behind. */
-export const DEFAULT_THRESHOLDS: LagThresholds = { maxLagBytes: 10 * 1024 * 1024, maxLagSeconds: 5 };
-
-/** The platform's slot and standby name (node 2 streams from node 1 through node2_slot). */
-export const PLATFORM_SLOT = 'node2_slot';
+// Moved to src/doctor/thresholds.ts. This re-export keeps src/failover/notify.ts building until its
+// import names the new path; delete this file (and the folder) in the same change.
+export { DEFAULT_THRESHOLDS } from '../doctor/thresholds.js';

@@ -99,9 +99,7 @@ export function resolveConnection(input: { url?: string | undefined; env: Env; a
     if (!hasConnectionSettings(env)) throw new NoConnectionConfiguredError();
     parsed = { values: new Map() };
   }
-  const problems: string[] = [];
-  const config = fromKeywords(parsed.values, source, env, input.applicationName ?? 'voipdb', problems);
-  return { config, problems };
+  return fromKeywords(parsed.values, source, env, input.applicationName ?? 'voipdb');
 }
 
 /** Whether the environment sets any connection setting: DATABASE_URL or one of libpq's PG* variables. */
@@ -115,9 +113,8 @@ function fromKeywords(
   source: string,
   env: Env,
   fallbackApplicationName: string,
-  problems: string[],
-): ConnectionConfig | undefined {
-  const before = problems.length;
+): { config: ConnectionConfig | undefined; problems: string[] } {
+  const problems: string[] = [];
   // Where each value came from, for problems: "--url sslmode" or "PGSSLMODE".
   const origin = new Map<string, string>();
   const values = new Map<string, string>();
@@ -138,19 +135,16 @@ function fromKeywords(
     origin.set(keyword, info.env);
   }
   const where = (keyword: string): string => origin.get(keyword) ?? keyword;
+  const take = <T>(result: Checked<T>): T => {
+    problems.push(...result.problems);
+    return result.value;
+  };
+  const oneOf = <T extends string>(keyword: string, allowed: readonly T[], fallback?: T): T | undefined =>
+    take(oneOfValue(values, where, keyword, allowed, fallback));
   for (const keyword of values.keys()) {
     const reason = LIBPQ_KEYWORDS[keyword]!.unsupported;
     if (reason) problems.push(`${where(keyword)} is set, but voipdb cannot honour it: ${reason}`);
   }
-  const oneOf = <T extends string>(keyword: string, allowed: readonly T[], fallback?: T): T | undefined => {
-    const value = values.get(keyword);
-    if (value === undefined) return fallback;
-    if (!allowed.includes(value as T)) {
-      problems.push(`${where(keyword)} must be one of ${allowed.join(', ')}, got "${value}"`);
-      return fallback;
-    }
-    return value as T;
-  };
   const integer = (keyword: string): number | undefined => {
     const value = values.get(keyword);
     if (value === undefined) return undefined;
@@ -161,7 +155,7 @@ function fromKeywords(
     return Number(value);
   };
 
-  const hosts = hostList(values, where, problems);
+  const hosts = take(hostList(values, where));
   const user = values.get('user') ?? osUserName();
   const database = values.get('dbname') ?? user;
 
@@ -173,7 +167,7 @@ function fromKeywords(
     else if (sslmode !== 'verify-full')
       problems.push(`${where('sslmode')}=${sslmode} may not be used with sslrootcert=system (use verify-full)`);
   }
-  const tls = tlsSettings(values, where, sslmode, env, problems, oneOf);
+  const tls = take(tlsSettings(values, where, sslmode, env));
 
   const direct = oneOf('sslnegotiation', ['postgres', 'direct'] as const) === 'direct';
   if (direct && sslmode !== 'require' && sslmode !== 'verify-ca' && sslmode !== 'verify-full')
@@ -205,10 +199,10 @@ function fromKeywords(
   const loadBalance = oneOf('load_balance_hosts', ['disable', 'random'] as const);
   const options = startupOptions(values.get('options'), env);
 
-  if (problems.length > before || hosts.length === 0) return undefined;
+  if (problems.length > 0 || hosts.length === 0) return { config: undefined, problems };
   const password = values.get('password');
   const passfile = values.get('passfile');
-  return {
+  const config: ConnectionConfig = {
     host: hosts[0]!.host,
     port: hosts[0]!.port,
     user,
@@ -228,21 +222,43 @@ function fromKeywords(
     ...(keepalivesIdle !== undefined && keepalivesIdle > 0 ? { keepalivesIdleSeconds: keepalivesIdle } : {}),
     ...(channelBinding === 'disable' ? { channelBinding: 'disable' as const } : {}),
   };
+  return { config, problems };
+}
+
+/** A value read from the settings, and what was wrong on the way (each problem names its setting). */
+interface Checked<T> {
+  value: T;
+  problems: string[];
+}
+
+/** `keyword`'s value when it is one of `allowed`; otherwise the fallback, and why. */
+function oneOfValue<T extends string>(
+  values: Map<string, string>,
+  where: (k: string) => string,
+  keyword: string,
+  allowed: readonly T[],
+  fallback?: T,
+): Checked<T | undefined> {
+  const value = values.get(keyword);
+  if (value === undefined || allowed.includes(value as T)) return { value: (value as T | undefined) ?? fallback, problems: [] };
+  return { value: fallback, problems: [`${where(keyword)} must be one of ${allowed.join(', ')}, got "${value}"`] };
 }
 
 /** libpq's host, hostaddr and port lists: one port for all hosts, or one per host. */
-function hostList(values: Map<string, string>, where: (k: string) => string, problems: string[]): HostEntry[] {
+function hostList(values: Map<string, string>, where: (k: string) => string): Checked<HostEntry[]> {
+  const problems: string[] = [];
   const names = values.get('host')?.split(',');
   const addrs = values.get('hostaddr')?.split(',');
   const ports = values.get('port')?.split(',') ?? [''];
   const count = names?.length ?? addrs?.length ?? 1;
   if (names && addrs && names.length !== addrs.length) {
-    problems.push(`${where('hostaddr')} lists ${addrs.length} address(es) for ${names.length} host(s): give one per host`);
-    return [];
+    return {
+      value: [],
+      problems: [`${where('hostaddr')} lists ${addrs.length} address(es) for ${names.length} host(s): give one per host`],
+    };
   }
   if (ports.length !== 1 && ports.length !== count) {
-    problems.push(`${where('port')} lists ${ports.length} ports for ${count} hosts: give one port, or one per host`);
-    return [];
+    return { value: [], problems: [`${where('port')} lists ${ports.length} ports for ${count} hosts: give one port, or one per host`] };
   }
   const entries: HostEntry[] = [];
   for (let i = 0; i < count; i += 1) {
@@ -265,7 +281,7 @@ function hostList(values: Map<string, string>, where: (k: string) => string, pro
     }
     entries.push({ host, port, ...(hostaddr !== undefined ? { hostaddr } : {}) });
   }
-  return entries;
+  return { value: entries, problems };
 }
 
 /**
@@ -278,10 +294,14 @@ function tlsSettings(
   where: (k: string) => string,
   sslmode: SslMode | undefined,
   env: Env,
-  problems: string[],
-  oneOf: <T extends string>(keyword: string, allowed: readonly T[], fallback?: T) => T | undefined,
-): TlsSettings | undefined {
-  if (sslmode === 'disable') return undefined;
+): Checked<TlsSettings | undefined> {
+  if (sslmode === 'disable') return { value: undefined, problems: [] };
+  const problems: string[] = [];
+  const oneOf = <T extends string>(keyword: string, allowed: readonly T[], fallback?: T): T | undefined => {
+    const checked = oneOfValue(values, where, keyword, allowed, fallback);
+    problems.push(...checked.problems);
+    return checked.value;
+  };
   const explicit = (keyword: string): string | undefined => {
     const file = values.get(keyword);
     if (file === undefined || file === 'system') return file;
@@ -311,7 +331,7 @@ function tlsSettings(
   const minVersion = oneOf('ssl_min_protocol_version', TLS_VERSIONS, 'TLSv1.2');
   const maxVersion = oneOf('ssl_max_protocol_version', TLS_VERSIONS);
   const password = values.get('sslpassword');
-  return {
+  const tls: TlsSettings = {
     ...(rootCert !== undefined ? { rootCert } : {}),
     ...(cert !== undefined ? { cert } : {}),
     ...(key !== undefined ? { key } : {}),
@@ -320,6 +340,7 @@ function tlsSettings(
     ...(minVersion !== undefined ? { minProtocolVersion: minVersion } : {}),
     ...(maxVersion !== undefined ? { maxProtocolVersion: maxVersion } : {}),
   };
+  return { value: tls, problems };
 }
 
 /** `options`, plus the session settings libpq takes from PGDATESTYLE, PGTZ and PGGEQO. */

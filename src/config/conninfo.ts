@@ -33,30 +33,22 @@ export interface ConninfoParse {
   problems: string[];
 }
 
-/** Parses a URI. `source` names where it came from in problems (`--url`, `DATABASE_URL`). */
+/**
+ * Parses a URI. `source` names where it came from in problems (`--url`, `DATABASE_URL`). One pass
+ * reports every problem it meets; a part that cannot be taken apart at all ends the pass.
+ */
 export function parseUri(text: string, source: string): ConninfoParse {
-  const problems: string[] = [];
-  return { parsed: parseUriCollecting(text, source, problems), problems };
-}
-
-/** Parses `keyword=value keyword='quoted value'` as libpq does. */
-export function parseKeywordValue(text: string, source: string): ConninfoParse {
-  const problems: string[] = [];
-  return { parsed: parseKeywordValueCollecting(text, source, problems), problems };
-}
-
-// The parsers below push each problem as they meet it, so that one pass reports them all.
-
-function parseUriCollecting(text: string, source: string, problems: string[]): ParsedConninfo | undefined {
   const prefix = URI_PREFIXES.find((p) => text.startsWith(p));
-  if (prefix === undefined) {
-    problems.push(`${source} must start with postgres:// or postgresql://${schemeOf(text)}`);
-    return undefined;
-  }
-  const before = problems.length;
+  if (prefix === undefined) return refused([`${source} must start with postgres:// or postgresql://${schemeOf(text)}`]);
+  const problems: string[] = [];
   const values = new Map<string, string>();
+  const decode = (raw: string, what: string, secret: boolean): string | undefined => {
+    const decoded = percentDecode(raw, what, secret);
+    if ('problem' in decoded) problems.push(decoded.problem);
+    return 'text' in decoded ? decoded.text : undefined;
+  };
   const store = (keyword: string, raw: string, what: string): void => {
-    const decoded = percentDecode(raw, `${source}: ${what}`, problems, keyword === 'password');
+    const decoded = decode(raw, `${source}: ${what}`, keyword === 'password');
     if (decoded !== undefined) values.set(keyword, decoded);
   };
   let rest = text.slice(prefix.length);
@@ -80,19 +72,12 @@ function parseUriCollecting(text: string, source: string, problems: string[]): P
     let host: string;
     if (rest[i] === '[') {
       const close = rest.indexOf(']', i);
-      if (close === -1) {
-        problems.push(`${source}: an IPv6 address opened with "[" is not closed with "]"`);
-        return undefined;
-      }
+      if (close === -1) return refused([...problems, `${source}: an IPv6 address opened with "[" is not closed with "]"`]);
       host = rest.slice(i + 1, close);
-      if (host === '') {
-        problems.push(`${source}: an IPv6 host address may not be empty`);
-        return undefined;
-      }
+      if (host === '') return refused([...problems, `${source}: an IPv6 host address may not be empty`]);
       i = close + 1;
       if (i < rest.length && !':/?,'.includes(rest[i]!)) {
-        problems.push(`${source}: unexpected character "${rest[i]}" after an IPv6 address (expected ":", "/", "?" or ",")`);
-        return undefined;
+        return refused([...problems, `${source}: unexpected character "${rest[i]}" after an IPv6 address (expected ":", "/", "?" or ",")`]);
       }
     } else {
       const end = firstOf(rest, ':/?,', i);
@@ -134,19 +119,20 @@ function parseUriCollecting(text: string, source: string, problems: string[]): P
         problems.push(`${source}: query parameter "${safeKey(pair.slice(0, eq))}" has a second "=" (encode it as %3D)`);
         continue;
       }
-      const key = percentDecode(pair.slice(0, eq), `${source}: a query parameter name`, problems, false);
+      const key = decode(pair.slice(0, eq), `${source}: a query parameter name`, false);
       if (key === undefined) continue;
-      const value = percentDecode(pair.slice(eq + 1), `${source}: the value of ${key}`, problems, key === 'password');
+      const value = decode(pair.slice(eq + 1), `${source}: the value of ${key}`, key === 'password');
       if (value === undefined) continue;
       // libpq's JDBC compatibility: ssl=true means sslmode=require.
       if (key === 'ssl' && value === 'true') values.set('sslmode', 'require');
       else values.set(key, value);
     }
   }
-  return problems.length > before ? undefined : { values };
+  return problems.length > 0 ? refused(problems) : { parsed: { values }, problems: [] };
 }
 
-function parseKeywordValueCollecting(text: string, source: string, problems: string[]): ParsedConninfo | undefined {
+/** Parses `keyword=value keyword='quoted value'` as libpq does; the first problem ends it. */
+export function parseKeywordValue(text: string, source: string): ConninfoParse {
   const values = new Map<string, string>();
   let i = 0;
   const isSpace = (c: string | undefined): boolean => c !== undefined && /\s/.test(c);
@@ -157,10 +143,7 @@ function parseKeywordValueCollecting(text: string, source: string, problems: str
     while (i < text.length && !isSpace(text[i]) && text[i] !== '=') i += 1;
     const keyword = text.slice(keyStart, i);
     while (isSpace(text[i])) i += 1;
-    if (text[i] !== '=') {
-      problems.push(`${source}: missing "=" after "${safeKey(keyword)}" in the connection string`);
-      return undefined;
-    }
+    if (text[i] !== '=') return refused([`${source}: missing "=" after "${safeKey(keyword)}" in the connection string`]);
     i += 1;
     while (isSpace(text[i])) i += 1;
     let value = '';
@@ -181,10 +164,7 @@ function parseKeywordValueCollecting(text: string, source: string, problems: str
           i += 1;
         }
       }
-      if (!closed) {
-        problems.push(`${source}: the quoted value of ${safeKey(keyword)} is not closed with '`);
-        return undefined;
-      }
+      if (!closed) return refused([`${source}: the quoted value of ${safeKey(keyword)} is not closed with '`]);
     } else {
       while (i < text.length && !isSpace(text[i])) {
         if (text[i] === '\\' && i + 1 < text.length) i += 1;
@@ -194,35 +174,35 @@ function parseKeywordValueCollecting(text: string, source: string, problems: str
     }
     values.set(keyword, value);
   }
-  return { values };
+  return { parsed: { values }, problems: [] };
+}
+
+function refused(problems: string[]): ConninfoParse {
+  return { parsed: undefined, problems };
 }
 
 /**
  * libpq's percent-decoding: `%` must be followed by two hex digits and `%00` is refused. The
  * bytes are read as UTF-8. A password is never quoted back, whatever is wrong with it.
  */
-function percentDecode(raw: string, what: string, problems: string[], secret: boolean): string | undefined {
-  if (!raw.includes('%')) return raw;
+function percentDecode(raw: string, what: string, secret: boolean): { text: string } | { problem: string } {
+  if (!raw.includes('%')) return { text: raw };
   const parts: Buffer[] = [];
   let last = 0;
   for (let i = raw.indexOf('%'); i !== -1; i = raw.indexOf('%', last)) {
     parts.push(Buffer.from(raw.slice(last, i), 'utf8'));
     const hex = raw.slice(i + 1, i + 3);
     if (!/^[0-9A-Fa-f]{2}$/.test(hex)) {
-      problems.push(
-        `${what} has a malformed %-escape${secret ? '' : ` ("${raw.slice(i, i + 3)}")`}: % must be followed by two hex digits (write a literal % as %25)`,
-      );
-      return undefined;
+      return {
+        problem: `${what} has a malformed %-escape${secret ? '' : ` ("${raw.slice(i, i + 3)}")`}: % must be followed by two hex digits (write a literal % as %25)`,
+      };
     }
-    if (hex === '00') {
-      problems.push(`${what} contains %00, which libpq forbids`);
-      return undefined;
-    }
+    if (hex === '00') return { problem: `${what} contains %00, which libpq forbids` };
     parts.push(Buffer.from([Number.parseInt(hex, 16)]));
     last = i + 3;
   }
   parts.push(Buffer.from(raw.slice(last), 'utf8'));
-  return Buffer.concat(parts).toString('utf8');
+  return { text: Buffer.concat(parts).toString('utf8') };
 }
 
 function firstOf(text: string, chars: string, from = 0): number {

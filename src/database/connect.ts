@@ -35,6 +35,14 @@ export function connectionError(error: unknown, config: ConnectionConfig, entry:
   const host = describeHost(entry);
   const e = error as { code?: string; message?: string };
   const message = String(e.message ?? error);
+  // An unanswered TCP handshake (ETIMEDOUT) and node-postgres' own connect timeout read the same.
+  const timedOut = (): ConnectionFailedError =>
+    connectionFailure(
+      'CONNECTION_TIMEOUT',
+      `connection to ${host} timed out (${where})`,
+      'check the address, the firewall and listen_addresses',
+      error,
+    );
   switch (e.code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -52,12 +60,7 @@ export function connectionError(error: unknown, config: ConnectionConfig, entry:
         error,
       );
     case 'ETIMEDOUT':
-      return connectionFailure(
-        'CONNECTION_TIMEOUT',
-        `connection to ${host} timed out (${where})`,
-        'check the address, the firewall and listen_addresses',
-        error,
-      );
+      return timedOut();
     case '28P01':
     case '28000':
       return connectionFailure(
@@ -77,14 +80,7 @@ export function connectionError(error: unknown, config: ConnectionConfig, entry:
       break;
   }
   if (isTlsError(error)) return tlsError(error, config, entry);
-  if (/timeout/i.test(message)) {
-    return connectionFailure(
-      'CONNECTION_TIMEOUT',
-      `connection to ${host} timed out (${where})`,
-      'check the address, the firewall and listen_addresses',
-      error,
-    );
-  }
+  if (/timeout/i.test(message)) return timedOut();
   if (/password must be a string|SASL/i.test(message)) {
     return connectionFailure(
       'AUTH_FAILED',

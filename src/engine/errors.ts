@@ -1,4 +1,5 @@
 import { ExitCode, VoipdbError } from '../errors.js';
+import { migrationLabel, versionLabel } from './migration-label.js';
 
 /**
  * The migration engine's failures: the migration files as input (exit 2), their history and their
@@ -35,7 +36,7 @@ export class MigrationFileMissingError extends VoipdbError {
     name: string,
   ) {
     super(
-      `applied migration ${String(version).padStart(4, '0')}_${name} has no file in the migrations folder`,
+      `applied migration ${migrationLabel({ version, name })} has no file in the migrations folder`,
       'restore the file from version control; applied history must stay in the repository',
     );
   }
@@ -49,7 +50,7 @@ export class MigrationOutOfOrderError extends VoipdbError {
     lastApplied: number,
   ) {
     super(
-      `new migration ${file} sorts before the last applied version ${String(lastApplied).padStart(4, '0')}`,
+      `new migration ${file} sorts before the last applied version ${versionLabel(lastApplied)}`,
       'renumber it after the last applied migration (`db new` picks the next number)',
     );
   }
@@ -63,7 +64,7 @@ export class MigrationVersionDuplicateError extends VoipdbError {
     files: string[],
   ) {
     super(
-      `${files.length} migration files share version ${String(version).padStart(4, '0')}: ${files.join(', ')}`,
+      `${files.length} migration files share version ${versionLabel(version)}: ${files.join(', ')}`,
       'give each migration its own number (`db new` picks the next free one)',
     );
   }

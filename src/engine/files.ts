@@ -148,7 +148,3 @@ export async function readUtf8(filePath: string, file: string): Promise<string> 
   if (!decoded.ok) throw new MigrationFileNotUtf8Error(file, decoded.line, decoded.byteOffset);
   return decoded.text;
 }
-
-export function versionLabel(version: number): string {
-  return String(version).padStart(4, '0');
-}

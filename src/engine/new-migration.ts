@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MigrationNameInvalidError } from './errors.js';
-import { NO_TRANSACTION_MARKER, readMigrationFiles, versionLabel } from './files.js';
+import { NO_TRANSACTION_MARKER, readMigrationFiles } from './files.js';
+import { migrationLabel } from './migration-label.js';
 
 /** Writes NNNN_name.sql (and .down.sql) with the next free number; refuses to overwrite. */
 export async function createMigrationFile(
@@ -18,7 +19,7 @@ export async function createMigrationFile(
   await fs.mkdir(dir, { recursive: true });
   const existing = await readMigrationFiles(dir);
   const next = (existing.at(-1)?.version ?? 0) + 1;
-  const base = `${versionLabel(next)}_${name}`;
+  const base = migrationLabel({ version: next, name });
   const up = path.join(dir, `${base}.sql`);
   const header = options.transactional
     ? `-- ${base}: runs in one transaction with lock_timeout set by the engine.\n`

@@ -13,6 +13,7 @@ import { onlineCopy, writeServerFile } from './online-copy.js';
 import { checkReplicationPassfile } from './passfile.js';
 import { dropSlotQuietly, ensurePhysicalSlot, readSlot } from './slots.js';
 import { type StandbySettings, primaryConninfo, writeStandbyConfig } from './standby-config.js';
+import { lastLines } from '../local/last-lines.js';
 
 export type CloneMethod = 'pg_basebackup' | 'online-copy';
 
@@ -97,7 +98,7 @@ export async function cloneStandby(options: CloneOptions): Promise<CloneResult> 
     try {
       if (chosen.method === 'pg_basebackup') {
         const r = await runBaseBackup(chosen.program!, options.dataDir, settings, osUser);
-        if (!r.ok) throw new Error(`pg_basebackup failed: ${lastLines(r.output)}`);
+        if (!r.ok) throw new Error(`pg_basebackup failed: ${lastLines(r.output, 3)}`);
       } else {
         // The marker says "incomplete" until the standby settings are written; pg_control comes last.
         await writeServerFile(
@@ -195,8 +196,4 @@ async function failedCopy(error: unknown, dataDir: string, where: string): Promi
       { cause: error },
     );
   }
-}
-
-function lastLines(text: string, n = 3): string {
-  return text.trim().split('\n').slice(-n).join(' | ');
 }

@@ -1,5 +1,5 @@
-import { resolveLagThresholds } from '../cluster/doctor-options.js';
-import type { LagThresholds } from '../cluster/thresholds.js';
+import { resolveLagThresholds } from '../doctor/doctor-options.js';
+import type { LagThresholds } from '../doctor/thresholds.js';
 import { parseDuration } from '../config/durations.js';
 
 /** `db promote`'s settings as typed on the command line (strings; undefined when not given). */

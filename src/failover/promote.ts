@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { readStandbyState } from '../cluster/standby-health.js';
-import { formatBytes } from '../cluster/size.js';
-import type { LagThresholds } from '../cluster/thresholds.js';
+import { readStandbyState } from '../doctor/standby-health.js';
+import { formatBytes } from '../doctor/size.js';
+import type { LagThresholds } from '../doctor/thresholds.js';
 import { type ConnectionConfig, describeConnection } from '../config/connection.js';
 import { withConnection } from '../database/connect.js';
 import { readNodeInfo } from '../database/node-role.js';

@@ -5,6 +5,7 @@ import { type ConnectionConfig, describeConnection } from '../config/connection.
 import { connect, withConnection } from '../database/connect.js';
 import { readNodeInfo } from '../database/node-role.js';
 import { type OsUser, runAsServerUser, serverOsUser } from '../local/cluster.js';
+import { lastLines } from '../local/last-lines.js';
 import { findProgram } from '../local/binaries.js';
 import { type CloneResult, cloneStandby } from './clone.js';
 import { formatConninfo } from './conninfo.js';
@@ -162,7 +163,7 @@ export async function rejoinAsStandby(options: RejoinOptions): Promise<RejoinRes
       const real = await runRewind(rewind.program, options, osUser, false);
       if (!real.ok) {
         throw new RewindFailedError(
-          `pg_rewind failed midway: ${lastLines(real.output)}; ${options.dataDir} may be inconsistent and must NOT be started (the old primary's files are kept in ${keptAside})`,
+          `pg_rewind failed midway: ${lastLines(real.output, 2)}; ${options.dataDir} may be inconsistent and must NOT be started (the old primary's files are kept in ${keptAside})`,
           `run \`db rejoin … --method clone\`: it moves ${options.dataDir} aside and clones the new primary afresh`,
         );
       }
@@ -185,7 +186,7 @@ export async function rejoinAsStandby(options: RejoinOptions): Promise<RejoinRes
     }
     if (options.method === 'pg_rewind') {
       throw new RewindFailedError(
-        `pg_rewind --dry-run refused: ${lastLines(dry.output)}; nothing was changed`,
+        `pg_rewind --dry-run refused: ${lastLines(dry.output, 2)}; nothing was changed`,
         'fix what it names, or run again with --method clone',
       );
     }
@@ -373,8 +374,4 @@ async function runRewind(
   } finally {
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   }
-}
-
-function lastLines(text: string, n = 2): string {
-  return text.trim().split('\n').slice(-n).join(' | ');
 }

@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { LocalServerError } from './errors.js';
 import { loadOptional } from '../optional-package.js';
+import { lastLines } from './last-lines.js';
 
 /**
  * A PostgreSQL cluster on this machine, driven with its own initdb / pg_ctl binaries.
@@ -163,7 +164,7 @@ export async function initCluster(spec: ClusterSpec, password: string, osUser: O
   }
   if (result.code !== 0) {
     throw new LocalServerError(
-      `initdb failed for ${spec.dataDir}: ${lastLines(result.output)}`,
+      `initdb failed for ${spec.dataDir}: ${lastLines(result.output, 5)}`,
       "check that the folder is empty and that its parents are readable by the server's OS user",
     );
   }
@@ -226,7 +227,7 @@ export async function startCluster(spec: ClusterSpec, osUser: OsUser | undefined
       /* no log yet */
     }
     throw new LocalServerError(
-      `PostgreSQL did not start on port ${spec.port}: ${lastLines(log || result.output)}`,
+      `PostgreSQL did not start on port ${spec.port}: ${lastLines(log || result.output, 5)}`,
       `read ${spec.logFile}; is port ${spec.port} already taken?`,
     );
   }
@@ -278,8 +279,4 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-function lastLines(text: string, n = 5): string {
-  return text.trim().split('\n').slice(-n).join(' | ');
 }

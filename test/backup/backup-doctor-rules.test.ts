@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StanzaInfo } from '../../src/backup/pgbackrest.js';
 import { compareVersions, pgbackrestTooOld } from '../../src/backup/versions.js';
-import { evaluateBackups, pgbackrestUseOf } from '../../src/cluster/backup-health.js';
-import { evaluateWalArchive, type WalArchiveState } from '../../src/cluster/wal-archive-health.js';
+import { evaluateBackups, pgbackrestUseOf } from '../../src/doctor/backup-health.js';
+import { evaluateWalArchive, type WalArchiveState } from '../../src/doctor/wal-archive-health.js';
 
 // The judging half of doctor's WAL-safety and backup checks, on states shaped like the server's and
 // pgBackRest's. The reading half runs on real servers in backup-doctor.test.ts and backup-failover.test.ts.

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from '../../src/cluster/severity.js';
+import type { Check } from '../../src/doctor/severity.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { freePort, stopCluster } from '../../src/local/cluster.js';
 import { runCli } from '../support/cli.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from '../../src/cluster/severity.js';
+import type { Check } from '../../src/doctor/severity.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { freePort, runAsServerUser, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { parseTopology, renderNodeConfig } from '../../src/topology/index.js';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDoctor } from '../../src/cluster/doctor.js';
+import { runDoctor } from '../../src/doctor/doctor.js';
 import { withConnection } from '../../src/database/connect.js';
 import { migrate } from '../../src/engine/operations.js';
 import { runCli, spawnCli } from '../support/cli.js';

@@ -115,7 +115,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['config', 'sql', 'kamailio'],
   ['database'],
   ['engine'],
-  [], // the domain areas: adopt, client, cluster, failover, local, platform, roles, schema, topology, voip, ...
+  [], // the domain areas: adopt, client, doctor, failover, local, platform, roles, schema, topology, voip, ...
   ['index.ts', 'migrate'],
   ['cli'],
 ];

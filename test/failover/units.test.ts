@@ -1,8 +1,8 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { expectedPrimarySlots, expectedStandbySlot } from '../../src/cluster/layout.js';
-import type { SlotRow } from '../../src/cluster/primary-health.js';
-import { evaluateRewind } from '../../src/cluster/rewind-health.js';
+import { expectedPrimarySlots, expectedStandbySlot } from '../../src/doctor/layout.js';
+import type { SlotRow } from '../../src/doctor/primary-health.js';
+import { evaluateRewind } from '../../src/doctor/rewind-health.js';
 import { formatConninfo, parseConninfo, redactConninfo } from '../../src/failover/conninfo.js';
 import { postgresAnswers } from '../../src/failover/liveness.js';
 import { rejoinSlotFor } from '../../src/failover/promote.js';

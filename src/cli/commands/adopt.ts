@@ -1,19 +1,18 @@
-import type { Command } from 'commander';
 import type { AdoptPlan, AdoptResult } from '../../adopt/adopt.js';
 import { describeConnection } from '../../config/connection.js';
 import { ExitCode } from '../../errors.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions, addLimitOptions, commandSettings, type ConnectionFlags, type LimitFlags } from '../options.js';
+import { addConnectionOptions, addLimitOptions, type DatabaseFlags, type Register, settingsAction, jsonOption } from '../options.js';
 import { formatMs } from '../printers.js';
 
 /** `db adopt`'s flags as commander gives them. */
-interface AdoptFlags extends ConnectionFlags, LimitFlags {
+interface AdoptFlags extends DatabaseFlags {
   fromSchema: string;
   dryRun?: boolean;
   json?: boolean;
 }
 
-export function registerAdopt(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerAdopt: Register = (program, io, run) => {
   const cmd = program
     .command('adopt')
     .description(
@@ -21,12 +20,11 @@ export function registerAdopt(program: Command, io: CliIO, run: (fn: () => Promi
     )
     .option('--from-schema <schema>', 'the schema holding the Kamailio tables', 'public')
     .option('--dry-run', 'print the whole plan with its SQL; write nothing')
-    .option('--json', 'print the result as one JSON object');
+    .addOption(jsonOption('print the result as one JSON object'));
   addConnectionOptions(cmd);
   addLimitOptions(cmd);
-  cmd.action((opts: AdoptFlags) =>
-    run(async () => {
-      const { connection, engine } = commandSettings(io, opts);
+  cmd.action(
+    settingsAction(io, run, async (opts: AdoptFlags, { connection, engine }) => {
       // Loaded on use: the other commands never need the adoption code or the SQL parser.
       const { adoptKamailioDatabase } = await import('../../adopt/adopt.js');
       const result = await adoptKamailioDatabase(connection, {
@@ -43,7 +41,7 @@ export function registerAdopt(program: Command, io: CliIO, run: (fn: () => Promi
       return ExitCode.ok;
     }),
   );
-}
+};
 
 function printResult(io: CliIO, where: string, result: AdoptResult): void {
   if (!('plan' in result)) {

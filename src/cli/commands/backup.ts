@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
-import { paint, type CliIO } from '../io.js';
+import { paint } from '../io.js';
+import { type Register, jsonOption } from '../options.js';
 
 /**
  * `db backup restore --before <time> --data-dir <dir>`: pgBackRest's point-in-time restore into a
@@ -9,7 +9,7 @@ import { paint, type CliIO } from '../io.js';
  * themselves are pgBackRest's own commands, run by the systemd units `db config render
  * --service pgbackrest` writes.
  */
-export function registerBackup(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerBackup: Register = (program, io, run) => {
   const backup =
     program.commands.find((c) => c.name() === 'backup') ?? program.command('backup').description('restores from the pgBackRest repository');
   backup
@@ -21,7 +21,7 @@ export function registerBackup(program: Command, io: CliIO, run: (fn: () => Prom
     .option('--pgbackrest-config <file>', "pgBackRest's configuration file (default: pgBackRest's own)")
     .option('--no-check', 'do not start the restored copy to check it')
     .option('--bin-dir <dir>', "the PostgreSQL server programs for the check (default: Debian's of the copy's major)")
-    .option('--json', 'print one JSON object')
+    .addOption(jsonOption())
     .action(
       (opts: {
         before: string;
@@ -65,4 +65,4 @@ export function registerBackup(program: Command, io: CliIO, run: (fn: () => Prom
           return ExitCode.ok;
         }),
     );
-}
+};

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { refuseUnadoptedKamailio } from '../../adopt/detect.js';
 import { type ConnectionConfig, requireConnection } from '../../config/connection.js';
 import { withConnection } from '../../database/connect.js';
@@ -7,8 +6,9 @@ import { assertInstalled } from '../../optional-package.js';
 import type { CheckReport } from '../../schema/check.js';
 import { paint, type CliIO } from '../io.js';
 import { scratchServer } from '../scratch-server.js';
+import { type Register, jsonOption } from '../options.js';
 
-export function registerCheck(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerCheck: Register = (program, io, run) => {
   program
     .command('check')
     .description(
@@ -16,7 +16,7 @@ export function registerCheck(program: Command, io: CliIO, run: (fn: () => Promi
     )
     .option('--url <url>', 'also compare this live database with the migrations (checksums, drift); scratch databases go on its server')
     .option('--scratch-url <url>', "server for the scratch databases (default: --url's server, else the local embedded PostgreSQL 18)")
-    .option('--json', 'print the report as one JSON object')
+    .addOption(jsonOption('print the report as one JSON object'))
     .action((opts: { url?: string; scratchUrl?: string; json?: boolean }) =>
       run(async () => {
         // Before any scratch database: the checks need the codegen and the SQL parser.
@@ -37,7 +37,7 @@ export function registerCheck(program: Command, io: CliIO, run: (fn: () => Promi
         return report.ok ? ExitCode.ok : ExitCode.notOk;
       }),
     );
-}
+};
 
 function printReport(io: CliIO, report: CheckReport): void {
   for (const check of report.checks) {

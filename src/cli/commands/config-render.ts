@@ -1,14 +1,14 @@
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { Option } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { SERVICES, type Service } from '../../topology/types.js';
-import type { CliIO } from '../io.js';
+import type { Register } from '../options.js';
 
 /**
  * `db config render --node <name> [--service …] [--topology <file>]`: prints one node's
  * settings for its services from the topology file. Reads no database and no secret.
  */
-export function registerConfigRender(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerConfigRender: Register = (program, io, run) => {
   const config =
     program.commands.find((c) => c.name() === 'config') ??
     program.command('config').description('per-node settings from the topology file (no database needed)');
@@ -27,4 +27,4 @@ export function registerConfigRender(program: Command, io: CliIO, run: (fn: () =
         return ExitCode.ok;
       }),
     );
-}
+};

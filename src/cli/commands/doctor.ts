@@ -1,19 +1,18 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
-import { DEFAULT_MAX_BACKUP_AGE_HOURS } from '../../cluster/backup-health.js';
-import { resolveLagThresholds } from '../../cluster/doctor-options.js';
-import { runDoctor, type DoctorReport } from '../../cluster/doctor.js';
-import { type PeerCheckOptions, peerConnection, selfNode } from '../../cluster/peer-health.js';
-import { NAGIOS_CODE, type Severity } from '../../cluster/severity.js';
-import { formatBytes } from '../../cluster/size.js';
-import { DEFAULT_MAX_READY_WAL } from '../../cluster/wal-archive-health.js';
+import { DEFAULT_MAX_BACKUP_AGE_HOURS } from '../../doctor/backup-health.js';
+import { resolveLagThresholds } from '../../doctor/doctor-options.js';
+import { runDoctor, type DoctorReport } from '../../doctor/doctor.js';
+import { type PeerCheckOptions, peerConnection, selfNode } from '../../doctor/peer-health.js';
+import { NAGIOS_CODE, type Severity } from '../../doctor/severity.js';
+import { formatBytes } from '../../doctor/size.js';
+import { DEFAULT_MAX_READY_WAL } from '../../doctor/wal-archive-health.js';
 import { parseCount } from '../../config/durations.js';
 import { assertNoProblems, type ConnectionConfig, describeConnection, resolveConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { ConnectionFailedError } from '../../database/errors.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions, type ConnectionFlags } from '../options.js';
+import { addConnectionOptions, type ConnectionFlags, type Register, jsonOption } from '../options.js';
 import { optionalTopology, urlFlag } from './failover-options.js';
 import { renderError } from '../render-error.js';
 
@@ -36,13 +35,13 @@ interface DoctorFlags extends ConnectionFlags {
   maxBackupAge?: string;
 }
 
-export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerDoctor: Register = (program, io, run) => {
   const cmd = program
     .command('doctor')
     .description(
       'check this node: replication (primary or standby), lag, slots, WAL archiving, backups, roles, migrations; with the topology also the other node (two primaries, fencing); Nagios exit codes 0/1/2/3',
     )
-    .option('--json', 'print one JSON object')
+    .addOption(jsonOption())
     .option('--max-lag-bytes <size>', 'replication lag beyond this is critical (default 10MB)')
     .option('--max-lag-seconds <s>', 'replay lag beyond this many seconds is critical (default 5)')
     .option(
@@ -101,7 +100,7 @@ export function registerDoctor(program: Command, io: CliIO, run: (fn: () => Prom
       }
     }),
   );
-}
+};
 
 /** The peer(s) to ask: --peer-url, else the topology's other nodes; none without either. */
 async function peerOptions(

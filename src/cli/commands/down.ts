@@ -1,19 +1,14 @@
-import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { down } from '../../engine/operations.js';
 import { withStatus } from '../../engine/result.js';
 import { ExitCode, UsageError } from '../../errors.js';
-import type { CliIO } from '../io.js';
-import { addConnectionOptions, addLimitOptions, commandSettings, type ConnectionFlags, type LimitFlags } from '../options.js';
+import { addConnectionOptions, addLimitOptions, type DatabaseFlags, type Register, settingsAction } from '../options.js';
 import { formatMs, progressPrinter } from '../printers.js';
 
 /** `db down`'s flags as commander gives them. */
-interface DownFlags extends ConnectionFlags, LimitFlags {
-  to?: string;
-  step?: string;
-}
+type DownFlags = DatabaseFlags;
 
-export function registerDown(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerDown: Register = (program, io, run) => {
   const cmd = program
     .command('down')
     .description('revert applied migrations newest first with their .down.sql files')
@@ -21,20 +16,16 @@ export function registerDown(program: Command, io: CliIO, run: (fn: () => Promis
     .option('--step <n>', 'revert the newest n migrations');
   addConnectionOptions(cmd);
   addLimitOptions(cmd);
-  cmd.action((opts: DownFlags) =>
-    run(async () => {
+  cmd.action(
+    settingsAction(io, run, async (opts: DownFlags, { connection, engine }) => {
       if ((opts.to === undefined) === (opts.step === undefined)) {
         throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1` or `db down --to 3`');
       }
-      const { connection, engine } = commandSettings(io, opts);
       io.out(`reverting on ${describeConnection(connection)}`);
       const result = await down(connection, { ...engine, onEvent: progressPrinter(io, 'reverted') });
-      io.out(
-        withStatus(result, 'reverted').length === 0
-          ? 'nothing to revert'
-          : `done: reverted ${withStatus(result, 'reverted').length} migration(s) in ${formatMs(result.durationMs)}`,
-      );
+      const reverted = withStatus(result, 'reverted').length;
+      io.out(reverted === 0 ? 'nothing to revert' : `done: reverted ${reverted} migration(s) in ${formatMs(result.durationMs)}`);
       return ExitCode.ok;
     }),
   );
-}
+};

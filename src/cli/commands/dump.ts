@@ -1,13 +1,12 @@
 import path from 'node:path';
-import type { Command } from 'commander';
 import { defaultMigrationsDir } from '../../config/settings.js';
 import { ExitCode } from '../../errors.js';
 import { assertInstalled } from '../../optional-package.js';
-import type { CliIO } from '../io.js';
+import type { Register } from '../options.js';
 import { scratchServer } from '../scratch-server.js';
 
 /** `db dump` and `db codegen`: the two generated files, each from a scratch database built from the migrations. */
-export function registerDump(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerDump: Register = (program, io, run) => {
   for (const [name, what, fallback] of [
     ['dump', 'write schema.sql: the whole schema after the last migration, from a scratch database', 'schema.sql'],
     ['codegen', 'write src/generated/db.ts: the Kysely types of all three schemas, from a scratch database', 'src/generated/db.ts'],
@@ -35,4 +34,4 @@ export function registerDump(program: Command, io: CliIO, run: (fn: () => Promis
         }),
       );
   }
-}
+};

@@ -5,6 +5,7 @@ import { assertNoProblems, type ConnectionConfig, resolveConnection } from '../.
 import { UsageError } from '../../errors.js';
 import type { Topology } from '../../topology/types.js';
 import type { CliIO } from '../io.js';
+import { jsonOption } from '../options.js';
 
 /** Flags and defaults shared by `db standby clone`, `db promote` and `db rejoin`. */
 
@@ -33,7 +34,7 @@ export function addStandbyOptions(cmd: Command): Command {
       'where pg_basebackup / pg_rewind of the server’s version are (default /usr/lib/postgresql/<major>/bin, then PATH)',
     )
     .option('--topology <file>', 'topology YAML (else VOIPDB_TOPOLOGY, else ./topology.yaml when present)')
-    .option('--json', 'print one JSON object');
+    .addOption(jsonOption());
 }
 
 /** The topology when one is named or ./topology.yaml exists; undefined otherwise (the platform defaults apply). */

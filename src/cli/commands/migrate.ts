@@ -1,20 +1,17 @@
-import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { migrate, planRun } from '../../engine/operations.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { platformHooks } from '../../platform/hooks.js';
-import { paint, type CliIO } from '../io.js';
+import { paint } from '../io.js';
 import { printMigrateSummary, progressPrinter } from '../printers.js';
-import { addConnectionOptions, addLimitOptions, commandSettings, type ConnectionFlags, type LimitFlags } from '../options.js';
+import { addConnectionOptions, addLimitOptions, type DatabaseFlags, type Register, settingsAction } from '../options.js';
 
 /** `db migrate`'s flags as commander gives them. */
-interface MigrateFlags extends ConnectionFlags, LimitFlags {
-  to?: string;
-  step?: string;
+interface MigrateFlags extends DatabaseFlags {
   dryRun?: boolean;
 }
 
-export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerMigrate: Register = (program, io, run) => {
   const cmd = program
     .command('migrate')
     .description('apply pending migrations (one transaction each, under a lock), then apply role passwords from the environment')
@@ -23,12 +20,11 @@ export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Pro
     .option('--dry-run', 'list what would run, with its SQL; write nothing');
   addConnectionOptions(cmd);
   addLimitOptions(cmd);
-  cmd.action((opts: MigrateFlags) =>
-    run(async () => {
+  cmd.action(
+    settingsAction(io, run, async (opts: MigrateFlags, { connection, engine }) => {
       if (opts.to !== undefined && opts.step !== undefined) {
         throw new UsageError('give at most one of --to <version> or --step <n>', 'e.g. `db migrate --step 1`');
       }
-      const { connection, engine } = commandSettings(io, opts);
       if (opts.dryRun) {
         const plan = await planRun(connection, engine);
         if (plan.steps.length === 0) {
@@ -50,4 +46,4 @@ export function registerMigrate(program: Command, io: CliIO, run: (fn: () => Pro
       return ExitCode.ok;
     }),
   );
-}
+};

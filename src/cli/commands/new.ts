@@ -1,10 +1,9 @@
 import path from 'node:path';
-import type { Command } from 'commander';
 import { createMigrationFile } from '../../engine/new-migration.js';
 import { ExitCode } from '../../errors.js';
-import type { CliIO } from '../io.js';
+import type { Register } from '../options.js';
 
-export function registerNew(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerNew: Register = (program, io, run) => {
   program
     .command('new')
     .description('create the next numbered migration file (no database needed)')
@@ -22,4 +21,4 @@ export function registerNew(program: Command, io: CliIO, run: (fn: () => Promise
         return ExitCode.ok;
       }),
     );
-}
+};

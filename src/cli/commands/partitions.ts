@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { optionalCount } from '../../config/durations.js';
 import { withConnection } from '../../database/connect.js';
@@ -6,36 +5,35 @@ import { requirePrimary } from '../../database/node-role.js';
 import { ConfigInvalidError } from '../../config/errors.js';
 import { ExitCode } from '../../errors.js';
 import { DEFAULT_PARTITIONS_AHEAD, MAX_PARTITIONS_AHEAD, MAX_PARTITIONS_RETAIN, maintainCdrPartitions } from '../../voip/partitions.js';
-import type { CliIO } from '../io.js';
 import {
   addConnectionOptions,
   addLimitOptions,
-  commandSettings,
-  type ConnectionFlags,
-  type LimitFlags,
   PARTITION_WORDING,
+  type DatabaseFlags,
+  type Register,
+  settingsAction,
+  jsonOption,
 } from '../options.js';
 
 /** `db partitions [--ahead <months>] [--retain <months>]`: CDR partition maintenance. */
 /** `db partitions`' flags as commander gives them. */
-interface PartitionsFlags extends ConnectionFlags, LimitFlags {
+interface PartitionsFlags extends DatabaseFlags {
   ahead?: string;
   retain?: string;
   json?: boolean;
 }
 
-export function registerPartitions(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerPartitions: Register = (program, io, run) => {
   const cmd = program
     .command('partitions')
     .description('create the monthly CDR partitions ahead (cdr_YYYYMM, UTC) and, with --retain, detach and drop old ones')
     .option('--ahead <months>', `months after the current one to create (default ${DEFAULT_PARTITIONS_AHEAD})`)
     .option('--retain <months>', 'keep the current month and this many before it; drop older partitions (default: drop nothing)')
-    .option('--json', 'print one JSON object');
+    .addOption(jsonOption());
   addConnectionOptions(cmd);
   addLimitOptions(cmd, PARTITION_WORDING);
-  cmd.action((opts: PartitionsFlags) =>
-    run(async () => {
-      const { connection, engine } = commandSettings(io, opts);
+  cmd.action(
+    settingsAction(io, run, async (opts: PartitionsFlags, { connection, engine }) => {
       const { n: ahead, problem: aheadProblem } = optionalCount(opts.ahead, '--ahead', 0, MAX_PARTITIONS_AHEAD);
       const { n: retain, problem: retainProblem } = optionalCount(opts.retain, '--retain', 0, MAX_PARTITIONS_RETAIN);
       const problems = [aheadProblem, retainProblem].filter((p): p is string => p !== undefined);
@@ -70,4 +68,4 @@ export function registerPartitions(program: Command, io: CliIO, run: (fn: () => 
       });
     }),
   );
-}
+};

@@ -1,11 +1,11 @@
-import type { Command } from 'commander';
-import { formatBytes } from '../../cluster/size.js';
+import { formatBytes } from '../../doctor/size.js';
 import { type RawPromoteSettings, resolvePromoteSettings } from '../../failover/promote-settings.js';
 import { ExitCode, isVoipdbError } from '../../errors.js';
 import { type PromoteFindings, type PromoteResult, promoteStandby } from '../../failover/promote.js';
 import { slotNameFor } from '../../topology/types.js';
 import { paint, type CliIO } from '../io.js';
 import { assertNoProblems, optionalTopology, urlFlag } from './failover-options.js';
+import { type Register, jsonOption } from '../options.js';
 
 /**
  * `db promote --url <standby>`: checks, says what it found, then promotes. Exit 0 promoted,
@@ -21,7 +21,7 @@ interface PromoteFlags extends RawPromoteSettings {
   json?: boolean;
 }
 
-export function registerPromote(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerPromote: Register = (program, io, run) => {
   program
     .command('promote')
     .description('promote the hot standby to primary after checking replay lag and that the old primary is down')
@@ -36,7 +36,7 @@ export function registerPromote(program: Command, io: CliIO, run: (fn: () => Pro
     .option('--topology <file>', 'topology YAML (else VOIPDB_TOPOLOGY, else ./topology.yaml when present)')
     .option('--wait <duration>', 'how long pg_promote may take (default 60s)')
     .option('--force', 'promote even if the old primary answers or the lag is over the limits (risk: two primaries, lost writes)')
-    .option('--json', 'print one JSON object (also when refused)')
+    .addOption(jsonOption('print one JSON object (also when refused)'))
     .action((opts: PromoteFlags) =>
       run(async () => {
         const { settings, problems } = resolvePromoteSettings(opts);
@@ -80,7 +80,7 @@ export function registerPromote(program: Command, io: CliIO, run: (fn: () => Pro
         return ExitCode.ok;
       }),
     );
-}
+};
 
 function printFindings(io: CliIO, f: PromoteFindings, limits: { maxLagBytes: number; maxLagSeconds: number }): void {
   const lag = f.lag;

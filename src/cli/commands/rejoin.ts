@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { Option } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { rejoinAsStandby } from '../../failover/rejoin.js';
 import { CDR_TABLE } from '../../failover/salvage.js';
-import { paint, type CliIO } from '../io.js';
+import { paint } from '../io.js';
 import {
   addStandbyOptions,
   type StandbyFlags,
@@ -12,6 +12,7 @@ import {
   partialStandbyIdentity,
   urlFlag,
 } from './failover-options.js';
+import type { Register } from '../options.js';
 
 /** `db rejoin --url <old primary> --primary-url <new primary> --data-dir <dir>`: the old primary becomes a standby. */
 /** `db rejoin`'s flags as commander gives them. */
@@ -24,7 +25,7 @@ interface RejoinFlags extends StandbyFlags {
   salvage: boolean;
 }
 
-export function registerRejoin(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerRejoin: Register = (program, io, run) => {
   const cmd = program
     .command('rejoin')
     .description(
@@ -86,4 +87,4 @@ export function registerRejoin(program: Command, io: CliIO, run: (fn: () => Prom
       return ExitCode.ok;
     }),
   );
-}
+};

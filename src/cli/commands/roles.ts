@@ -1,10 +1,9 @@
-import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { withConnection } from '../../database/connect.js';
 import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions, commandSettings, type ConnectionFlags } from '../options.js';
+import { addConnectionOptions, type ConnectionFlags, type Register, settingsAction, jsonOption } from '../options.js';
 
 /**
  * `db roles [--json]`: each platform role (kamailio, voipadmin, replicator): can it log in and
@@ -16,22 +15,21 @@ interface RolesFlags extends ConnectionFlags {
   json?: boolean;
 }
 
-export function registerRoles(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerRoles: Register = (program, io, run) => {
   const cmd = program
     .command('roles')
     .description('the platform roles: login, password, search_path, privileges (read-only)')
-    .option('--json', 'print one JSON array');
+    .addOption(jsonOption('print one JSON array'));
   addConnectionOptions(cmd);
-  cmd.action((opts: RolesFlags) =>
-    run(async () => {
-      const { connection } = commandSettings(io, opts);
+  cmd.action(
+    settingsAction(io, run, async (opts: RolesFlags, { connection }) => {
       const roles = await withConnection(connection, describeRoles);
       if (opts.json) io.out(JSON.stringify(roles));
       else printRoles(io, describeConnection(connection), roles);
       return roles.every((r) => r.exists && r.canLogin !== 'no') ? ExitCode.ok : ExitCode.notOk;
     }),
   );
-}
+};
 
 export function printRoles(io: CliIO, where: string, roles: RoleDescription[]): void {
   io.out(`${where}: platform roles`);

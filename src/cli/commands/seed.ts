@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { parseCount } from '../../config/durations.js';
 import { withConnection } from '../../database/connect.js';
@@ -6,8 +5,7 @@ import { requirePrimary } from '../../database/node-role.js';
 import { ConfigInvalidError } from '../../config/errors.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { seedDemo, seedScale } from '../../voip/seed.js';
-import type { CliIO } from '../io.js';
-import { addConnectionOptions, commandSettings, type ConnectionFlags } from '../options.js';
+import { addConnectionOptions, type ConnectionFlags, type Register, settingsAction, jsonOption } from '../options.js';
 
 /** `db seed` (the demo set, idempotent) and `db seed --scale --extensions <n> --cdrs <m>`. */
 /** `db seed`'s flags as commander gives them (--extensions and --cdrs have defaults). */
@@ -18,18 +16,17 @@ interface SeedFlags extends ConnectionFlags {
   json?: boolean;
 }
 
-export function registerSeed(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerSeed: Register = (program, io, run) => {
   const cmd = program
     .command('seed')
     .description('load the demo data set (idempotent; test passwords in seeds/README.md), or with --scale a large generated one')
     .option('--scale', 'generate a large data set instead of the demo set')
     .option('--extensions <n>', 'with --scale: extensions to generate (password scale-<number>)', '0')
     .option('--cdrs <m>', 'with --scale: CDRs to generate over the 90 days before this month', '0')
-    .option('--json', 'print one JSON object');
+    .addOption(jsonOption());
   addConnectionOptions(cmd);
-  cmd.action((opts: SeedFlags) =>
-    run(async () => {
-      const { connection } = commandSettings(io, opts);
+  cmd.action(
+    settingsAction(io, run, async (opts: SeedFlags, { connection }) => {
       if (!opts.scale && (opts.extensions !== '0' || opts.cdrs !== '0')) {
         throw new UsageError('--extensions and --cdrs need --scale', 'e.g. `db seed --scale --extensions 10000 --cdrs 1000000`');
       }
@@ -59,7 +56,7 @@ export function registerSeed(program: Command, io: CliIO, run: (fn: () => Promis
       });
     }),
   );
-}
+};
 
 function parseSizes(extensions: string, cdrs: string): { extensions: number; cdrs: number } {
   const e = parseCount(extensions, '--extensions');

@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { Option } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { cloneStandby } from '../../failover/clone.js';
-import { paint, type CliIO } from '../io.js';
+import { paint } from '../io.js';
 import { addStandbyOptions, type StandbyFlags, assertNoProblems, optionalTopology, standbyIdentity, urlFlag } from './failover-options.js';
+import type { Register } from '../options.js';
 
 /** `db standby clone --primary-url <url> --data-dir <dir>`: a new hot standby of the primary. */
 /** `db standby clone`'s flags as commander gives them. */
@@ -13,7 +14,7 @@ interface StandbyCloneFlags extends StandbyFlags {
   method: 'auto' | 'pg_basebackup' | 'online-copy';
 }
 
-export function registerStandbyClone(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerStandbyClone: Register = (program, io, run) => {
   const standby =
     program.commands.find((c) => c.name() === 'standby') ?? program.command('standby').description('make and manage the hot standby');
   const cmd = standby
@@ -59,4 +60,4 @@ export function registerStandbyClone(program: Command, io: CliIO, run: (fn: () =
       return ExitCode.ok;
     }),
   );
-}
+};

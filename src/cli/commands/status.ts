@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { describeConnection } from '../../config/connection.js';
 import { withConnection } from '../../database/connect.js';
 import { migrationStatus, type StatusRun } from '../../engine/operations.js';
@@ -6,7 +5,7 @@ import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
 import { printStatus } from '../printers.js';
-import { addConnectionOptions, commandSettings, type ConnectionFlags } from '../options.js';
+import { addConnectionOptions, type ConnectionFlags, type Register, settingsAction, jsonOption } from '../options.js';
 
 /** The documented `db status --json` shape. */
 export function statusJson(s: StatusRun): object {
@@ -29,16 +28,15 @@ interface StatusFlags extends ConnectionFlags {
   exitCode?: boolean;
 }
 
-export function registerStatus(program: Command, io: CliIO, run: (fn: () => Promise<number>) => Promise<void>): void {
+export const registerStatus: Register = (program, io, run) => {
   const cmd = program
     .command('status')
     .description('applied and pending migrations, the server version, primary or standby (read-only; works on a standby)')
-    .option('--json', 'print one JSON object')
+    .addOption(jsonOption())
     .option('--exit-code', 'exit 1 when anything is pending');
   addConnectionOptions(cmd);
-  cmd.action((opts: StatusFlags) =>
-    run(async () => {
-      const { connection, engine } = commandSettings(io, opts);
+  cmd.action(
+    settingsAction(io, run, async (opts: StatusFlags, { connection, engine }) => {
       if (opts.json) {
         const status = await migrationStatus(connection, engine.migrationsDir);
         io.out(JSON.stringify(statusJson(status)));
@@ -53,7 +51,7 @@ export function registerStatus(program: Command, io: CliIO, run: (fn: () => Prom
       return opts.exitCode && status.pending.length > 0 ? ExitCode.notOk : ExitCode.ok;
     }),
   );
-}
+};
 
 /** Which platform roles can log in; a role without a configured password cannot, and we say so. */
 function printRoleLogins(io: CliIO, roles: RoleDescription[]): void {

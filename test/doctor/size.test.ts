@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, parseSize } from '../../src/cluster/size.js';
+import { formatBytes, parseSize } from '../../src/doctor/size.js';
 
 describe('parseSize', () => {
   it.each([

@@ -28,10 +28,10 @@ export interface DoctorOptions extends Partial<LagThresholds> {
   migrationsDir?: string;
   /**
    * Slots a primary must have; on a standby, the expected primary_slot_name. Default: learned from
-   * the node (src/cluster/layout.ts), so both the usual and the promoted layout read OK.
+   * the node (src/doctor/layout.ts), so both the usual and the promoted layout read OK.
    */
   expectedSlots?: string[];
-  /** With the topology: ask the other node(s) too (split brain, fencing; src/cluster/split-brain.ts). */
+  /** With the topology: ask the other node(s) too (split brain, fencing; src/doctor/split-brain.ts). */
   peers?: PeerCheckOptions;
   /** More .ready WAL files than this is CRITICAL where the node archives (default DEFAULT_MAX_READY_WAL). */
   maxReadyWal?: number;

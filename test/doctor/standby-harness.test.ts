@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDoctor } from '../../src/cluster/doctor.js';
+import { runDoctor } from '../../src/doctor/doctor.js';
 import { withConnection } from '../../src/database/connect.js';
 import { query } from '../support/database.js';
 import { buildScramVerifier } from '../../src/roles/index.js';

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerDoctor } from '../../src/cli/commands/doctor.js';
 import type { CliIO } from '../../src/cli/io.js';
-import { resolveLagThresholds } from '../../src/cluster/doctor-options.js';
+import { resolveLagThresholds } from '../../src/doctor/doctor-options.js';
 import { freePort } from '../../src/local/cluster.js';
 import { freshDatabase, configUrl } from '../support/database.js';
 

@@ -1,5 +1,5 @@
 import type { StatusRun } from '../engine/operations.js';
-import { versionLabel } from '../engine/files.js';
+import { migrationLabel } from '../engine/migration-label.js';
 import type { Check } from './severity.js';
 
 /**
@@ -8,7 +8,6 @@ import type { Check } from './severity.js';
  * schema is, and `db migrate` refuses to run until it is fixed.
  */
 export function evaluateMigrations(status: Pick<StatusRun, 'applied' | 'pending'> & { node: Pick<StatusRun['node'], 'role'> }): Check[] {
-  const label = (m: { version: number; name: string }): string => `${versionLabel(m.version)}_${m.name}`;
   const changed = status.applied.filter((a) => a.fileChanged);
   const missing = status.applied.filter((a) => a.fileMissing);
   const checks: Check[] = [];
@@ -23,8 +22,8 @@ export function evaluateMigrations(status: Pick<StatusRun, 'applied' | 'pending'
       : {
           id: 'migrations.pending',
           severity: 'warning',
-          summary: `${status.pending.length} migration(s) pending: ${status.pending.map(label).join(', ')}; run \`db migrate\` on the primary${status.node.role === 'standby' ? ' (replication brings them here)' : ''}`,
-          data: { applied: status.applied.length, pending: status.pending.map(label) },
+          summary: `${status.pending.length} migration(s) pending: ${status.pending.map(migrationLabel).join(', ')}; run \`db migrate\` on the primary${status.node.role === 'standby' ? ' (replication brings them here)' : ''}`,
+          data: { applied: status.applied.length, pending: status.pending.map(migrationLabel) },
         },
   );
   checks.push(
@@ -39,12 +38,12 @@ export function evaluateMigrations(status: Pick<StatusRun, 'applied' | 'pending'
           id: 'migrations.checksums',
           severity: 'critical',
           summary: `${[
-            changed.length > 0 ? `changed after they were applied: ${changed.map(label).join(', ')}` : '',
-            missing.length > 0 ? `applied but missing from the folder: ${missing.map(label).join(', ')}` : '',
+            changed.length > 0 ? `changed after they were applied: ${changed.map(migrationLabel).join(', ')}` : '',
+            missing.length > 0 ? `applied but missing from the folder: ${missing.map(migrationLabel).join(', ')}` : '',
           ]
             .filter(Boolean)
             .join('; ')}; restore the files from version control`,
-          data: { changed: changed.map(label), missing: missing.map(label) },
+          data: { changed: changed.map(migrationLabel), missing: missing.map(migrationLabel) },
         },
   );
   return checks;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateMigrations } from '../../src/cluster/migration-health.js';
+import { evaluateMigrations } from '../../src/doctor/migration-health.js';
 import {
   evaluateReplication,
   evaluateSettings,
@@ -7,10 +7,10 @@ import {
   type ReplicationRow,
   type SettingRow,
   type SlotRow,
-} from '../../src/cluster/primary-health.js';
-import { NAGIOS_CODE, worstSeverity } from '../../src/cluster/severity.js';
-import { evaluateStandby, type StandbyState } from '../../src/cluster/standby-health.js';
-import { DEFAULT_THRESHOLDS } from '../../src/cluster/thresholds.js';
+} from '../../src/doctor/primary-health.js';
+import { NAGIOS_CODE, worstSeverity } from '../../src/doctor/severity.js';
+import { evaluateStandby, type StandbyState } from '../../src/doctor/standby-health.js';
+import { DEFAULT_THRESHOLDS } from '../../src/doctor/thresholds.js';
 
 // The judging half of `db doctor`, on rows shaped like the server's. The reading half runs on a
 // real pair in doctor-pair.test.ts.
