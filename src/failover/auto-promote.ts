@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_THRESHOLDS } from '../cluster/thresholds.js';
+import { DEFAULT_THRESHOLDS } from '../doctor/thresholds.js';
 import type { ConnectionConfig } from '../config/connection.js';
 import { withConnection } from '../database/connect.js';
 import { readNodeInfo } from '../database/node-role.js';

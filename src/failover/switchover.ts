@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { LagThresholds } from '../cluster/thresholds.js';
+import type { LagThresholds } from '../doctor/thresholds.js';
 import { type ConnectionConfig, describeConnection } from '../config/connection.js';
 import { withConnection } from '../database/connect.js';
 import { readNodeInfo } from '../database/node-role.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
-import { DEFAULT_THRESHOLDS } from '../../src/cluster/thresholds.js';
+import { DEFAULT_THRESHOLDS } from '../../src/doctor/thresholds.js';
 import { WrongNodeRoleError } from '../../src/failover/errors.js';
 import type { FailoverNode } from '../../src/failover/failover-node.js';
 import { checkHealth } from '../../src/failover/health.js';

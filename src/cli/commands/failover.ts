@@ -120,7 +120,7 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
         const peer = opts.peerUrl ? connectionOf(io, opts.peerUrl, `voipdb-switchover-${node.self.name}`) : peerOf(local, node);
         const [{ switchover }, { DEFAULT_THRESHOLDS }] = await Promise.all([
           import('../../failover/switchover.js'),
-          import('../../cluster/thresholds.js'),
+          import('../../doctor/thresholds.js'),
         ]);
         const result = await switchover({
           node,
