@@ -20,8 +20,12 @@ const STEADY_MS = 1500;
 
 export interface Scenario {
   name: string;
-  /** Whether node 2 must take over (RTO measured), or node 1 must keep serving. */
-  failover: boolean;
+  /**
+   * What the platform must do: `failover` node 2 takes over by itself (RTO against the VIP move);
+   * `stays` node 1 keeps serving and nothing promotes; `restart` both nodes come back after a total
+   * outage with one primary (RTO from the boot); `switchover` an operator hands over to node 2.
+   */
+  expect: 'failover' | 'stays' | 'restart' | 'switchover';
   /** Runs the fault and measures; `signal` aborts it (the scenario's deadline passed). */
   run(platform: Platform, signal: AbortSignal): Promise<ScenarioFigures>;
 }
@@ -121,12 +125,12 @@ async function failoverFrom(
 export const SCENARIOS: Scenario[] = [
   {
     name: 'node 1 killed (every process)',
-    failover: true,
+    expect: 'failover',
     run: (p, signal) => failoverFrom(p, signal, 'node 1 killed', async () => void (await p.drill.lab.killAll('node1'))),
   },
   {
     name: "node 1's link cut (isolated)",
-    failover: true,
+    expect: 'failover',
     run: (p, signal) =>
       failoverFrom(
         p,
@@ -144,7 +148,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'node 1 rebooted after failover',
-    failover: true,
+    expect: 'failover',
     run: (p, signal) =>
       failoverFrom(
         p,
@@ -166,7 +170,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'node 2 killed (node 1 keeps serving, nothing promotes)',
-    failover: false,
+    expect: 'stays',
     async run(p, signal) {
       const { drill } = p;
       await new Promise((r) => setTimeout(r, STEADY_MS));
@@ -199,6 +203,80 @@ export const SCENARIOS: Scenario[] = [
         probeInstants: probes.instants,
         longestRegisterGapMs: gap,
         notes,
+      };
+    },
+  },
+  {
+    name: 'both nodes down, then both up (a power cut of the pair)',
+    expect: 'restart',
+    async run(p, signal) {
+      const { drill } = p;
+      await new Promise((r) => setTimeout(r, STEADY_MS));
+      await Promise.all([drill.lab.killAll('node1'), drill.lab.killAll('node2')]);
+      await new Promise((r) => setTimeout(r, 2000));
+      // Both service managers start at once: each node's guard, then its PostgreSQL and services.
+      const bootAt = Date.now();
+      const boots = await Promise.all([p.boot('node1'), p.boot('node2')]);
+      // Node 1 was the primary and its data is intact: it must be the primary again, node 2 its standby.
+      const rtoMs = await measureRto(drill.cluster, p.sipp, 'node1', bootAt, 60_000, signal);
+      if (rtoMs === null) {
+        throw new Error(
+          `no 200 OK REGISTER written on node 1 within 60 s of the boot: node 1 ${await nodeState(drill.cluster, 'node1')}, node 2 ${await nodeState(drill.cluster, 'node2')}; guards: ${boots.map((b) => `${b.guard}: ${b.output.trim()}`).join(' | ')}`,
+        );
+      }
+      await waitFor(
+        'node 2 streaming from node 1',
+        async () => (await nodeState(drill.cluster, 'node2')) === 'standby',
+        30_000,
+        200,
+        signal,
+      );
+      const gap = await longestRegisterGap(p.sipp, bootAt, Date.now());
+      const cdrs = await countCdrs(p, 'node1');
+      const probes = await readProbes(p.probeLog);
+      return {
+        scenario: 'both down, then both up',
+        rtoMs,
+        vipMoveMs: null,
+        cdrsLost: cdrs.lost,
+        cdrsAcknowledged: cdrs.acknowledged,
+        twoPrimaryInstants: probes.both,
+        probeInstants: probes.instants,
+        longestRegisterGapMs: gap,
+        notes: [`RTO counted from the boot; guards: ${boots.map((b) => `${b.guard} (${b.output.trim().split('\n').pop()})`).join('; ')}`],
+      };
+    },
+  },
+  {
+    name: 'planned switchover to node 2 (db failover switchover)',
+    expect: 'switchover',
+    async run(p, signal) {
+      const { drill } = p;
+      await new Promise((r) => setTimeout(r, STEADY_MS));
+      const vip = watchAddress(drill.lab, 'node2');
+      const startAt = Date.now();
+      const output = await drill.db('node1', ['failover', 'switchover', '--topology', drill.topologyFile, '--node', 'node1']);
+      const rtoMs = await measureRto(drill.cluster, p.sipp, 'node2', startAt, RECOVERY_TIMEOUT_MS, signal);
+      const vipAt = await Promise.race([vip.appeared, new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+      vip.cancel();
+      if (rtoMs === null)
+        throw new Error(`no 200 OK REGISTER written on node 2 within ${RECOVERY_TIMEOUT_MS} ms of the switchover: ${output}`);
+      // Node 1 follows node 2 at once: no rejoin, nothing to salvage.
+      await waitFor('node 1 a standby of node 2', async () => (await nodeState(drill.cluster, 'node1')) === 'standby', 30_000, 200, signal);
+      const gap = await longestRegisterGap(p.sipp, startAt, Date.now());
+      const cdrs = await countCdrs(p, 'node2');
+      if (cdrs.lost > 0) throw new Error(`the switchover lost acknowledged CDRs: ${cdrs.missing.slice(0, 5).join(', ')}`);
+      const probes = await readProbes(p.probeLog);
+      return {
+        scenario: 'planned switchover',
+        rtoMs,
+        vipMoveMs: vipAt === null ? null : vipAt - startAt,
+        cdrsLost: cdrs.lost,
+        cdrsAcknowledged: cdrs.acknowledged,
+        twoPrimaryInstants: probes.both,
+        probeInstants: probes.instants,
+        longestRegisterGapMs: gap,
+        notes: [output.trim().split('\n').pop() ?? ''],
       };
     },
   },
