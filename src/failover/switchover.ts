@@ -13,6 +13,8 @@ import { type PromotionState, writeState } from './state.js';
 import { writeStandbyConfig } from './standby-config.js';
 import { logDecision } from './syslog.js';
 
+/** How long the checks wait for the standby to report streaming and its replay position. */
+const STREAM_REPORT_WAIT_MS = 11_000;
 /** How long the restarted old primary may take to answer as a standby (a fast shutdown and a start). */
 const RESTART_TIMEOUT_MS = 60_000;
 /**
@@ -157,20 +159,31 @@ async function preflight(options: SwitchoverOptions, dataDir: string, localWhere
   if (there.sysid !== here.sysid) {
     refuse(`${peerWhere} is another cluster (system identifier ${there.sysid}, this one ${here.sysid})`, 'check --peer-url');
   }
-  const stream = await withConnection(local, async (c) => {
-    const { rows } = await c.query<{ state: string; lag: string | null }>(
-      'SELECT state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint::text AS lag FROM pg_stat_replication WHERE application_name = $1',
-      [node.peer.name],
-    );
-    return rows[0];
-  });
+  // A standby that has just (re)connected reports its replay position within a status interval
+  // (wal_receiver_status_interval, 10 s by default; sooner once it replays): wait for it that long.
+  const deadline = Date.now() + STREAM_REPORT_WAIT_MS;
+  let stream: { state: string; lag: string | null } | undefined;
+  for (;;) {
+    stream = await withConnection(local, async (c) => {
+      const { rows } = await c.query<{ state: string; lag: string | null }>(
+        'SELECT state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint::text AS lag FROM pg_stat_replication WHERE application_name = $1',
+        [node.peer.name],
+      );
+      return rows[0];
+    });
+    if ((stream?.state === 'streaming' && stream.lag !== null) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   if (stream?.state !== 'streaming') {
     refuse(
       `${node.peer.name} is not streaming from ${node.self.name} (${stream ? stream.state : 'not connected'})`,
       '`db doctor` on both nodes says why; a switchover needs the standby connected, to hand over every write',
     );
   }
-  const lagBytes = Number(stream!.lag ?? Number.POSITIVE_INFINITY);
+  if (stream!.lag === null) {
+    refuse(`${node.peer.name} streams but has not reported what it replayed`, 'run again in a few seconds');
+  }
+  const lagBytes = Number(stream!.lag);
   if (lagBytes > thresholds.maxLagBytes) {
     refuse(`${node.peer.name} replays ${lagBytes} bytes behind, over ${thresholds.maxLagBytes}`, 'wait for it to catch up, then run again');
   }
