@@ -185,6 +185,96 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
     expect(stored[0]).toMatchObject({ network_addr: '192.0.2.10', leg: 'a' });
   });
 
+  test('CDR ingest stores every field as given: quotes, backslashes, braces, NULL-looking and empty text, ms timestamps', async () => {
+    const full: CdrRow = {
+      uuid: randomUUID().toUpperCase(),
+      startStamp: new Date('2025-06-10T08:00:00.123Z'),
+      answerStamp: new Date('2025-06-10T08:00:04.5Z'),
+      endStamp: new Date('2025-06-10T08:01:34.999Z'),
+      duration: 94,
+      billsec: 90,
+      leg: 'b',
+      direction: 'inbound',
+      callUuid: randomUUID(),
+      bridgeUuid: randomUUID(),
+      originatingLegUuid: randomUUID(),
+      domainId: 9_007_199_254_740_991,
+      domainName: 'pbx.example.net',
+      extensionId: -42,
+      accountcode: '',
+      callerIdName: 'O\'Brien "The \\ Boss", {x} NULL',
+      callerIdNumber: 'NULL',
+      destinationNumber: '+49 30 1234',
+      context: 'public\ttab\nnewline',
+      hangupCause: 'NORMAL_CLEARING',
+      hangupCauseQ850: 16,
+      sipHangupDisposition: 'send_bye',
+      sipCallId: 'a,b}c@192.0.2.1',
+      readCodec: 'PCMA',
+      writeCodec: 'G722',
+      networkAddr: '2001:db8::/32',
+      ccQueue: 'support@pbx.example.net',
+      ccAgent: 'agent 7',
+      ccSide: 'member',
+      switchname: 'ünïcode 😀',
+      coreUuid: randomUUID(),
+    };
+    // A parsed post may carry more than a CdrRow: the rest is not sent.
+    const withExtra = { ...full, variables: { huge: 'x'.repeat(100_000) } } as CdrRow;
+    expect(await ingestCdrs(db, [withExtra, cdr('2025-06-10T09:00:00Z')])).toEqual({ inserted: 2, duplicates: 0 });
+    const { rows } = await admin.query(
+      `SELECT uuid, start_stamp, answer_stamp, end_stamp, duration, billsec, leg, direction, call_uuid, bridge_uuid,
+              originating_leg_uuid, domain_id::text, domain_name, extension_id::text, accountcode, caller_id_name,
+              caller_id_number, destination_number, context, hangup_cause, hangup_cause_q850, sip_hangup_disposition,
+              sip_call_id, read_codec, write_codec, network_addr::text, cc_queue, cc_agent, cc_side, switchname, core_uuid
+         FROM voip.cdr WHERE uuid = $1`,
+      [full.uuid],
+    );
+    expect(rows).toEqual([
+      {
+        uuid: full.uuid.toLowerCase(),
+        start_stamp: full.startStamp,
+        answer_stamp: full.answerStamp,
+        end_stamp: full.endStamp,
+        duration: 94,
+        billsec: 90,
+        leg: 'b',
+        direction: 'inbound',
+        call_uuid: full.callUuid,
+        bridge_uuid: full.bridgeUuid,
+        originating_leg_uuid: full.originatingLegUuid,
+        domain_id: '9007199254740991',
+        domain_name: full.domainName,
+        extension_id: '-42',
+        accountcode: '',
+        caller_id_name: full.callerIdName,
+        caller_id_number: 'NULL',
+        destination_number: full.destinationNumber,
+        context: full.context,
+        hangup_cause: full.hangupCause,
+        hangup_cause_q850: 16,
+        sip_hangup_disposition: full.sipHangupDisposition,
+        sip_call_id: full.sipCallId,
+        read_codec: 'PCMA',
+        write_codec: 'G722',
+        network_addr: '2001:db8::/32',
+        cc_queue: full.ccQueue,
+        cc_agent: full.ccAgent,
+        cc_side: full.ccSide,
+        switchname: full.switchname,
+        core_uuid: full.coreUuid,
+      },
+    ]);
+    // Fields left out are NULL (or their column's default).
+    const { rows: sparse } = await admin.query(
+      'SELECT answer_stamp, call_uuid, domain_id, hangup_cause_q850, cc_queue, core_uuid FROM voip.cdr WHERE start_stamp = $1',
+      [new Date('2025-06-10T09:00:00Z')],
+    );
+    expect(sparse).toEqual([
+      { answer_stamp: null, call_uuid: null, domain_id: null, hangup_cause_q850: null, cc_queue: null, core_uuid: null },
+    ]);
+  });
+
   test('a CDR outside every partition gives CdrPartitionMissingError naming its month; nothing of the batch is stored', async () => {
     const one = await ingestCdr(db, cdr('2024-02-10T08:00:00Z')).catch((e: unknown) => e);
     expect(one).toBeInstanceOf(CdrPartitionMissingError);
