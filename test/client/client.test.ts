@@ -275,6 +275,41 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
     ]);
   });
 
+  test('a batch of 1,000 new CDRs goes as one COPY; a stored, repeated or unpartitioned one gives the same answers as small batches', async () => {
+    const june = (n: number): CdrRow[] =>
+      Array.from({ length: n }, (_, i) => cdr(new Date(Date.UTC(2025, 5, 12, 0, 0, i, i % 1000)).toISOString()));
+    const special: CdrRow = {
+      ...cdr('2025-06-12T23:00:00.001Z'),
+      callerIdName: 'tab\there, newline\nthere, CR\r, backslash \\ and \\N, "quotes"',
+      context: '\\N',
+      accountcode: '',
+      switchname: 'ünïcode 😀',
+    };
+    const first = [special, ...june(999)];
+    expect(await ingestCdrs(db, first)).toEqual({ inserted: 1000, duplicates: 0 });
+    const { rows } = await admin.query('SELECT caller_id_name, context, accountcode, switchname, domain_id FROM voip.cdr WHERE uuid = $1', [
+      special.uuid,
+    ]);
+    expect(rows).toEqual([
+      { caller_id_name: special.callerIdName, context: '\\N', accountcode: '', switchname: special.switchname, domain_id: null },
+    ]);
+    // A retried post, a post holding one stored CDR, a post holding one CDR twice.
+    expect(await ingestCdrs(db, first)).toEqual({ inserted: 0, duplicates: 1000 });
+    const second = june(1000);
+    expect(await ingestCdrs(db, [...second, first[500]!])).toEqual({ inserted: 1000, duplicates: 1 });
+    const third = june(1000);
+    expect(await ingestCdrs(db, [...third, third[0]!])).toEqual({ inserted: 1000, duplicates: 1 });
+    // One CDR outside every partition: nothing of the batch is stored, and the error names its month.
+    const fourth = [...june(999), cdr('2031-01-15T12:30:00Z')];
+    const error = await ingestCdrs(db, fourth).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CdrPartitionMissingError);
+    expect((error as Error).message).toMatch(/cdr_203101 is missing/);
+    const counted = await admin.query('SELECT count(*)::int AS n FROM voip.cdr WHERE uuid = ANY($1::uuid[])', [
+      [...first, ...second, ...third, ...fourth].map((c) => c.uuid),
+    ]);
+    expect(counted.rows[0].n).toBe(3000);
+  });
+
   test('a CDR outside every partition gives CdrPartitionMissingError naming its month; nothing of the batch is stored', async () => {
     const one = await ingestCdr(db, cdr('2024-02-10T08:00:00Z')).catch((e: unknown) => e);
     expect(one).toBeInstanceOf(CdrPartitionMissingError);
