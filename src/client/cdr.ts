@@ -202,7 +202,8 @@ const MAX_LISTED_PROBLEMS = 20;
 
 /**
  * Refuses the whole batch before anything is sent when any CDR holds a value the types rule out
- * or voip.cdr would refuse for its length: the error names each item by its index and field.
+ * or voip.cdr's CHECK constraints would refuse: the error names each item by its index and
+ * field (the server's own refusal would name neither, and fail the batch all the same).
  */
 function assertValidCdrs(operation: string, cdrs: readonly CdrRow[], batch: boolean): void {
   if (!Array.isArray(cdrs)) {
@@ -210,9 +211,24 @@ function assertValidCdrs(operation: string, cdrs: readonly CdrRow[], batch: bool
   }
   const problems: InputProblem[] = [];
   for (let i = 0; i < cdrs.length && problems.length < MAX_LISTED_PROBLEMS; i++) {
+    const before = problems.length;
     checkFields(cdrs[i], CDR_CHECKS, problems, batch ? i : undefined);
+    if (problems.length === before) checkCdrTimes(cdrs[i]!, problems, batch ? i : undefined);
   }
   if (problems.length > 0) throw new ClientInputInvalidError(operation, problems);
+}
+
+/** The cross-field rules of voip.cdr's cdr_times_check and cdr_seconds_check, on a CDR whose fields each passed. */
+function checkCdrTimes(cdr: CdrRow, problems: InputProblem[], index: number | undefined): void {
+  const at = index === undefined ? {} : { index };
+  const start = cdr.startStamp.getTime();
+  if (cdr.endStamp.getTime() < start) problems.push({ ...at, field: 'endStamp', problem: 'must not be before startStamp' });
+  if (cdr.answerStamp && cdr.answerStamp.getTime() < start) {
+    problems.push({ ...at, field: 'answerStamp', problem: 'must not be before startStamp' });
+  }
+  if (cdr.billsec > cdr.duration) {
+    problems.push({ ...at, field: 'billsec', problem: `must not exceed duration (${cdr.duration}), got ${cdr.billsec}` });
+  }
 }
 
 /** An inet value: an IPv4 or IPv6 address, optionally with a /prefix. */

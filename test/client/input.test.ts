@@ -164,6 +164,27 @@ describe('client input checks (pg18)', () => {
     expect(await ingestCdr(db, cdr({ callerIdName: 'Al😀ice' }))).toEqual({ inserted: 1, duplicates: 0 });
   });
 
+  test("voip.cdr's cross-field CHECKs (times, billsec <= duration) are checked first, naming the item", async () => {
+    const before = await count();
+    const error = await rejection(
+      ingestCdrs(db, [
+        cdr(),
+        cdr({ endStamp: new Date('2025-06-03T09:59:59Z') }),
+        cdr({ answerStamp: new Date('2025-06-03T09:00:00Z') }),
+        cdr({ billsec: 91 }),
+      ]),
+    );
+    expect(error.details()).toEqual([
+      '- item 1: endStamp must not be before startStamp',
+      '- item 2: answerStamp must not be before startStamp',
+      '- item 3: billsec must not exceed duration (90), got 91',
+    ]);
+    expect(await count()).toBe(before);
+    // At the bounds the server agrees.
+    const edge = cdr({ endStamp: new Date('2025-06-03T10:00:00Z'), answerStamp: new Date('2025-06-03T10:00:00Z'), billsec: 90 });
+    expect(await ingestCdr(db, edge)).toEqual({ inserted: 1, duplicates: 0 });
+  });
+
   test('the schema holds the same bounds for every other writer (one constant per bound, migration 0010)', async () => {
     const over = (column: string, length: number) =>
       db
