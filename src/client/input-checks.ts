@@ -35,13 +35,22 @@ export const sipSecret: Check = (v) => {
     : undefined;
 };
 
-/** A text column: a string without NUL (PostgreSQL text cannot hold one), at most `max` characters. */
+/** Half of a UTF-16 surrogate pair alone: with the u flag a whole pair is one code point, not a surrogate. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * A text column: a string without NUL (PostgreSQL text cannot hold one) and without a lone
+ * surrogate (UTF-8 cannot say one: pg sent U+FFFD in its place, JSON sends an escape the server
+ * refuses), at most `max` characters.
+ */
 export function text(max?: number): Check {
   return (v) => {
     if (typeof v !== 'string') return `must be a string, got ${kindOf(v)}`;
     if (v.includes('\u0000')) return 'must not contain NUL characters';
-    if (max !== undefined) {
-      // Characters as PostgreSQL's length() counts them (code points, not UTF-16 units).
+    if (LONE_SURROGATE.test(v)) return 'must be well-formed Unicode (it holds a lone UTF-16 surrogate)';
+    // Characters as PostgreSQL's length() counts them (code points, not UTF-16 units); a string
+    // of at most `max` UTF-16 units has at most `max` code points, so most need no counting.
+    if (max !== undefined && v.length > max) {
       const length = [...v].length;
       if (length > max) return `must be at most ${max} characters, got ${length}`;
     }
@@ -84,8 +93,9 @@ export function checkFields(input: unknown, checks: Readonly<Record<string, Chec
     return;
   }
   const record = input as Record<string, unknown>;
-  for (const [field, check] of Object.entries(checks)) {
-    const problem = check(record[field]);
+  // for...in, not Object.entries: a batch of 5,000 CDRs would allocate 5,000 arrays of pairs.
+  for (const field in checks) {
+    const problem = checks[field]!(record[field]);
     if (problem !== undefined) problems.push({ ...at, field, problem });
   }
 }

@@ -185,6 +185,131 @@ describe.each(['pg18', 'pg15'] as const)('typed client on a primary (%s)', (serv
     expect(stored[0]).toMatchObject({ network_addr: '192.0.2.10', leg: 'a' });
   });
 
+  test('CDR ingest stores every field as given: quotes, backslashes, braces, NULL-looking and empty text, ms timestamps', async () => {
+    const full: CdrRow = {
+      uuid: randomUUID().toUpperCase(),
+      startStamp: new Date('2025-06-10T08:00:00.123Z'),
+      answerStamp: new Date('2025-06-10T08:00:04.5Z'),
+      endStamp: new Date('2025-06-10T08:01:34.999Z'),
+      duration: 94,
+      billsec: 90,
+      leg: 'b',
+      direction: 'inbound',
+      callUuid: randomUUID(),
+      bridgeUuid: randomUUID(),
+      originatingLegUuid: randomUUID(),
+      domainId: 9_007_199_254_740_991,
+      domainName: 'pbx.example.net',
+      extensionId: -42,
+      accountcode: '',
+      callerIdName: 'O\'Brien "The \\ Boss", {x} NULL',
+      callerIdNumber: 'NULL',
+      destinationNumber: '+49 30 1234',
+      context: 'public\ttab\nnewline',
+      hangupCause: 'NORMAL_CLEARING',
+      hangupCauseQ850: 16,
+      sipHangupDisposition: 'send_bye',
+      sipCallId: 'a,b}c@192.0.2.1',
+      readCodec: 'PCMA',
+      writeCodec: 'G722',
+      networkAddr: '2001:db8::/32',
+      ccQueue: 'support@pbx.example.net',
+      ccAgent: 'agent 7',
+      ccSide: 'member',
+      switchname: 'ünïcode 😀',
+      coreUuid: randomUUID(),
+    };
+    // A parsed post may carry more than a CdrRow: the rest is not sent.
+    const withExtra = { ...full, variables: { huge: 'x'.repeat(100_000) } } as CdrRow;
+    expect(await ingestCdrs(db, [withExtra, cdr('2025-06-10T09:00:00Z')])).toEqual({ inserted: 2, duplicates: 0 });
+    const { rows } = await admin.query(
+      `SELECT uuid, start_stamp, answer_stamp, end_stamp, duration, billsec, leg, direction, call_uuid, bridge_uuid,
+              originating_leg_uuid, domain_id::text, domain_name, extension_id::text, accountcode, caller_id_name,
+              caller_id_number, destination_number, context, hangup_cause, hangup_cause_q850, sip_hangup_disposition,
+              sip_call_id, read_codec, write_codec, network_addr::text, cc_queue, cc_agent, cc_side, switchname, core_uuid
+         FROM voip.cdr WHERE uuid = $1`,
+      [full.uuid],
+    );
+    expect(rows).toEqual([
+      {
+        uuid: full.uuid.toLowerCase(),
+        start_stamp: full.startStamp,
+        answer_stamp: full.answerStamp,
+        end_stamp: full.endStamp,
+        duration: 94,
+        billsec: 90,
+        leg: 'b',
+        direction: 'inbound',
+        call_uuid: full.callUuid,
+        bridge_uuid: full.bridgeUuid,
+        originating_leg_uuid: full.originatingLegUuid,
+        domain_id: '9007199254740991',
+        domain_name: full.domainName,
+        extension_id: '-42',
+        accountcode: '',
+        caller_id_name: full.callerIdName,
+        caller_id_number: 'NULL',
+        destination_number: full.destinationNumber,
+        context: full.context,
+        hangup_cause: full.hangupCause,
+        hangup_cause_q850: 16,
+        sip_hangup_disposition: full.sipHangupDisposition,
+        sip_call_id: full.sipCallId,
+        read_codec: 'PCMA',
+        write_codec: 'G722',
+        network_addr: '2001:db8::/32',
+        cc_queue: full.ccQueue,
+        cc_agent: full.ccAgent,
+        cc_side: full.ccSide,
+        switchname: full.switchname,
+        core_uuid: full.coreUuid,
+      },
+    ]);
+    // Fields left out are NULL (or their column's default).
+    const { rows: sparse } = await admin.query(
+      'SELECT answer_stamp, call_uuid, domain_id, hangup_cause_q850, cc_queue, core_uuid FROM voip.cdr WHERE start_stamp = $1',
+      [new Date('2025-06-10T09:00:00Z')],
+    );
+    expect(sparse).toEqual([
+      { answer_stamp: null, call_uuid: null, domain_id: null, hangup_cause_q850: null, cc_queue: null, core_uuid: null },
+    ]);
+  });
+
+  test('a batch of 1,000 new CDRs goes as one COPY; a stored, repeated or unpartitioned one gives the same answers as small batches', async () => {
+    const june = (n: number): CdrRow[] =>
+      Array.from({ length: n }, (_, i) => cdr(new Date(Date.UTC(2025, 5, 12, 0, 0, i, i % 1000)).toISOString()));
+    const special: CdrRow = {
+      ...cdr('2025-06-12T23:00:00.001Z'),
+      callerIdName: 'tab\there, newline\nthere, CR\r, backslash \\ and \\N, "quotes"',
+      context: '\\N',
+      accountcode: '',
+      switchname: 'ünïcode 😀',
+    };
+    const first = [special, ...june(999)];
+    expect(await ingestCdrs(db, first)).toEqual({ inserted: 1000, duplicates: 0 });
+    const { rows } = await admin.query('SELECT caller_id_name, context, accountcode, switchname, domain_id FROM voip.cdr WHERE uuid = $1', [
+      special.uuid,
+    ]);
+    expect(rows).toEqual([
+      { caller_id_name: special.callerIdName, context: '\\N', accountcode: '', switchname: special.switchname, domain_id: null },
+    ]);
+    // A retried post, a post holding one stored CDR, a post holding one CDR twice.
+    expect(await ingestCdrs(db, first)).toEqual({ inserted: 0, duplicates: 1000 });
+    const second = june(1000);
+    expect(await ingestCdrs(db, [...second, first[500]!])).toEqual({ inserted: 1000, duplicates: 1 });
+    const third = june(1000);
+    expect(await ingestCdrs(db, [...third, third[0]!])).toEqual({ inserted: 1000, duplicates: 1 });
+    // One CDR outside every partition: nothing of the batch is stored, and the error names its month.
+    const fourth = [...june(999), cdr('2031-01-15T12:30:00Z')];
+    const error = await ingestCdrs(db, fourth).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CdrPartitionMissingError);
+    expect((error as Error).message).toMatch(/cdr_203101 is missing/);
+    const counted = await admin.query('SELECT count(*)::int AS n FROM voip.cdr WHERE uuid = ANY($1::uuid[])', [
+      [...first, ...second, ...third, ...fourth].map((c) => c.uuid),
+    ]);
+    expect(counted.rows[0].n).toBe(3000);
+  });
+
   test('a CDR outside every partition gives CdrPartitionMissingError naming its month; nothing of the batch is stored', async () => {
     const one = await ingestCdr(db, cdr('2024-02-10T08:00:00Z')).catch((e: unknown) => e);
     expect(one).toBeInstanceOf(CdrPartitionMissingError);

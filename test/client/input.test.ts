@@ -150,6 +150,41 @@ describe('client input checks (pg18)', () => {
     expect((await rejection(ingestCdr(db, cdr({ networkAddr: 'not-an-address' })))).field).toBe('networkAddr');
   });
 
+  test('a Date outside the years 1-9999 or a lone UTF-16 surrogate is refused before sending, naming the item', async () => {
+    const before = await count();
+    const year10000 = new Date('2025-06-03T10:00:00Z');
+    year10000.setUTCFullYear(10_000);
+    const error = await rejection(ingestCdrs(db, [cdr(), cdr({ endStamp: year10000 }), cdr({ callerIdName: 'Al\ud800ice' })]));
+    expect(error.details()).toEqual([
+      '- item 1: endStamp must be a Date in the years 1 to 9999, got the year 10000',
+      '- item 2: callerIdName must be well-formed Unicode (it holds a lone UTF-16 surrogate)',
+    ]);
+    expect(await count()).toBe(before);
+    // A whole surrogate pair is one character, stored as it is.
+    expect(await ingestCdr(db, cdr({ callerIdName: 'Al😀ice' }))).toEqual({ inserted: 1, duplicates: 0 });
+  });
+
+  test("voip.cdr's cross-field CHECKs (times, billsec <= duration) are checked first, naming the item", async () => {
+    const before = await count();
+    const error = await rejection(
+      ingestCdrs(db, [
+        cdr(),
+        cdr({ endStamp: new Date('2025-06-03T09:59:59Z') }),
+        cdr({ answerStamp: new Date('2025-06-03T09:00:00Z') }),
+        cdr({ billsec: 91 }),
+      ]),
+    );
+    expect(error.details()).toEqual([
+      '- item 1: endStamp must not be before startStamp',
+      '- item 2: answerStamp must not be before startStamp',
+      '- item 3: billsec must not exceed duration (90), got 91',
+    ]);
+    expect(await count()).toBe(before);
+    // At the bounds the server agrees.
+    const edge = cdr({ endStamp: new Date('2025-06-03T10:00:00Z'), answerStamp: new Date('2025-06-03T10:00:00Z'), billsec: 90 });
+    expect(await ingestCdr(db, edge)).toEqual({ inserted: 1, duplicates: 0 });
+  });
+
   test('the schema holds the same bounds for every other writer (one constant per bound, migration 0010)', async () => {
     const over = (column: string, length: number) =>
       db

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -7,6 +8,7 @@ import {
   StandbyWriteError,
   createDb,
   ingestCdr,
+  ingestCdrs,
   lookupDirectoryUser,
   nodeRole,
   setExtensionPassword,
@@ -73,6 +75,20 @@ describe('typed client on a hot standby (pg18 pair)', () => {
           leg: 'a',
           direction: 'inbound',
         }),
+      // A batch this large goes as one COPY.
+      () =>
+        ingestCdrs(
+          standby,
+          Array.from({ length: 1000 }, () => ({
+            uuid: randomUUID(),
+            startStamp: new Date('2025-06-02Z'),
+            endStamp: new Date('2025-06-02T00:01:00Z'),
+            duration: 60,
+            billsec: 60,
+            leg: 'a' as const,
+            direction: 'inbound' as const,
+          })),
+        ),
       () => standby.transaction().execute((trx) => trx.deleteFrom('voip.extensions').where('extension', '=', '1001').execute()),
       () =>
         standby
