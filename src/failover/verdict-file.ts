@@ -22,3 +22,23 @@ export async function writeVerdict(file: string, verdict: HealthVerdict, validFo
   await fs.writeFile(temp, `${expiry} ${bootId()} ${verdict.ok ? 'ok' : 'fail'} ${verdict.reason.replace(/\s+/g, ' ')}\n`, { mode: 0o644 });
   await fs.rename(temp, file);
 }
+
+export interface VerdictRead {
+  ok: boolean;
+  reason: string;
+  /** Until it expires, in ms (negative: expired that long ago); null when written at another boot. */
+  validForMs: number | null;
+}
+
+/** A verdict file as Keepalived's test reads it, for `db failover status`; undefined when there is none. */
+export async function readVerdict(file: string): Promise<VerdictRead | undefined> {
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const [expiry, boot, verdict, ...reason] = text.trim().split(' ');
+  const thisBoot = boot === bootId();
+  return {
+    ok: verdict === 'ok' && thisBoot && Number(expiry) > uptimeCs(),
+    reason: reason.join(' '),
+    validForMs: thisBoot ? (Number(expiry) - uptimeCs()) * 10 : null,
+  };
+}

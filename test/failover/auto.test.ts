@@ -154,7 +154,14 @@ describe('db failover: exit codes without a watch', () => {
       expect(guard.code).toBe(2);
       expect(guard.stderr).toContain('error[FAILOVER_SETTING_MISSING]: `db failover guard` needs failover.nodes.node1.dataDir');
       const status = await runCli(['failover', 'status', '--topology', topology, '--node', 'node2']);
-      expect(JSON.parse(status.stdout)).toMatchObject({ node: 'node2', mode: 'automatic', watch: null, vrrp: null, promotion: null });
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        node: 'node2',
+        mode: 'automatic',
+        watch: null,
+        vrrp: null,
+        promotion: null,
+        verdicts: { database: null, witness: null },
+      });
       // A transition is recorded without any connection; the promotion is the watch's (none runs here).
       expect((await runCli(['failover', 'notify', '--topology', topology, '--node', 'node2', 'BACKUP'])).code).toBe(0);
       const master = await runCli(['failover', 'notify', '--topology', topology, '--node', 'node2', 'MASTER']);

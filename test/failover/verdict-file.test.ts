@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeVerdict } from '../../src/failover/verdict-file.js';
+import { readVerdict, writeVerdict } from '../../src/failover/verdict-file.js';
 import { verdictFile, verdictShellTest } from '../../src/topology/verdict-check.js';
 
 const run = promisify(execFile);
@@ -35,6 +35,8 @@ describe("Keepalived's health test of the watch's verdict file (/bin/sh, builtin
     await writeVerdict(file, { ok: true, reason: 'the primary, not fenced' }, 2000);
     expect(await keepalivedSays(file)).toBe(true);
     expect(await fs.readFile(file, 'utf8')).toMatch(/^\d+ [0-9a-f-]{36} ok the primary, not fenced\n$/);
+    expect(await readVerdict(file)).toEqual({ ok: true, reason: 'the primary, not fenced', validForMs: expect.any(Number) });
+    expect((await readVerdict(file))!.validForMs).toBeGreaterThan(1000);
     await writeVerdict(file, { ok: false, reason: 'fenced: no answer\nfrom node2' }, 2000);
     expect(await keepalivedSays(file)).toBe(false);
     // The reason stays on the one line the shell reads.
@@ -49,6 +51,7 @@ describe("Keepalived's health test of the watch's verdict file (/bin/sh, builtin
     expect(await keepalivedSays(file)).toBe(true);
     await fs.writeFile(file, `${uptimeCs() + 100_000} 00000000-0000-0000-0000-000000000000 ok from an earlier boot\n`);
     expect(await keepalivedSays(file)).toBe(false);
+    expect(await readVerdict(file)).toEqual({ ok: false, reason: 'from an earlier boot', validForMs: null });
     for (const garbled of ['', '\n', 'ok\n', `${uptimeCs() + 100_000}\n`, `soon ${bootId()} ok\n`]) {
       await fs.writeFile(file, garbled);
       expect(await keepalivedSays(file), JSON.stringify(garbled)).toBe(false);

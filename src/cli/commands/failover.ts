@@ -146,6 +146,12 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
       const [watch, vrrp, promotion] = await Promise.all(
         (['watch', 'vrrp', 'promotion'] as const).map((k) => readState(node.settings.stateDir, node.self.name, k)),
       );
+      const { readVerdict } = await import('../../failover/verdict-file.js');
+      const { verdictFile } = await import('../../topology/verdict-check.js');
+      // What Keepalived's checks read right now (ok already accounts for the expiry).
+      const [database, witness] = await Promise.all(
+        (['database', 'witness'] as const).map((check) => readVerdict(verdictFile(node.settings.stateDir, node.self.name, check))),
+      );
       // null: that file is not there (no watch yet, no transition, no promotion this boot).
       io.out(
         JSON.stringify({
@@ -155,6 +161,7 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
           watch: watch ?? null,
           vrrp: vrrp ?? null,
           promotion: promotion ?? null,
+          verdicts: { database: database ?? null, witness: witness ?? null },
         }),
       );
       return ExitCode.ok;
