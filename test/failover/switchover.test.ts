@@ -4,6 +4,7 @@ import { withConnection } from '../../src/database/connect.js';
 import { DEFAULT_THRESHOLDS } from '../../src/doctor/thresholds.js';
 import { WrongNodeRoleError } from '../../src/failover/errors.js';
 import type { FailoverNode } from '../../src/failover/failover-node.js';
+import { monotonicMs } from '../../src/failover/clock.js';
 import { checkHealth } from '../../src/failover/health.js';
 import { runNotify } from '../../src/failover/notify.js';
 import { type PromotionState, readState } from '../../src/failover/state.js';
@@ -114,8 +115,11 @@ describe('db failover switchover (PostgreSQL 18 pair on loopback)', () => {
     await runNotify(node1, 'MASTER');
     const prober = startProber(pair);
     const steps: string[] = [];
-    const verdicts: Array<{ ok: boolean; reason: string }> = [];
-    const sample = setInterval(() => void health().then((v) => verdicts.push(v)), 50);
+    const verdicts: Array<{ ok: boolean; reason: string; atMs: number }> = [];
+    const sample = setInterval(() => {
+      const atMs = monotonicMs();
+      void health().then((v) => verdicts.push({ ...v, atMs }));
+    }, 50);
     let result: Awaited<ReturnType<typeof switchover>>;
     try {
       await new Promise((r) => setTimeout(r, 300));
@@ -129,8 +133,14 @@ describe('db failover switchover (PostgreSQL 18 pair on loopback)', () => {
     } finally {
       clearInterval(sample);
     }
-    // node1 kept the VIP all through the handover (its server restarted meanwhile)...
-    expect(verdicts.filter((v) => !v.ok).map((v) => v.reason)).toEqual([]);
+    // node1 kept the VIP all through the handover (its server restarted meanwhile), until the
+    // switchover recorded that node2 is the primary...
+    const handedOver = (await readState<PromotionState>(node1.settings.stateDir, 'node1', 'promotion'))!;
+    expect(handedOver.outcome).toBe('switched-over');
+    // (a sample that started just before the record may read it: that one says it handed over)
+    expect(
+      verdicts.filter((v) => !v.ok && (v.atMs < handedOver.atMs - 500 || !/handed the primary over/.test(v.reason))).map((v) => v.reason),
+    ).toEqual([]);
     expect(verdicts.some((v) => v.reason.startsWith('handing over'))).toBe(true);
     // ...and gives it to the new primary now; once Keepalived has left MASTER it is a healthy standby.
     expect(await health()).toEqual({ ok: false, reason: expect.stringMatching(/handed the primary over .*node2 promoted/) });
