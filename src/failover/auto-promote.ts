@@ -12,7 +12,8 @@ import { readFence } from './fence.js';
 import { staleAfterMs } from '../topology/failover.js';
 import { postgresAnswers } from './liveness.js';
 import { promoteStandby } from './promote.js';
-import { type PromotionState, readState, type WatchState, writeState } from './state.js';
+import { recordPromotion } from './promotion-record.js';
+import { type PromotionState, readState, type WatchState } from './state.js';
 import { logDecision } from './syslog.js';
 
 /** How often the promotion's wait probes the old primary itself. */
@@ -112,16 +113,8 @@ async function promoteWhenSafe(node: FailoverNode, local: ConnectionConfig, hold
   }
 }
 
-export async function record(
-  node: FailoverNode,
-  outcome: PromotionState['outcome'],
-  reason: string,
-  level: 'notice' | 'err',
-): Promise<PromotionState> {
-  const state: PromotionState = { outcome, reason, bootId: bootId(), atMs: monotonicMs() };
-  await writeState(node.settings.stateDir, node.self.name, 'promotion', state);
-  await logDecision(node.self.name, 'promote', level, `${outcome}: ${reason}`);
-  return state;
+function record(node: FailoverNode, outcome: PromotionState['outcome'], reason: string, level: 'notice' | 'err'): Promise<PromotionState> {
+  return recordPromotion(node, 'promote', outcome, reason, level);
 }
 
 /** An exclusive lock file holding our pid; one left by a dead process is taken over. */

@@ -4,14 +4,13 @@ import { type ConnectionConfig, describeConnection } from '../config/connection.
 import { withConnection } from '../database/connect.js';
 import { readNodeInfo } from '../database/node-role.js';
 import { slotNameFor } from '../topology/types.js';
-import { bootId, monotonicMs } from './clock.js';
 import { SwitchoverRefusedError, SwitchoverUndoneError, WrongNodeRoleError } from './errors.js';
 import { dataDirOf, type FailoverNode } from './failover-node.js';
 import { clearFence, hasStandbySignal, ownerOf, readFence, restartPostgres } from './fence.js';
 import { promoteStandby } from './promote.js';
-import { type PromotionState, writeState } from './state.js';
+import { recordPromotion } from './promotion-record.js';
+import type { PromotionState } from './state.js';
 import { writeStandbyConfig } from './standby-config.js';
-import { logDecision } from './syslog.js';
 
 /** How long the checks wait for the standby to report streaming and its replay position. */
 const STREAM_REPORT_WAIT_MS = 11_000;
@@ -242,7 +241,5 @@ async function undo(node: FailoverNode, dataDir: string): Promise<void> {
 }
 
 async function record(node: FailoverNode, outcome: PromotionState['outcome'], reason: string): Promise<void> {
-  const state: PromotionState = { outcome, reason, bootId: bootId(), atMs: monotonicMs() };
-  await writeState(node.settings.stateDir, node.self.name, 'promotion', state);
-  await logDecision(node.self.name, 'switchover', outcome === 'refused' ? 'err' : 'notice', `${outcome}: ${reason}`);
+  await recordPromotion(node, 'switchover', outcome, reason, outcome === 'refused' ? 'err' : 'notice');
 }

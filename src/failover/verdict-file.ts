@@ -36,9 +36,6 @@ export async function readVerdict(file: string): Promise<VerdictRead | undefined
   if (text === undefined) return undefined;
   const [expiry, boot, verdict, ...reason] = text.trim().split(' ');
   const thisBoot = boot === bootId();
-  return {
-    ok: verdict === 'ok' && thisBoot && Number(expiry) > uptimeCs(),
-    reason: reason.join(' '),
-    validForMs: thisBoot ? (Number(expiry) - uptimeCs()) * 10 : null,
-  };
+  const leftCs = Number(expiry) - uptimeCs();
+  return { ok: verdict === 'ok' && thisBoot && leftCs > 0, reason: reason.join(' '), validForMs: thisBoot ? leftCs * 10 : null };
 }

@@ -10,7 +10,8 @@ import { postgresAnswers } from './liveness.js';
 import { askPeer, peerReplicationConfig } from './peer.js';
 import { staleAfterMs } from '../topology/failover.js';
 import { verdictFile } from '../topology/verdict-check.js';
-import { promoteOnce, record } from './auto-promote.js';
+import { promoteOnce } from './auto-promote.js';
+import { recordPromotion } from './promotion-record.js';
 import { addressConfigured } from './vip.js';
 import { judgeHealth } from './health.js';
 import { type PromotionState, readState, type VrrpState, type WatchState, writeState } from './state.js';
@@ -156,14 +157,20 @@ export async function runWatch(
       const decided = promotion?.bootId === bootId() && vipSince !== null && promotion.atMs >= vipSince;
       if (settings.mode === 'manual' && holdsVip && sqlRole === 'standby' && !decided && attemptedFor !== vipSince) {
         attemptedFor = vipSince;
-        await record(node, 'skipped', 'manual mode: the VIP is here; promote with `db promote` if the primary is gone', 'notice');
+        await recordPromotion(
+          node,
+          'promote',
+          'skipped',
+          'manual mode: the VIP is here; promote with `db promote` if the primary is gone',
+          'notice',
+        );
       } else if (
         settings.mode === 'automatic' &&
         holdsVip &&
         sqlRole === 'standby' &&
         !decided &&
         promotion?.outcome !== 'handing-over' &&
-        !(await readFence(dataDir)) &&
+        !fence &&
         promoting === undefined &&
         attemptedFor !== vipSince
       ) {
@@ -196,7 +203,7 @@ export async function runWatch(
         vipSinceMs: vipSince,
       };
       await writeState(settings.stateDir, self.name, 'watch', state);
-      await writeVerdicts(settings.stateDir, self.name, state);
+      await writeVerdicts(settings.stateDir, self.name, state, promotion);
       const wait = settings.probeIntervalMs - (monotonicMs() - roundStart);
       if (wait > 0) await sleep(wait, signal);
     }
@@ -211,8 +218,7 @@ export async function runWatch(
  * Keepalived's health checks, judged here every round and written where its shell test reads
  * them (verdict-file.ts). Valid for staleAfterMs: a watch that stops gives the VIP up by then.
  */
-async function writeVerdicts(stateDir: string, name: string, watch: WatchState): Promise<void> {
-  const promotion = await readState<PromotionState>(stateDir, name, 'promotion');
+async function writeVerdicts(stateDir: string, name: string, watch: WatchState, promotion: PromotionState | undefined): Promise<void> {
   const validForMs = staleAfterMs(watch.probeIntervalMs);
   for (const check of ['database', 'witness'] as const) {
     const verdict = judgeHealth(name, { watch, promotion }, check, monotonicMs());

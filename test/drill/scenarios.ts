@@ -30,12 +30,27 @@ export interface Scenario {
   run(platform: Platform, signal: AbortSignal): Promise<ScenarioFigures>;
 }
 
-/** Stops the CDR poster (so no post is in flight), then counts acknowledged CDRs missing on `primary`. */
-async function countCdrs(platform: Platform, primary: NodeName): Promise<{ lost: number; acknowledged: number; missing: string[] }> {
+/**
+ * A scenario's figures from what it measured: stops the traffic (so no post is in flight), counts
+ * the acknowledged CDRs missing on `serving` (the primary at the end) and reads the prober's log.
+ */
+async function finish(
+  platform: Platform,
+  serving: NodeName,
+  measured: Pick<ScenarioFigures, 'scenario' | 'rtoMs' | 'vipMoveMs' | 'longestRegisterGapMs' | 'notes'>,
+): Promise<ScenarioFigures> {
   await platform.stopTraffic();
   const acknowledged = await readAcknowledged(platform.ackLog);
-  const missing = await missingCdrs(platform.drill.cluster, primary, acknowledged);
-  return { lost: missing.length, acknowledged: acknowledged.length, missing };
+  const missing = await missingCdrs(platform.drill.cluster, serving, acknowledged);
+  const probes = await readProbes(platform.probeLog);
+  return {
+    ...measured,
+    notes: missing.length > 0 ? [...measured.notes, `lost CDRs: ${missing.slice(0, 5).join(', ')}`] : measured.notes,
+    cdrsLost: missing.length,
+    cdrsAcknowledged: acknowledged.length,
+    twoPrimaryInstants: probes.both,
+    probeInstants: probes.instants,
+  };
 }
 
 /**
@@ -106,20 +121,13 @@ async function failoverFrom(
   signal.throwIfAborted();
   const rejoined = await rejoin(platform, 'node1', 'node2');
   notes.push(...rejoined.split('\n').filter((l) => /salvag|CDR|kept|aside/i.test(l)));
-  const cdrs = await countCdrs(platform, 'node2');
-  if (cdrs.lost > 0) notes.push(`lost CDRs: ${cdrs.missing.slice(0, 5).join(', ')}`);
-  const probes = await readProbes(platform.probeLog);
-  return {
+  return finish(platform, 'node2', {
     scenario: name,
     rtoMs,
     vipMoveMs: vipAt === null ? null : vipAt - faultAt,
-    cdrsLost: cdrs.lost,
-    cdrsAcknowledged: cdrs.acknowledged,
-    twoPrimaryInstants: probes.both,
-    probeInstants: probes.instants,
     longestRegisterGapMs: gap,
     notes,
-  };
+  });
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -187,23 +195,11 @@ export const SCENARIOS: Scenario[] = [
         await new Promise((r) => setTimeout(r, 200));
       }
       const gap = await longestRegisterGap(p.sipp, faultAt, Date.now());
-      const cdrs = await countCdrs(p, 'node1');
-      const probes = await readProbes(p.probeLog);
       const notes = [
         `VIP ${vipLeftNode1 ? 'LEFT' : 'stayed on'} node 1; node 1 ${node1NotPrimary ? 'was NOT always' : 'stayed'} a writable primary`,
       ];
       if (vipLeftNode1 || node1NotPrimary) throw new Error(`node 2 killed: ${notes.join('; ')}`);
-      return {
-        scenario: 'node 2 killed',
-        rtoMs: null,
-        vipMoveMs: null,
-        cdrsLost: cdrs.lost,
-        cdrsAcknowledged: cdrs.acknowledged,
-        twoPrimaryInstants: probes.both,
-        probeInstants: probes.instants,
-        longestRegisterGapMs: gap,
-        notes,
-      };
+      return finish(p, 'node1', { scenario: 'node 2 killed', rtoMs: null, vipMoveMs: null, longestRegisterGapMs: gap, notes });
     },
   },
   {
@@ -232,19 +228,13 @@ export const SCENARIOS: Scenario[] = [
         signal,
       );
       const gap = await longestRegisterGap(p.sipp, bootAt, Date.now());
-      const cdrs = await countCdrs(p, 'node1');
-      const probes = await readProbes(p.probeLog);
-      return {
+      return finish(p, 'node1', {
         scenario: 'both down, then both up',
         rtoMs,
         vipMoveMs: null,
-        cdrsLost: cdrs.lost,
-        cdrsAcknowledged: cdrs.acknowledged,
-        twoPrimaryInstants: probes.both,
-        probeInstants: probes.instants,
         longestRegisterGapMs: gap,
         notes: [`RTO counted from the boot; guards: ${boots.map((b) => `${b.guard} (${b.output.trim().split('\n').pop()})`).join('; ')}`],
-      };
+      });
     },
   },
   {
@@ -264,20 +254,15 @@ export const SCENARIOS: Scenario[] = [
       // Node 1 follows node 2 at once: no rejoin, nothing to salvage.
       await waitFor('node 1 a standby of node 2', async () => (await nodeState(drill.cluster, 'node1')) === 'standby', 30_000, 200, signal);
       const gap = await longestRegisterGap(p.sipp, startAt, Date.now());
-      const cdrs = await countCdrs(p, 'node2');
-      if (cdrs.lost > 0) throw new Error(`the switchover lost acknowledged CDRs: ${cdrs.missing.slice(0, 5).join(', ')}`);
-      const probes = await readProbes(p.probeLog);
-      return {
+      const figures = await finish(p, 'node2', {
         scenario: 'planned switchover',
         rtoMs,
         vipMoveMs: vipAt === null ? null : vipAt - startAt,
-        cdrsLost: cdrs.lost,
-        cdrsAcknowledged: cdrs.acknowledged,
-        twoPrimaryInstants: probes.both,
-        probeInstants: probes.instants,
         longestRegisterGapMs: gap,
         notes: [output.trim().split('\n').pop() ?? ''],
-      };
+      });
+      if (figures.cdrsLost > 0) throw new Error(`the switchover lost acknowledged CDRs: ${figures.notes.join('; ')}`);
+      return figures;
     },
   },
 ];
