@@ -41,19 +41,35 @@ export abstract class VoipdbError extends Error {
   }
 }
 
-/** Bad input that no more specific class names (a value out of range, a wrong combination). */
-export class UsageError extends VoipdbError {
-  readonly code = 'USAGE';
-  readonly exitCode = ExitCode.usage;
+/** A VoipdbError whose code and exit code are set: what `failure` makes. */
+export interface Failure extends VoipdbError {
+  readonly code: string;
+  readonly exitCode: ExitCodeValue;
 }
+
+/** The base `failure` gives a concrete error class: VoipdbError's constructor, code and exit code set. */
+export type FailureClass = new (message: string, hint: string, options?: { cause?: unknown }) => Failure;
+
+/**
+ * The base of one failure: `class XError extends failure('X', ExitCode.usage) { ... }` gives XError
+ * its stable code and its exit code in its header, where a reader looks for them. The code is a
+ * literal, never derived from the class name, so a service that bundles and minifies still sees it.
+ */
+export function failure(code: string, exitCode: ExitCodeValue): FailureClass {
+  return class extends VoipdbError {
+    readonly code: string = code;
+    readonly exitCode: ExitCodeValue = exitCode;
+  };
+}
+
+/** Bad input that no more specific class names (a value out of range, a wrong combination). */
+export class UsageError extends failure('USAGE', ExitCode.usage) {}
 
 /**
  * A PostgreSQL error that no more specific class explains (a permission, a constraint, a server
  * that went away mid-query): its SQLSTATE, detail and hint as the server gave them.
  */
-export class DatabaseError extends VoipdbError {
-  readonly code = 'DATABASE';
-  readonly exitCode = ExitCode.database;
+export class DatabaseError extends failure('DATABASE', ExitCode.database) {
   readonly sqlState: string;
   readonly serverDetail: string | undefined;
   readonly serverHint: string | undefined;

@@ -1,4 +1,4 @@
-import { ExitCode, VoipdbError } from './errors.js';
+import { ExitCode, failure } from './errors.js';
 import { packageManifest } from './package-manifest.js';
 
 /**
@@ -74,9 +74,7 @@ export function optionalPackages(): Record<string, string> {
  * A command needs one of the CLI's optional packages (the local server, codegen, lint, the SQL
  * parser), which `npm install --omit=dev` of the package does not bring.
  */
-export class OptionalPackageMissingError extends VoipdbError {
-  readonly code = 'OPTIONAL_PACKAGE_MISSING';
-  readonly exitCode = ExitCode.usage;
+export class OptionalPackageMissingError extends failure('OPTIONAL_PACKAGE_MISSING', ExitCode.usage) {
   constructor(
     readonly packageName: string,
     readonly range: string | undefined,

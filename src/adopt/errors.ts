@@ -1,4 +1,4 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 
 /** Adopting a database `kamdbctl create` made. */
 
@@ -7,9 +7,7 @@ import { ExitCode, VoipdbError } from '../errors.js';
  * and voipdb has no history there: migrating would build a second, empty kamailio schema that
  * the role's search_path then prefers. Refused before anything is written.
  */
-export class KamailioNotAdoptedError extends VoipdbError {
-  readonly code = 'KAMAILIO_NOT_ADOPTED';
-  readonly exitCode = ExitCode.refused;
+export class KamailioNotAdoptedError extends failure('KAMAILIO_NOT_ADOPTED', ExitCode.refused) {
   constructor(
     readonly action: string,
     readonly found: ReadonlyArray<{ schema: string; tables: string[] }>,
@@ -28,9 +26,7 @@ export class KamailioNotAdoptedError extends VoipdbError {
 }
 
 /** `db adopt` found something it cannot bring to voipdb's layout safely; nothing was changed. */
-export class AdoptRefusedError extends VoipdbError {
-  readonly code = 'ADOPT_REFUSED';
-  readonly exitCode = ExitCode.database;
+export class AdoptRefusedError extends failure('ADOPT_REFUSED', ExitCode.database) {
   constructor(
     message: string,
     readonly problems: string[],

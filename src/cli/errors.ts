@@ -1,4 +1,4 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 
 /**
  * The command line itself is wrong, as the argument parser (commander) found it (exit 2):
@@ -6,11 +6,9 @@ import { ExitCode, VoipdbError } from '../errors.js';
  * COMMAND_LINE, as ConnectionFailedError's is CONNECTION_FAILED; each instance carries the
  * specific reason commander gave as its printed code, which scripts may match.
  */
-export class CommandLineError extends VoipdbError {
-  readonly code: string = 'COMMAND_LINE';
-  readonly exitCode = ExitCode.usage;
+export class CommandLineError extends failure('COMMAND_LINE', ExitCode.usage) {
   constructor(
-    code:
+    override readonly code:
       | 'UNKNOWN_OPTION'
       | 'UNKNOWN_COMMAND'
       | 'MISSING_VALUE'
@@ -24,6 +22,5 @@ export class CommandLineError extends VoipdbError {
     hint: string,
   ) {
     super(message, hint);
-    this.code = code;
   }
 }

@@ -1,4 +1,4 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 
 /** Where a wrong value was found: the field's path and, in a batch, the item's index. */
 export interface InputProblem {
@@ -15,9 +15,7 @@ export interface InputProblem {
  * (typically from JavaScript, or from data parsed off the wire): nothing was sent to the server,
  * and in a batch nothing of the batch was written. Not retryable: the same input fails again.
  */
-export class ClientInputInvalidError extends VoipdbError {
-  readonly code = 'CLIENT_INPUT_INVALID';
-  readonly exitCode = ExitCode.usage;
+export class ClientInputInvalidError extends failure('CLIENT_INPUT_INVALID', ExitCode.usage) {
   readonly retryable = false;
   /** The first problem's field and batch index, for callers that answer per item. */
   readonly field: string;
@@ -47,9 +45,7 @@ function describe(p: InputProblem): string {
 }
 
 /** A write reached a hot standby (SQLSTATE 25006). Retrying on this node cannot succeed. */
-export class StandbyWriteError extends VoipdbError {
-  readonly code = 'STANDBY_WRITE';
-  readonly exitCode = ExitCode.standby;
+export class StandbyWriteError extends failure('STANDBY_WRITE', ExitCode.standby) {
   constructor(cause: unknown) {
     super(
       "write refused: this node's database is a read-only hot standby (SQLSTATE 25006)",
@@ -60,9 +56,7 @@ export class StandbyWriteError extends VoipdbError {
 }
 
 /** A query on the standby was cancelled by WAL replay (SQLSTATE 40001, conflict with recovery). Retryable. */
-export class RecoveryConflictError extends VoipdbError {
-  readonly code = 'RECOVERY_CONFLICT';
-  readonly exitCode = ExitCode.database;
+export class RecoveryConflictError extends failure('RECOVERY_CONFLICT', ExitCode.database) {
   readonly retryable = true;
   constructor(cause: unknown) {
     super(
@@ -78,9 +72,7 @@ export class RecoveryConflictError extends VoipdbError {
  * relation ... found for row"). There is no default partition on purpose: the service answers
  * non-2xx, FreeSWITCH retries or keeps the CDR file, and nothing lands silently.
  */
-export class CdrPartitionMissingError extends VoipdbError {
-  readonly code = 'CDR_PARTITION_MISSING';
-  readonly exitCode = ExitCode.database;
+export class CdrPartitionMissingError extends failure('CDR_PARTITION_MISSING', ExitCode.database) {
   constructor(
     readonly startStamp: Date | undefined,
     cause: unknown,
@@ -94,9 +86,7 @@ export class CdrPartitionMissingError extends VoipdbError {
 }
 
 /** A provisioning call named a SIP domain that voip.domains does not have. */
-export class VoipDomainNotFoundError extends VoipdbError {
-  readonly code = 'VOIP_DOMAIN_NOT_FOUND';
-  readonly exitCode = ExitCode.usage;
+export class VoipDomainNotFoundError extends failure('VOIP_DOMAIN_NOT_FOUND', ExitCode.usage) {
   constructor(readonly domain: string) {
     super(
       `no domain ${JSON.stringify(domain)} in voip.domains`,
@@ -109,9 +99,7 @@ export class VoipDomainNotFoundError extends VoipdbError {
  * Provisioning would take over a kamailio.subscriber row it did not create (SQLSTATE 42501 from
  * the credential triggers, constraint subscriber_owners; migration 0009). Nothing was written.
  */
-export class SubscriberNotOwnedError extends VoipdbError {
-  readonly code = 'SUBSCRIBER_NOT_OWNED';
-  readonly exitCode = ExitCode.usage;
+export class SubscriberNotOwnedError extends failure('SUBSCRIBER_NOT_OWNED', ExitCode.usage) {
   constructor(serverMessage: string, cause: unknown) {
     super(
       serverMessage,
@@ -128,9 +116,7 @@ export class SubscriberNotOwnedError extends VoipdbError {
  * `cause` is the typed error of the failed read, when there was one. Retryable: the next lookup
  * after the database answers again is served.
  */
-export class DirectoryCacheStaleError extends VoipdbError {
-  readonly code = 'DIRECTORY_CACHE_STALE';
-  readonly exitCode = ExitCode.database;
+export class DirectoryCacheStaleError extends failure('DIRECTORY_CACHE_STALE', ExitCode.database) {
   readonly retryable = true;
 
   constructor(

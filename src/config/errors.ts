@@ -1,10 +1,8 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 
 /** Connection settings that are wrong or missing (exit 2): nothing was tried. */
 
-export class ConfigInvalidError extends VoipdbError {
-  readonly code = 'CONFIG_INVALID';
-  readonly exitCode = ExitCode.usage;
+export class ConfigInvalidError extends failure('CONFIG_INVALID', ExitCode.usage) {
   constructor(readonly problems: string[]) {
     super(
       problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration (${problems.length} problems)`,
@@ -16,10 +14,8 @@ export class ConfigInvalidError extends VoipdbError {
   }
 }
 
-export class NoConnectionConfiguredError extends VoipdbError {
-  readonly code = 'NO_CONNECTION_CONFIGURED';
+export class NoConnectionConfiguredError extends failure('NO_CONNECTION_CONFIGURED', ExitCode.usage) {
   override readonly formerCodes = ['NO_CONNECTION'];
-  readonly exitCode = ExitCode.usage;
   constructor() {
     super(
       'no database connection is configured',

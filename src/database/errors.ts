@@ -1,40 +1,33 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 
 /** Reaching a server: how a connection failed (exit 3), and a node that is a standby where a primary is needed (exit 4). */
 
 /** The connection could not be made; the subclasses name which way (all are exit 3). */
-export class ConnectionFailedError extends VoipdbError {
-  readonly code: string = 'CONNECTION_FAILED';
-  readonly exitCode = ExitCode.database;
+export class ConnectionFailedError extends failure('CONNECTION_FAILED', ExitCode.database) {
   constructor(message: string, hint: string, cause?: unknown) {
     super(message, hint, { cause });
   }
+
+  /** The base of one way a connection fails: this class, with that way's own code. */
+  static way(code: string): typeof ConnectionFailedError {
+    return class extends ConnectionFailedError {
+      override readonly code: string = code;
+    };
+  }
 }
 
-export class HostNotFoundError extends ConnectionFailedError {
-  override readonly code = 'HOST_NOT_FOUND';
-}
+export class HostNotFoundError extends ConnectionFailedError.way('HOST_NOT_FOUND') {}
 
-export class ConnectionRefusedError extends ConnectionFailedError {
-  override readonly code = 'CONNECTION_REFUSED';
-}
+export class ConnectionRefusedError extends ConnectionFailedError.way('CONNECTION_REFUSED') {}
 
-export class ConnectionTimeoutError extends ConnectionFailedError {
-  override readonly code = 'CONNECTION_TIMEOUT';
-}
+export class ConnectionTimeoutError extends ConnectionFailedError.way('CONNECTION_TIMEOUT') {}
 
-export class AuthFailedError extends ConnectionFailedError {
-  override readonly code = 'AUTH_FAILED';
-}
+export class AuthFailedError extends ConnectionFailedError.way('AUTH_FAILED') {}
 
-export class DatabaseNotFoundError extends ConnectionFailedError {
-  override readonly code = 'DATABASE_NOT_FOUND';
-}
+export class DatabaseNotFoundError extends ConnectionFailedError.way('DATABASE_NOT_FOUND') {}
 
 /** TLS could not be set up as sslmode asked: the server has none, the CA or the host name is wrong. */
-export class TlsFailedError extends ConnectionFailedError {
-  override readonly code = 'TLS_FAILED';
-}
+export class TlsFailedError extends ConnectionFailedError.way('TLS_FAILED') {}
 
 const CONNECTION_FAILURES = {
   HOST_NOT_FOUND: HostNotFoundError,
@@ -60,9 +53,7 @@ export function connectionFailure(
  * Several hosts were given (or one, with target_session_attrs) and none was reachable and fit:
  * each host is listed with why it was passed over, as libpq does. No password is shown.
  */
-export class NoSuitableHostError extends VoipdbError {
-  readonly code = 'NO_SUITABLE_HOST';
-  readonly exitCode = ExitCode.database;
+export class NoSuitableHostError extends failure('NO_SUITABLE_HOST', ExitCode.database) {
   constructor(
     readonly wanted: string,
     readonly failures: { host: string; reason: string }[],
@@ -74,9 +65,7 @@ export class NoSuitableHostError extends VoipdbError {
   }
 }
 
-export class NodeIsStandbyError extends VoipdbError {
-  readonly code = 'NODE_IS_STANDBY';
-  readonly exitCode = ExitCode.standby;
+export class NodeIsStandbyError extends failure('NODE_IS_STANDBY', ExitCode.standby) {
   constructor(action: string, where: string) {
     super(
       `refusing to ${action}: ${where} is a hot standby (pg_is_in_recovery() is true); nothing was written`,

@@ -1,4 +1,4 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 import { migrationLabel, versionLabel } from './migration-label.js';
 
 /**
@@ -7,14 +7,9 @@ import { migrationLabel, versionLabel } from './migration-label.js';
  * failed-run.ts.
  */
 
-export class MigrationNameInvalidError extends VoipdbError {
-  readonly code = 'MIGRATION_NAME_INVALID';
-  readonly exitCode = ExitCode.usage;
-}
+export class MigrationNameInvalidError extends failure('MIGRATION_NAME_INVALID', ExitCode.usage) {}
 
-export class MigrationChecksumMismatchError extends VoipdbError {
-  readonly code = 'MIGRATION_CHECKSUM_MISMATCH';
-  readonly exitCode = ExitCode.database;
+export class MigrationChecksumMismatchError extends failure('MIGRATION_CHECKSUM_MISMATCH', ExitCode.database) {
   constructor(
     readonly version: number,
     readonly file: string,
@@ -28,9 +23,7 @@ export class MigrationChecksumMismatchError extends VoipdbError {
   }
 }
 
-export class MigrationFileMissingError extends VoipdbError {
-  readonly code = 'MIGRATION_FILE_MISSING';
-  readonly exitCode = ExitCode.database;
+export class MigrationFileMissingError extends failure('MIGRATION_FILE_MISSING', ExitCode.database) {
   constructor(
     readonly version: number,
     name: string,
@@ -42,9 +35,7 @@ export class MigrationFileMissingError extends VoipdbError {
   }
 }
 
-export class MigrationOutOfOrderError extends VoipdbError {
-  readonly code = 'MIGRATION_OUT_OF_ORDER';
-  readonly exitCode = ExitCode.database;
+export class MigrationOutOfOrderError extends failure('MIGRATION_OUT_OF_ORDER', ExitCode.database) {
   constructor(
     readonly file: string,
     lastApplied: number,
@@ -56,9 +47,7 @@ export class MigrationOutOfOrderError extends VoipdbError {
   }
 }
 
-export class MigrationVersionDuplicateError extends VoipdbError {
-  readonly code = 'MIGRATION_VERSION_DUPLICATE';
-  readonly exitCode = ExitCode.database;
+export class MigrationVersionDuplicateError extends failure('MIGRATION_VERSION_DUPLICATE', ExitCode.database) {
   constructor(
     readonly version: number,
     files: string[],
@@ -75,9 +64,7 @@ export class MigrationVersionDuplicateError extends VoipdbError {
  * ran in a transaction whatever they declared, the dry run could not show them, and they needed a
  * TypeScript compiler in production. Refused rather than skipped, so nothing is silently not applied.
  */
-export class MigrationFileUnsupportedError extends VoipdbError {
-  readonly code = 'MIGRATION_FILE_UNSUPPORTED';
-  readonly exitCode = ExitCode.usage;
+export class MigrationFileUnsupportedError extends failure('MIGRATION_FILE_UNSUPPORTED', ExitCode.usage) {
   constructor(readonly file: string) {
     super(
       `${file}: migrations are SQL files (NNNN_name.sql, with an optional NNNN_name.down.sql); TypeScript and JavaScript migrations are not supported`,
@@ -86,17 +73,13 @@ export class MigrationFileUnsupportedError extends VoipdbError {
   }
 }
 
-export class MigrationTargetUnknownError extends VoipdbError {
-  readonly code = 'MIGRATION_TARGET_UNKNOWN';
-  readonly exitCode = ExitCode.usage;
+export class MigrationTargetUnknownError extends failure('MIGRATION_TARGET_UNKNOWN', ExitCode.usage) {
   constructor(version: number) {
     super(`no migration has version ${version}`, 'run `db status` to list the versions');
   }
 }
 
-export class MigrationDownMissingError extends VoipdbError {
-  readonly code = 'MIGRATION_DOWN_MISSING';
-  readonly exitCode = ExitCode.database;
+export class MigrationDownMissingError extends failure('MIGRATION_DOWN_MISSING', ExitCode.database) {
   constructor(readonly file: string) {
     super(
       `cannot revert ${file}: it has no down file; nothing was reverted`,
@@ -113,9 +96,7 @@ export interface SqlErrorPosition {
 }
 
 /** A statement of a migration failed on the server: names the file, line and column. */
-export class MigrationFailedError extends VoipdbError {
-  readonly code = 'MIGRATION_FAILED';
-  readonly exitCode = ExitCode.database;
+export class MigrationFailedError extends failure('MIGRATION_FAILED', ExitCode.database) {
   constructor(
     readonly file: string,
     message: string,
@@ -138,9 +119,7 @@ export class MigrationFailedError extends VoipdbError {
   }
 }
 
-export class MigrationLockBusyError extends VoipdbError {
-  readonly code = 'MIGRATION_LOCK_BUSY';
-  readonly exitCode = ExitCode.database;
+export class MigrationLockBusyError extends failure('MIGRATION_LOCK_BUSY', ExitCode.database) {
   constructor(waitedMs: number, holder: string) {
     super(
       `another migration run holds the migration lock (waited ${Math.round(waitedMs / 1000)} s): ${holder}`,
@@ -149,9 +128,7 @@ export class MigrationLockBusyError extends VoipdbError {
   }
 }
 
-export class MigrationLockTimeoutError extends VoipdbError {
-  readonly code = 'MIGRATION_LOCK_TIMEOUT';
-  readonly exitCode = ExitCode.database;
+export class MigrationLockTimeoutError extends failure('MIGRATION_LOCK_TIMEOUT', ExitCode.database) {
   constructor(
     readonly file: string,
     attempts: number,
@@ -167,19 +144,14 @@ export class MigrationLockTimeoutError extends VoipdbError {
   }
 }
 
-export class MigrationInvalidIndexError extends VoipdbError {
-  readonly code = 'MIGRATION_INVALID_INDEX';
-  readonly exitCode = ExitCode.database;
-}
+export class MigrationInvalidIndexError extends failure('MIGRATION_INVALID_INDEX', ExitCode.database) {}
 
 /** The naming rule of migration files, as the refusals and the README state it. */
 export const MIGRATION_FILE_RULE =
   'migration files are named NNNN_name.sql with an optional NNNN_name.down.sql: a version of 1 to 9 digits, an underscore, then lower-case letters, digits and underscores';
 
 /** Files in the migrations folder that look like migrations but break the naming rule; all are listed. */
-export class MigrationFileNameInvalidError extends VoipdbError {
-  readonly code = 'MIGRATION_FILE_NAME_INVALID';
-  readonly exitCode = ExitCode.usage;
+export class MigrationFileNameInvalidError extends failure('MIGRATION_FILE_NAME_INVALID', ExitCode.usage) {
   constructor(
     readonly dir: string,
     readonly problems: Array<{ file: string; problem: string }>,
@@ -197,9 +169,7 @@ export class MigrationFileNameInvalidError extends VoipdbError {
 }
 
 /** A migration file is not valid UTF-8: it would reach the server changed (or be refused by it halfway). */
-export class MigrationFileNotUtf8Error extends VoipdbError {
-  readonly code = 'MIGRATION_FILE_NOT_UTF8';
-  readonly exitCode = ExitCode.usage;
+export class MigrationFileNotUtf8Error extends failure('MIGRATION_FILE_NOT_UTF8', ExitCode.usage) {
   constructor(
     readonly file: string,
     readonly line: number,

@@ -1,19 +1,14 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 
 /** The local server of a checkout (.voipdb/, `npm start`, `db start`). */
 
-export class LocalServerError extends VoipdbError {
-  readonly code = 'LOCAL_SERVER';
-  readonly exitCode = ExitCode.database;
-}
+export class LocalServerError extends failure('LOCAL_SERVER', ExitCode.database) {}
 
 /**
  * .voipdb/ holds a cluster that has run (it may hold data) but lacks what makes it usable (its
  * password file or settings). It is not remade on its own: that would lose the data.
  */
-export class LocalServerIncompleteError extends VoipdbError {
-  readonly code = 'LOCAL_SERVER_INCOMPLETE';
-  readonly exitCode = ExitCode.usage;
+export class LocalServerIncompleteError extends failure('LOCAL_SERVER_INCOMPLETE', ExitCode.usage) {
   constructor(
     readonly localDir: string,
     readonly missing: string,
@@ -26,9 +21,7 @@ export class LocalServerIncompleteError extends VoipdbError {
 }
 
 /** Another `db start` / `db up` of this checkout is making the local server right now. */
-export class LocalServerBusyError extends VoipdbError {
-  readonly code = 'LOCAL_SERVER_BUSY';
-  readonly exitCode = ExitCode.usage;
+export class LocalServerBusyError extends failure('LOCAL_SERVER_BUSY', ExitCode.usage) {
   constructor(
     readonly localDir: string,
     readonly pid: number,
@@ -38,9 +31,7 @@ export class LocalServerBusyError extends VoipdbError {
 }
 
 /** SIGINT/SIGTERM/SIGHUP arrived while the first start made the local server; what it had made was removed. */
-export class LocalServerInterruptedError extends VoipdbError {
-  readonly code = 'LOCAL_SERVER_INTERRUPTED';
-  readonly exitCode = ExitCode.notOk;
+export class LocalServerInterruptedError extends failure('LOCAL_SERVER_INTERRUPTED', ExitCode.notOk) {
   constructor(
     readonly signal: NodeJS.Signals,
     readonly localDir: string,
@@ -53,25 +44,13 @@ export class LocalServerInterruptedError extends VoipdbError {
 }
 
 /** clone/rejoin: the data directory is not what the command needs (no cluster, another cluster, another major). */
-export class DataDirInvalidError extends VoipdbError {
-  readonly code = 'DATA_DIR_INVALID';
-  readonly exitCode = ExitCode.usage;
-}
+export class DataDirInvalidError extends failure('DATA_DIR_INVALID', ExitCode.usage) {}
 
 /** clone: the target data directory holds files; a clone never writes over anything. */
-export class DataDirNotEmptyError extends VoipdbError {
-  readonly code = 'DATA_DIR_NOT_EMPTY';
-  readonly exitCode = ExitCode.usage;
-}
+export class DataDirNotEmptyError extends failure('DATA_DIR_NOT_EMPTY', ExitCode.usage) {}
 
 /** `db rejoin`: the old data directory could not be kept aside before pg_rewind (no room, copy failed); nothing was changed. */
-export class KeepAsideFailedError extends VoipdbError {
-  readonly code = 'KEEP_ASIDE_FAILED';
-  readonly exitCode = ExitCode.database;
-}
+export class KeepAsideFailedError extends failure('KEEP_ASIDE_FAILED', ExitCode.database) {}
 
 /** clone/rejoin: a server is running on the data directory the command would write. */
-export class ServerRunningError extends VoipdbError {
-  readonly code = 'SERVER_RUNNING';
-  readonly exitCode = ExitCode.standby;
-}
+export class ServerRunningError extends failure('SERVER_RUNNING', ExitCode.standby) {}

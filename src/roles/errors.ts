@@ -1,15 +1,10 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 
 /** Setting the platform roles' passwords from their secret files. */
 
-export class SecretFileUnreadableError extends VoipdbError {
-  readonly code = 'SECRET_FILE_UNREADABLE';
-  readonly exitCode = ExitCode.usage;
-}
+export class SecretFileUnreadableError extends failure('SECRET_FILE_UNREADABLE', ExitCode.usage) {}
 
-export class RoleMissingError extends VoipdbError {
-  readonly code = 'ROLE_MISSING';
-  readonly exitCode = ExitCode.database;
+export class RoleMissingError extends failure('ROLE_MISSING', ExitCode.database) {
   constructor(readonly role: string) {
     super(
       `role ${role} does not exist on this server, so its password cannot be set`,

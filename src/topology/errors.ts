@@ -1,11 +1,9 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 
 /** The topology file (nodes, VIP) and the nodes it names (exit 2). */
 
 /** The topology file (nodes, VIP) is unreadable or wrong; every problem is listed at once. */
-export class TopologyInvalidError extends VoipdbError {
-  readonly code = 'TOPOLOGY_INVALID';
-  readonly exitCode = ExitCode.usage;
+export class TopologyInvalidError extends failure('TOPOLOGY_INVALID', ExitCode.usage) {
   constructor(
     readonly source: string,
     readonly problems: string[],
@@ -21,9 +19,7 @@ export class TopologyInvalidError extends VoipdbError {
 }
 
 /** `db config render --node X` named a node the topology does not have. */
-export class TopologyNodeUnknownError extends VoipdbError {
-  readonly code = 'TOPOLOGY_NODE_UNKNOWN';
-  readonly exitCode = ExitCode.usage;
+export class TopologyNodeUnknownError extends failure('TOPOLOGY_NODE_UNKNOWN', ExitCode.usage) {
   constructor(
     readonly node: string,
     known: string[],

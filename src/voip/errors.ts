@@ -1,11 +1,9 @@
-import { ExitCode, VoipdbError } from '../errors.js';
+import { ExitCode, failure } from '../errors.js';
 
 /** CDR partition maintenance (`db partitions`, and the step after `db migrate`). */
 
 /** `db partitions` (or the post-step of `db migrate`) found another maintainer's partition lock held for longer than --lock-wait. */
-export class PartitionLockBusyError extends VoipdbError {
-  readonly code = 'PARTITION_LOCK_BUSY';
-  readonly exitCode = ExitCode.database;
+export class PartitionLockBusyError extends failure('PARTITION_LOCK_BUSY', ExitCode.database) {
   constructor(waitedMs: number, holder: string) {
     super(
       `another session holds the CDR partition maintenance lock (waited ${Math.round(waitedMs / 1000)} s): ${holder}`,
@@ -18,9 +16,7 @@ export class PartitionLockBusyError extends VoipdbError {
  * The partition maintenance functions refused their arguments (SQLSTATE 22023): an `at` far from
  * the server's clock, an `ahead` beyond the documented bound, a negative `retain`.
  */
-export class CdrPartitionArgumentError extends VoipdbError {
-  readonly code = 'CDR_PARTITION_ARGUMENT';
-  readonly exitCode = ExitCode.usage;
+export class CdrPartitionArgumentError extends failure('CDR_PARTITION_ARGUMENT', ExitCode.usage) {
   constructor(
     message: string,
     readonly sqlState: string,

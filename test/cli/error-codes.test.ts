@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NoConnectionConfiguredError } from '../../src/config/errors.js';
-import { hasCode } from '../../src/errors.js';
+import { ConnectionFailedError, TlsFailedError } from '../../src/database/errors.js';
+import { hasCode, UsageError, VoipdbError } from '../../src/errors.js';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
 
@@ -97,6 +98,15 @@ const EXIT_CODES: Record<string, string> = {
   WrongNodeRoleError: 'standby',
 };
 
+/** An exported class, its header (what it extends) and its body: one line `{}`, or up to a `}` in column 0. */
+const CLASS = /^export (?:abstract )?class (\w+) extends (.+?) \{(?:\}$|([\s\S]*?)^\})/gm;
+
+/**
+ * A header whose base is made by a call: `failure('CODE', ExitCode.x)` (a VoipdbError with that
+ * code and exit code) or `Parent.way('CODE')` (a subclass of Parent with its own code).
+ */
+const MADE_BY = /^(\w+)(?:\.\w+)?\('([A-Z0-9_]+)'(?:, ExitCode\.(\w+))?\)$/;
+
 /**
  * Every error class of src/, wherever its area keeps it: the classes that descend from
  * VoipdbError through any chain of `extends`, read from the source of every module.
@@ -107,13 +117,15 @@ async function errorClasses(): Promise<ErrorClass[]> {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
     const file = path.join(entry.parentPath, entry.name);
     const source = await fs.readFile(file, 'utf8');
-    for (const [, name, parent, body] of source.matchAll(/^export (?:abstract )?class (\w+) extends (\w+) \{([\s\S]*?)^\}/gm)) {
+    for (const [, name, header, body] of source.matchAll(CLASS)) {
+      const made = MADE_BY.exec(header!);
+      const parent = made ? (made[1] === 'failure' ? 'VoipdbError' : made[1]!) : header!;
       declared.push({
         name: name!,
-        parent: parent!,
+        parent,
         file: path.relative(SRC, file),
-        code: /readonly code(?:: string)? = '([A-Z0-9_]+)'/.exec(body!)?.[1],
-        exit: /readonly exitCode = ExitCode\.(\w+)/.exec(body!)?.[1],
+        code: made?.[2] ?? /readonly code(?:: string)? = '([A-Z0-9_]+)'/.exec(body ?? '')?.[1],
+        exit: made?.[3] ?? /readonly exitCode = ExitCode\.(\w+)/.exec(body ?? '')?.[1],
       });
     }
   }
@@ -160,6 +172,20 @@ describe('error codes', () => {
     const found = await errorClasses();
     expect(found).toContainEqual(expect.objectContaining({ name: 'TlsFailedError', parent: 'ConnectionFailedError', code: 'TLS_FAILED' }));
     expect(found).toContainEqual(expect.objectContaining({ name: 'WrongNodeRoleError', file: path.join('failover', 'errors.ts') }));
+  });
+
+  it('a class made by failure() or way() carries its code, exit code, name and ancestry at run time', () => {
+    const tls = new TlsFailedError('no TLS', 'set sslmode');
+    expect([tls.code, tls.exitCode, tls.name, tls.message, tls.hint]).toEqual(['TLS_FAILED', 3, 'TlsFailedError', 'no TLS', 'set sslmode']);
+    expect(tls).toBeInstanceOf(ConnectionFailedError);
+    expect(tls).toBeInstanceOf(VoipdbError);
+    expect(hasCode(tls, 'CONNECTION_FAILED')).toBe(false);
+    const family = new ConnectionFailedError('refused', 'start it');
+    expect([family.code, family.exitCode, family.name]).toEqual(['CONNECTION_FAILED', 3, 'ConnectionFailedError']);
+    expect(family).not.toBeInstanceOf(TlsFailedError);
+    const usage = new UsageError('bad', 'fix it');
+    expect([usage.code, usage.exitCode, usage.name]).toEqual(['USAGE', 2, 'UsageError']);
+    expect(usage).not.toBeInstanceOf(ConnectionFailedError);
   });
 
   it('a former code still matches', () => {
