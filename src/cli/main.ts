@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ExitCode } from '../errors.js';
 import { commandLineError, isCommanderInfo } from './commander-error.js';
 import { packageManifest } from '../package-manifest.js';
@@ -93,7 +93,7 @@ async function buildProgram(io: CliIO, setExitCode: (code: number) => void, args
  * its own for them. Help and version pass through. Applied to every command, nested ones too:
  * each parses its own flags.
  */
-function shapeCommanderErrors(command: Command, io: CliIO, parents = ''): void {
+function shapeCommanderErrors(command: CommandUnknownOpts, io: CliIO, parents = ''): void {
   const path = parents ? `${parents} ${command.name()}` : command.name();
   command
     .exitOverride((error) => {
