@@ -65,14 +65,14 @@ export const registerFailover: Register = (program, io, run) => {
     .argument('<state>', 'MASTER, BACKUP, FAULT or STOP')
     .action((state, opts) =>
       run(async () => {
-        const upper = state.toUpperCase();
-        if (!['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(upper)) {
+        const upper = VRRP_STATES.find((s) => s === state.toUpperCase());
+        if (upper === undefined) {
           const { UsageError } = await import('../../errors.js');
           throw new UsageError(`unknown state ${JSON.stringify(state)}`, 'use MASTER, BACKUP, FAULT or STOP');
         }
         const node = await loadNode(io, opts);
         const { runNotify } = await import('../../failover/notify.js');
-        await runNotify(node, upper as 'MASTER');
+        await runNotify(node, upper);
         io.out(`${node.self.name}: recorded ${upper}`);
         return ExitCode.ok;
       }),
@@ -161,6 +161,9 @@ export const registerFailover: Register = (program, io, run) => {
     }),
   );
 };
+
+/** The states Keepalived's notify script passes, in any case. */
+const VRRP_STATES = ['MASTER', 'BACKUP', 'FAULT', 'STOP'] as const;
 
 /** --node and --topology: every verb acts for one node of the topology. */
 function common<Args extends unknown[], Opts extends OptionValues, Parent extends OptionValues>(cmd: Command<Args, Opts, Parent>) {

@@ -52,7 +52,6 @@ export const registerSeed: Register = (program, io, run) => {
 function parseSizes(extensions: string, cdrs: string): { extensions: number; cdrs: number } {
   const e = parseCount(extensions, '--extensions');
   const c = parseCount(cdrs, '--cdrs');
-  const problems = [e, c].flatMap((r) => ('problem' in r ? [r.problem] : []));
-  if (problems.length > 0) throw new ConfigInvalidError(problems);
-  return { extensions: (e as { n: number }).n, cdrs: (c as { n: number }).n };
+  if ('problem' in e || 'problem' in c) throw new ConfigInvalidError([e, c].flatMap((r) => ('problem' in r ? [r.problem] : [])));
+  return { extensions: e.n, cdrs: c.n };
 }
