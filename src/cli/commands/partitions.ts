@@ -8,7 +8,6 @@ import { DEFAULT_PARTITIONS_AHEAD, MAX_PARTITIONS_AHEAD, MAX_PARTITIONS_RETAIN, 
 import { addConnectionOptions, addLockOptions, PARTITION_WORDING, type Register, settingsAction, jsonOption } from '../options.js';
 
 /** `db partitions [--ahead <months>] [--retain <months>]`: CDR partition maintenance. */
-
 export const registerPartitions: Register = (program, io, run) => {
   const cmd = program
     .command('partitions')
