@@ -1,4 +1,4 @@
-import type { CommanderError } from 'commander';
+import type { CommanderError } from '@commander-js/extra-typings';
 import { CommandLineError } from './errors.js';
 
 const CODES: Record<string, ConstructorParameters<typeof CommandLineError>[0]> = {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { describeConnection, hasConnectionSettings } from '../config/connection.js';
 import type { CliIO } from './io.js';
 import { takesConnection } from './options.js';
@@ -16,7 +16,7 @@ import { takesConnection } from './options.js';
  * and a checkout's dist/ run from elsewhere must not reach into that checkout's server. Explicit
  * settings always win, so a node's DATABASE_URL or PG* variables are never overridden.
  */
-export async function defaultToLocalServer(command: Command, io: CliIO): Promise<void> {
+export async function defaultToLocalServer(command: CommandUnknownOpts, io: CliIO): Promise<void> {
   if (!takesConnection(command) || command.getOptionValue('url') !== undefined || hasConnectionSettings(io.env)) return;
   // Loaded only here: a command given its settings (every run on a node) never loads it.
   const { localServerConnection } = await import('../local/server.js');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ExitCode } from '../errors.js';
 import { commandLineError, isCommanderInfo } from './commander-error.js';
 import { packageManifest } from '../package-manifest.js';
@@ -24,7 +24,7 @@ const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Registe
   { names: ['partitions'], load: async () => (await import('./commands/partitions.js')).registerPartitions },
   { names: ['doctor'], load: async () => (await import('./commands/doctor.js')).registerDoctor },
   { names: ['roles'], load: async () => (await import('./commands/roles.js')).registerRoles },
-  { names: ['dump'], load: async () => (await import('./commands/dump.js')).registerDump },
+  { names: ['dump', 'codegen'], load: async () => (await import('./commands/dump.js')).registerDump },
   { names: ['check'], load: async () => (await import('./commands/check.js')).registerCheck },
   { names: ['config'], load: async () => (await import('./commands/config-render.js')).registerConfigRender },
   { names: ['standby'], load: async () => (await import('./commands/standby-clone.js')).registerStandbyClone },
@@ -93,7 +93,7 @@ async function buildProgram(io: CliIO, setExitCode: (code: number) => void, args
  * its own for them. Help and version pass through. Applied to every command, nested ones too:
  * each parses its own flags.
  */
-function shapeCommanderErrors(command: Command, io: CliIO, parents = ''): void {
+function shapeCommanderErrors(command: CommandUnknownOpts, io: CliIO, parents = ''): void {
   const path = parents ? `${parents} ${command.name()}` : command.name();
   command
     .exitOverride((error) => {

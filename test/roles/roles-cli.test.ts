@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerRoles } from '../../src/cli/commands/roles.js';
 import type { CliIO } from '../../src/cli/io.js';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
 import { registerConfigRender } from '../../src/cli/commands/config-render.js';
 import type { CliIO } from '../../src/cli/io.js';

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { registerPartitions } from '../../src/cli/commands/partitions.js';
 import { registerSeed } from '../../src/cli/commands/seed.js';

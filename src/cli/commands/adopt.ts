@@ -2,15 +2,8 @@ import type { AdoptPlan, AdoptResult } from '../../adopt/adopt.js';
 import { describeConnection } from '../../config/connection.js';
 import { ExitCode } from '../../errors.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions, addLimitOptions, type DatabaseFlags, type Register, settingsAction, jsonOption } from '../options.js';
+import { addConnectionOptions, addMigrationLimitOptions, type Register, settingsAction, jsonOption } from '../options.js';
 import { formatMs } from '../printers.js';
-
-/** `db adopt`'s flags as commander gives them. */
-interface AdoptFlags extends DatabaseFlags {
-  fromSchema: string;
-  dryRun?: boolean;
-  json?: boolean;
-}
 
 export const registerAdopt: Register = (program, io, run) => {
   const cmd = program
@@ -21,10 +14,8 @@ export const registerAdopt: Register = (program, io, run) => {
     .option('--from-schema <schema>', 'the schema holding the Kamailio tables', 'public')
     .option('--dry-run', 'print the whole plan with its SQL; write nothing')
     .addOption(jsonOption('print the result as one JSON object'));
-  addConnectionOptions(cmd);
-  addLimitOptions(cmd);
-  cmd.action(
-    settingsAction(io, run, async (opts: AdoptFlags, { connection, engine }) => {
+  addMigrationLimitOptions(addConnectionOptions(cmd)).action(
+    settingsAction(io, run, async (opts, { connection, engine }) => {
       // Loaded on use: the other commands never need the adoption code or the SQL parser.
       const { adoptKamailioDatabase } = await import('../../adopt/adopt.js');
       const result = await adoptKamailioDatabase(connection, {

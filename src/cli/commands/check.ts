@@ -17,7 +17,7 @@ export const registerCheck: Register = (program, io, run) => {
     .option('--url <url>', 'also compare this live database with the migrations (checksums, drift); scratch databases go on its server')
     .option('--scratch-url <url>', "server for the scratch databases (default: --url's server, else the local embedded PostgreSQL 18)")
     .addOption(jsonOption('print the report as one JSON object'))
-    .action((opts: { url?: string; scratchUrl?: string; json?: boolean }) =>
+    .action((opts) =>
       run(async () => {
         // Before any scratch database: the checks need the codegen and the SQL parser.
         assertInstalled('kysely-codegen', '`db check` (the generated-types check)');

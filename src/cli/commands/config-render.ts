@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { Option } from 'commander';
+import { type CommandUnknownOpts, Option } from '@commander-js/extra-typings';
 import { ExitCode } from '../../errors.js';
-import { SERVICES, type Service } from '../../topology/types.js';
+import { SERVICES } from '../../topology/types.js';
 import type { Register } from '../options.js';
 
 /**
@@ -9,7 +9,7 @@ import type { Register } from '../options.js';
  * settings for its services from the topology file. Reads no database and no secret.
  */
 export const registerConfigRender: Register = (program, io, run) => {
-  const config =
+  const config: CommandUnknownOpts =
     program.commands.find((c) => c.name() === 'config') ??
     program.command('config').description('per-node settings from the topology file (no database needed)');
   config
@@ -18,7 +18,7 @@ export const registerConfigRender: Register = (program, io, run) => {
     .requiredOption('--node <name>', 'the node to render for (as named in the topology, e.g. node2)')
     .addOption(new Option('--service <service>', 'only this service').choices([...SERVICES]))
     .option('--topology <file>', 'topology YAML (else VOIPDB_TOPOLOGY, else ./topology.yaml)')
-    .action((opts: { node: string; service?: Service; topology?: string }) =>
+    .action((opts) =>
       run(async () => {
         const file = path.resolve(io.cwd, opts.topology ?? io.env.VOIPDB_TOPOLOGY ?? 'topology.yaml');
         const { loadTopology, renderNodeConfig } = await import('../../topology/index.js');

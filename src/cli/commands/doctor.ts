@@ -12,7 +12,7 @@ import { resolveEngineSettings } from '../../config/settings.js';
 import { withConnection } from '../../database/connect.js';
 import { ConnectionFailedError } from '../../database/errors.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions, type ConnectionFlags, type Register, jsonOption } from '../options.js';
+import { addConnectionOptions, type Register, jsonOption } from '../options.js';
 import { optionalTopology, urlFlag } from './failover-options.js';
 import { renderError } from '../render-error.js';
 
@@ -23,18 +23,6 @@ const COLOR: Record<Severity, 'green' | 'yellow' | 'red' | 'dim'> = { ok: 'green
  * 3 unknown) instead of the other commands' codes, so monitoring can run it as a plugin.
  * A node that cannot be reached is CRITICAL; a bad flag is UNKNOWN (the plugin convention).
  */
-/** `db doctor`'s flags as commander gives them. */
-interface DoctorFlags extends ConnectionFlags {
-  json?: boolean;
-  maxLagBytes?: string;
-  maxLagSeconds?: string;
-  topology?: string;
-  node?: string;
-  peerUrl?: string;
-  maxReadyWal?: string;
-  maxBackupAge?: string;
-}
-
 export const registerDoctor: Register = (program, io, run) => {
   const cmd = program
     .command('doctor')
@@ -58,8 +46,7 @@ export const registerDoctor: Register = (program, io, run) => {
       '--max-backup-age <hours>',
       `the newest full or differential pgBackRest backup may be this many hours old (default ${DEFAULT_MAX_BACKUP_AGE_HOURS})`,
     );
-  addConnectionOptions(cmd);
-  cmd.action((opts: DoctorFlags) =>
+  addConnectionOptions(cmd).action((opts) =>
     run(async () => {
       try {
         const { thresholds, problems } = resolveLagThresholds(opts);
@@ -105,7 +92,7 @@ export const registerDoctor: Register = (program, io, run) => {
 /** The peer(s) to ask: --peer-url, else the topology's other nodes; none without either. */
 async function peerOptions(
   io: CliIO,
-  opts: DoctorFlags,
+  opts: { topology?: string; node?: string },
   connection: ConnectionConfig,
   peerFlag: ConnectionConfig | undefined,
 ): Promise<PeerCheckOptions | undefined> {

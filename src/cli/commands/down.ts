@@ -2,11 +2,8 @@ import { describeConnection } from '../../config/connection.js';
 import { down } from '../../engine/operations.js';
 import { withStatus } from '../../engine/result.js';
 import { ExitCode, UsageError } from '../../errors.js';
-import { addConnectionOptions, addLimitOptions, type DatabaseFlags, type Register, settingsAction } from '../options.js';
+import { addConnectionOptions, addMigrationLimitOptions, type Register, settingsAction } from '../options.js';
 import { formatMs, progressPrinter } from '../printers.js';
-
-/** `db down`'s flags as commander gives them. */
-type DownFlags = DatabaseFlags;
 
 export const registerDown: Register = (program, io, run) => {
   const cmd = program
@@ -14,10 +11,8 @@ export const registerDown: Register = (program, io, run) => {
     .description('revert applied migrations newest first with their .down.sql files')
     .option('--to <version>', 'revert everything after this version (it stays applied; 0 reverts all)')
     .option('--step <n>', 'revert the newest n migrations');
-  addConnectionOptions(cmd);
-  addLimitOptions(cmd);
-  cmd.action(
-    settingsAction(io, run, async (opts: DownFlags, { connection, engine }) => {
+  addMigrationLimitOptions(addConnectionOptions(cmd)).action(
+    settingsAction(io, run, async (opts, { connection, engine }) => {
       if ((opts.to === undefined) === (opts.step === undefined)) {
         throw new UsageError('give exactly one of --to <version> or --step <n>', 'e.g. `db down --step 1` or `db down --to 3`');
       }

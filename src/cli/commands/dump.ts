@@ -17,7 +17,7 @@ export const registerDump: Register = (program, io, run) => {
       .option('--scratch-url <url>', 'server for the scratch database (default: the local embedded PostgreSQL 18)')
       .option('--migrations-dir <dir>', 'folder of migration files (default ./migrations, else the ones the package ships)')
       .option('--out <file>', `file to write (default ${fallback})`)
-      .action((opts: { scratchUrl?: string; migrationsDir?: string; out?: string }) =>
+      .action((opts) =>
         run(async () => {
           if (name === 'codegen') assertInstalled('kysely-codegen', '`db codegen`');
           const { server, label } = await scratchServer(io, opts.scratchUrl);

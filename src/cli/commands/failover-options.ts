@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
 import { assertNoProblems, type ConnectionConfig, resolveConnection } from '../../config/connection.js';
 import { UsageError } from '../../errors.js';
 import type { Topology } from '../../topology/types.js';
@@ -12,23 +12,22 @@ import { jsonOption } from '../options.js';
 export const DEFAULT_PASSFILE = '/etc/voipdb/secrets/replicator.pgpass';
 export const DEFAULT_REPLICATION_USER = 'replicator';
 
-/** addStandbyOptions' flags as commander gives them. */
-export interface StandbyFlags {
-  node?: string;
-  slot?: string;
-  replicationUser?: string;
-  passfile?: string;
-  binDir?: string;
-  topology?: string;
-  json?: boolean;
-}
-
-export function addStandbyOptions(cmd: Command): Command {
+/** --node, --slot, --replication-user, --passfile: who the standby is (read by standbyIdentity). */
+export function addStandbyIdentityOptions<Args extends unknown[], Opts extends OptionValues, Parent extends OptionValues>(
+  cmd: Command<Args, Opts, Parent>,
+) {
   return cmd
     .option('--node <name>', "this standby's node name: its application_name on the primary and its slot <name>_slot")
     .option('--slot <name>', 'replication slot to stream through (default <node>_slot)')
     .option('--replication-user <role>', 'role the standby streams as (default: the topology’s, else replicator)')
-    .option('--passfile <file>', `libpq passfile with the replication password (default: the topology’s, else ${DEFAULT_PASSFILE})`)
+    .option('--passfile <file>', `libpq passfile with the replication password (default: the topology’s, else ${DEFAULT_PASSFILE})`);
+}
+
+/** --bin-dir, --topology, --json: where the server programs and the topology are, and how to report. */
+export function addStandbyToolOptions<Args extends unknown[], Opts extends OptionValues, Parent extends OptionValues>(
+  cmd: Command<Args, Opts, Parent>,
+) {
+  return cmd
     .option(
       '--bin-dir <dir>',
       'where pg_basebackup / pg_rewind of the server’s version are (default /usr/lib/postgresql/<major>/bin, then PATH)',

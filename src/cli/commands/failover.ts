@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, Option, type OptionValues } from '@commander-js/extra-typings';
 import { assertNoProblems, type ConnectionConfig, resolveConnection } from '../../config/connection.js';
 import { ExitCode } from '../../errors.js';
 import type { FailoverNode } from '../../failover/failover-node.js';
 import type { CliIO } from '../io.js';
-
-type Run = (fn: () => Promise<number>) => Promise<void>;
+import type { Register } from '../options.js';
 
 /**
  * `db failover watch|health|notify|guard|status`: the verbs Keepalived and systemd run on each
@@ -16,20 +15,14 @@ type Run = (fn: () => Promise<number>) => Promise<void>;
  * the standby; notify always 0 (Keepalived ignores it; decisions are
  * logged); 2 = usage or topology.
  */
-export function registerFailover(program: Command, io: CliIO, run: Run): void {
+export const registerFailover: Register = (program, io, run) => {
   const failover = program.command('failover').description('automatic failover on Keepalived: the verbs its scripts and systemd run');
-  const common = (cmd: Command): Command =>
-    cmd
-      .requiredOption('--node <name>', 'this node, as named in the topology')
-      .option('--topology <file>', 'topology YAML (else VOIPDB_TOPOLOGY, else ./topology.yaml)');
-  const withUrl = (cmd: Command): Command =>
-    cmd.option('--url <url>', "this node's own PostgreSQL as a superuser (default: failover.localUrl, else PG* variables)");
 
   withUrl(
     common(
       failover.command('watch').description('keep the lease: probe peer and witness, fence and unfence this node (runs until stopped)'),
     ),
-  ).action((opts: Opts) =>
+  ).action((opts) =>
     run(async () => {
       const node = await loadNode(io, opts);
       const local = localConnection(io, node, opts.url);
@@ -54,7 +47,7 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
         .choices(['database', 'witness'])
         .default('database'),
     )
-    .action((opts: Opts & { check: 'database' | 'witness'; stateDir?: string }) =>
+    .action((opts) =>
       run(async () => {
         const stateDir = opts.stateDir ? path.resolve(io.cwd, opts.stateDir) : (await loadNode(io, opts)).settings.stateDir;
         const { checkHealth } = await import('../../failover/health.js');
@@ -70,16 +63,16 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
       .description("Keepalived's notify: record and log the transition (the watch promotes a standby that holds the VIP, when safe)"),
   )
     .argument('<state>', 'MASTER, BACKUP, FAULT or STOP')
-    .action((state: string, opts: Opts) =>
+    .action((state, opts) =>
       run(async () => {
-        const upper = state.toUpperCase();
-        if (!['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(upper)) {
+        const upper = VRRP_STATES.find((s) => s === state.toUpperCase());
+        if (upper === undefined) {
           const { UsageError } = await import('../../errors.js');
           throw new UsageError(`unknown state ${JSON.stringify(state)}`, 'use MASTER, BACKUP, FAULT or STOP');
         }
         const node = await loadNode(io, opts);
         const { runNotify } = await import('../../failover/notify.js');
-        await runNotify(node, upper as 'MASTER');
+        await runNotify(node, upper);
         io.out(`${node.self.name}: recorded ${upper}`);
         return ExitCode.ok;
       }),
@@ -87,7 +80,7 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
 
   common(failover.command('guard').description('before PostgreSQL starts: start as primary only when the other node is not one'))
     .option('--peer-wait <ms>', 'how long to wait for the other node (default 5000)')
-    .action((opts: Opts & { peerWait?: string }) =>
+    .action((opts) =>
       run(async () => {
         const node = await loadNode(io, opts);
         const { runGuard } = await import('../../failover/guard.js');
@@ -113,7 +106,7 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
       '--peer-url <url>',
       "the other node's PostgreSQL as a superuser (default: --url with the other node's address from the topology)",
     )
-    .action((opts: Opts & { peerUrl?: string }) =>
+    .action((opts) =>
       run(async () => {
         const node = await loadNode(io, opts);
         const local = localConnection(io, node, opts.url);
@@ -138,7 +131,7 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
 
   common(
     failover.command('status').description("this node's failover state (the watch's, Keepalived's and the last promotion's) as JSON"),
-  ).action((opts: Opts) =>
+  ).action((opts) =>
     run(async () => {
       const node = await loadNode(io, opts);
       const { readState } = await import('../../failover/state.js');
@@ -167,15 +160,24 @@ export function registerFailover(program: Command, io: CliIO, run: Run): void {
       return ExitCode.ok;
     }),
   );
+};
+
+/** The states Keepalived's notify script passes, in any case. */
+const VRRP_STATES = ['MASTER', 'BACKUP', 'FAULT', 'STOP'] as const;
+
+/** --node and --topology: every verb acts for one node of the topology. */
+function common<Args extends unknown[], Opts extends OptionValues, Parent extends OptionValues>(cmd: Command<Args, Opts, Parent>) {
+  return cmd
+    .requiredOption('--node <name>', 'this node, as named in the topology')
+    .option('--topology <file>', 'topology YAML (else VOIPDB_TOPOLOGY, else ./topology.yaml)');
 }
 
-interface Opts {
-  node: string;
-  topology?: string;
-  url?: string;
+/** --url of the verbs that talk to this node's own server. */
+function withUrl<Args extends unknown[], Opts extends OptionValues, Parent extends OptionValues>(cmd: Command<Args, Opts, Parent>) {
+  return cmd.option('--url <url>', "this node's own PostgreSQL as a superuser (default: failover.localUrl, else PG* variables)");
 }
 
-async function loadNode(io: CliIO, opts: Opts): Promise<FailoverNode> {
+async function loadNode(io: CliIO, opts: { node: string; topology?: string }): Promise<FailoverNode> {
   const file = path.resolve(io.cwd, opts.topology ?? io.env.VOIPDB_TOPOLOGY ?? 'topology.yaml');
   const { loadTopology } = await import('../../topology/load.js');
   const { failoverNodeOf } = await import('../../failover/failover-node.js');

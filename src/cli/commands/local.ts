@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '@commander-js/extra-typings';
 import { constants } from 'node:os';
 import { assertNoProblems, describeConnection } from '../../config/connection.js';
 import { resolveEngineSettings } from '../../config/settings.js';
@@ -62,7 +62,7 @@ function startingCommand(
     .command(command.name)
     .description(command.description)
     .option('--port <port>', 'port on 127.0.0.1 for a new local server (default 54318 when free, else a free one; kept in .voipdb/)')
-    .action((opts: { port?: string }) =>
+    .action((opts) =>
       run(async () => {
         const info = await startAndReport(io, parsePort(opts.port), command.verb);
         return typeof info === 'number' ? info : next(info);

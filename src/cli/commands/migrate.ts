@@ -4,12 +4,7 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { platformHooks } from '../../platform/hooks.js';
 import { paint } from '../io.js';
 import { printMigrateSummary, progressPrinter } from '../printers.js';
-import { addConnectionOptions, addLimitOptions, type DatabaseFlags, type Register, settingsAction } from '../options.js';
-
-/** `db migrate`'s flags as commander gives them. */
-interface MigrateFlags extends DatabaseFlags {
-  dryRun?: boolean;
-}
+import { addConnectionOptions, addMigrationLimitOptions, type Register, settingsAction } from '../options.js';
 
 export const registerMigrate: Register = (program, io, run) => {
   const cmd = program
@@ -18,10 +13,8 @@ export const registerMigrate: Register = (program, io, run) => {
     .option('--to <version>', 'stop after this version')
     .option('--step <n>', 'apply only the next n pending migrations')
     .option('--dry-run', 'list what would run, with its SQL; write nothing');
-  addConnectionOptions(cmd);
-  addLimitOptions(cmd);
-  cmd.action(
-    settingsAction(io, run, async (opts: MigrateFlags, { connection, engine }) => {
+  addMigrationLimitOptions(addConnectionOptions(cmd)).action(
+    settingsAction(io, run, async (opts, { connection, engine }) => {
       if (opts.to !== undefined && opts.step !== undefined) {
         throw new UsageError('give at most one of --to <version> or --step <n>', 'e.g. `db migrate --step 1`');
       }

@@ -11,7 +11,7 @@ export const registerNew: Register = (program, io, run) => {
     .option('--migrations-dir <dir>', 'folder of migration files', 'migrations')
     .option('--no-transaction', 'start it with the -- voipdb:no-transaction marker (for CREATE INDEX CONCURRENTLY)')
     .option('--down', 'also create the .down.sql file')
-    .action((name: string, opts: { migrationsDir: string; transaction: boolean; down?: boolean }) =>
+    .action((name, opts) =>
       run(async () => {
         const created = await createMigrationFile(path.resolve(io.cwd, opts.migrationsDir), name, {
           transactional: opts.transaction,

@@ -5,24 +5,9 @@ import { requirePrimary } from '../../database/node-role.js';
 import { ConfigInvalidError } from '../../config/errors.js';
 import { ExitCode } from '../../errors.js';
 import { DEFAULT_PARTITIONS_AHEAD, MAX_PARTITIONS_AHEAD, MAX_PARTITIONS_RETAIN, maintainCdrPartitions } from '../../voip/partitions.js';
-import {
-  addConnectionOptions,
-  addLimitOptions,
-  PARTITION_WORDING,
-  type DatabaseFlags,
-  type Register,
-  settingsAction,
-  jsonOption,
-} from '../options.js';
+import { addConnectionOptions, addLockOptions, PARTITION_WORDING, type Register, settingsAction, jsonOption } from '../options.js';
 
 /** `db partitions [--ahead <months>] [--retain <months>]`: CDR partition maintenance. */
-/** `db partitions`' flags as commander gives them. */
-interface PartitionsFlags extends DatabaseFlags {
-  ahead?: string;
-  retain?: string;
-  json?: boolean;
-}
-
 export const registerPartitions: Register = (program, io, run) => {
   const cmd = program
     .command('partitions')
@@ -30,10 +15,8 @@ export const registerPartitions: Register = (program, io, run) => {
     .option('--ahead <months>', `months after the current one to create (default ${DEFAULT_PARTITIONS_AHEAD})`)
     .option('--retain <months>', 'keep the current month and this many before it; drop older partitions (default: drop nothing)')
     .addOption(jsonOption());
-  addConnectionOptions(cmd);
-  addLimitOptions(cmd, PARTITION_WORDING);
-  cmd.action(
-    settingsAction(io, run, async (opts: PartitionsFlags, { connection, engine }) => {
+  addLockOptions(addConnectionOptions(cmd), PARTITION_WORDING).action(
+    settingsAction(io, run, async (opts, { connection, engine }) => {
       const { n: ahead, problem: aheadProblem } = optionalCount(opts.ahead, '--ahead', 0, MAX_PARTITIONS_AHEAD);
       const { n: retain, problem: retainProblem } = optionalCount(opts.retain, '--retain', 0, MAX_PARTITIONS_RETAIN);
       const problems = [aheadProblem, retainProblem].filter((p): p is string => p !== undefined);

@@ -1,5 +1,5 @@
 import { formatBytes } from '../../doctor/size.js';
-import { type RawPromoteSettings, resolvePromoteSettings } from '../../failover/promote-settings.js';
+import { resolvePromoteSettings } from '../../failover/promote-settings.js';
 import { ExitCode, isVoipdbError } from '../../errors.js';
 import { type PromoteFindings, type PromoteResult, promoteStandby } from '../../failover/promote.js';
 import { slotNameFor } from '../../topology/types.js';
@@ -12,15 +12,6 @@ import { type Register, jsonOption } from '../options.js';
  * 2 usage, 3 database (unreachable, pg_promote timed out), 4 not a standby, 5 refused by a check
  * (lag over the limits, old primary still answers; --force overrides).
  */
-/** `db promote`'s flags as commander gives them. */
-interface PromoteFlags extends RawPromoteSettings {
-  url: string;
-  rejoinSlot?: string;
-  topology?: string;
-  force?: boolean;
-  json?: boolean;
-}
-
 export const registerPromote: Register = (program, io, run) => {
   program
     .command('promote')
@@ -37,7 +28,7 @@ export const registerPromote: Register = (program, io, run) => {
     .option('--wait <duration>', 'how long pg_promote may take (default 60s)')
     .option('--force', 'promote even if the old primary answers or the lag is over the limits (risk: two primaries, lost writes)')
     .addOption(jsonOption('print one JSON object (also when refused)'))
-    .action((opts: PromoteFlags) =>
+    .action((opts) =>
       run(async () => {
         const { settings, problems } = resolvePromoteSettings(opts);
         const { thresholds, oldPrimary, waitSeconds } = settings;

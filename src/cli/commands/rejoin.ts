@@ -1,12 +1,12 @@
 import path from 'node:path';
-import { Option } from 'commander';
+import { Option } from '@commander-js/extra-typings';
 import { ExitCode } from '../../errors.js';
 import { rejoinAsStandby } from '../../failover/rejoin.js';
 import { CDR_TABLE } from '../../failover/salvage.js';
 import { paint } from '../io.js';
 import {
-  addStandbyOptions,
-  type StandbyFlags,
+  addStandbyIdentityOptions,
+  addStandbyToolOptions,
   assertNoProblems,
   optionalTopology,
   partialStandbyIdentity,
@@ -15,16 +15,6 @@ import {
 import type { Register } from '../options.js';
 
 /** `db rejoin --url <old primary> --primary-url <new primary> --data-dir <dir>`: the old primary becomes a standby. */
-/** `db rejoin`'s flags as commander gives them. */
-interface RejoinFlags extends StandbyFlags {
-  url: string;
-  primaryUrl: string;
-  dataDir: string;
-  method: 'auto' | 'pg_rewind' | 'clone';
-  /** false with --no-salvage. */
-  salvage: boolean;
-}
-
 export const registerRejoin: Register = (program, io, run) => {
   const cmd = program
     .command('rejoin')
@@ -39,8 +29,7 @@ export const registerRejoin: Register = (program, io, run) => {
       '--no-salvage',
       'do not look for the rows the old primary wrote after the fork (CDRs copied, the rest listed); the old directory is kept aside either way',
     );
-  addStandbyOptions(cmd);
-  cmd.action((opts: RejoinFlags) =>
+  addStandbyToolOptions(addStandbyIdentityOptions(cmd)).action((opts) =>
     run(async () => {
       const target = urlFlag(io, opts.url, '--url', 'voipdb-rejoin');
       const primary = urlFlag(io, opts.primaryUrl, '--primary-url', 'voipdb-rejoin');

@@ -3,26 +3,20 @@ import { withConnection } from '../../database/connect.js';
 import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
-import { addConnectionOptions, type ConnectionFlags, type Register, settingsAction, jsonOption } from '../options.js';
+import { addConnectionOptions, type Register, settingsAction, jsonOption } from '../options.js';
 
 /**
  * `db roles [--json]`: each platform role (kamailio, voipadmin, replicator): can it log in and
  * why not, has it a password, its search_path in this database, its attributes and a summary of
  * its privileges. Read-only; works on a standby. Exit 1 when a role is missing or cannot log in.
  */
-/** `db roles`' flags as commander gives them. */
-interface RolesFlags extends ConnectionFlags {
-  json?: boolean;
-}
-
 export const registerRoles: Register = (program, io, run) => {
   const cmd = program
     .command('roles')
     .description('the platform roles: login, password, search_path, privileges (read-only)')
     .addOption(jsonOption('print one JSON array'));
-  addConnectionOptions(cmd);
-  cmd.action(
-    settingsAction(io, run, async (opts: RolesFlags, { connection }) => {
+  addConnectionOptions(cmd).action(
+    settingsAction(io, run, async (opts, { connection }) => {
       const roles = await withConnection(connection, describeRoles);
       if (opts.json) io.out(JSON.stringify(roles));
       else printRoles(io, describeConnection(connection), roles);

@@ -5,17 +5,9 @@ import { requirePrimary } from '../../database/node-role.js';
 import { ConfigInvalidError } from '../../config/errors.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { seedDemo, seedScale } from '../../voip/seed.js';
-import { addConnectionOptions, type ConnectionFlags, type Register, settingsAction, jsonOption } from '../options.js';
+import { addConnectionOptions, type Register, settingsAction, jsonOption } from '../options.js';
 
 /** `db seed` (the demo set, idempotent) and `db seed --scale --extensions <n> --cdrs <m>`. */
-/** `db seed`'s flags as commander gives them (--extensions and --cdrs have defaults). */
-interface SeedFlags extends ConnectionFlags {
-  scale?: boolean;
-  extensions: string;
-  cdrs: string;
-  json?: boolean;
-}
-
 export const registerSeed: Register = (program, io, run) => {
   const cmd = program
     .command('seed')
@@ -24,9 +16,8 @@ export const registerSeed: Register = (program, io, run) => {
     .option('--extensions <n>', 'with --scale: extensions to generate (password scale-<number>)', '0')
     .option('--cdrs <m>', 'with --scale: CDRs to generate over the 90 days before this month', '0')
     .addOption(jsonOption());
-  addConnectionOptions(cmd);
-  cmd.action(
-    settingsAction(io, run, async (opts: SeedFlags, { connection }) => {
+  addConnectionOptions(cmd).action(
+    settingsAction(io, run, async (opts, { connection }) => {
       if (!opts.scale && (opts.extensions !== '0' || opts.cdrs !== '0')) {
         throw new UsageError('--extensions and --cdrs need --scale', 'e.g. `db seed --scale --extensions 10000 --cdrs 1000000`');
       }
@@ -61,7 +52,6 @@ export const registerSeed: Register = (program, io, run) => {
 function parseSizes(extensions: string, cdrs: string): { extensions: number; cdrs: number } {
   const e = parseCount(extensions, '--extensions');
   const c = parseCount(cdrs, '--cdrs');
-  const problems = [e, c].flatMap((r) => ('problem' in r ? [r.problem] : []));
-  if (problems.length > 0) throw new ConfigInvalidError(problems);
-  return { extensions: (e as { n: number }).n, cdrs: (c as { n: number }).n };
+  if ('problem' in e || 'problem' in c) throw new ConfigInvalidError([e, c].flatMap((r) => ('problem' in r ? [r.problem] : [])));
+  return { extensions: e.n, cdrs: c.n };
 }

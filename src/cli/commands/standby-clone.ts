@@ -1,21 +1,21 @@
 import path from 'node:path';
-import { Option } from 'commander';
+import { type CommandUnknownOpts, Option } from '@commander-js/extra-typings';
 import { ExitCode } from '../../errors.js';
 import { cloneStandby } from '../../failover/clone.js';
 import { paint } from '../io.js';
-import { addStandbyOptions, type StandbyFlags, assertNoProblems, optionalTopology, standbyIdentity, urlFlag } from './failover-options.js';
+import {
+  addStandbyIdentityOptions,
+  addStandbyToolOptions,
+  assertNoProblems,
+  optionalTopology,
+  standbyIdentity,
+  urlFlag,
+} from './failover-options.js';
 import type { Register } from '../options.js';
 
 /** `db standby clone --primary-url <url> --data-dir <dir>`: a new hot standby of the primary. */
-/** `db standby clone`'s flags as commander gives them. */
-interface StandbyCloneFlags extends StandbyFlags {
-  primaryUrl: string;
-  dataDir: string;
-  method: 'auto' | 'pg_basebackup' | 'online-copy';
-}
-
 export const registerStandbyClone: Register = (program, io, run) => {
-  const standby =
+  const standby: CommandUnknownOpts =
     program.commands.find((c) => c.name() === 'standby') ?? program.command('standby').description('make and manage the hot standby');
   const cmd = standby
     .command('clone')
@@ -25,8 +25,7 @@ export const registerStandbyClone: Register = (program, io, run) => {
     .requiredOption('--primary-url <url>', 'the primary, as a superuser (or a role with the backup and file-read grants)')
     .requiredOption('--data-dir <dir>', 'the new standby’s data directory: missing or empty')
     .addOption(new Option('--method <method>', 'how to copy').choices(['auto', 'pg_basebackup', 'online-copy']).default('auto'));
-  addStandbyOptions(cmd);
-  cmd.action((opts: StandbyCloneFlags) =>
+  addStandbyToolOptions(addStandbyIdentityOptions(cmd)).action((opts) =>
     run(async () => {
       const primary = urlFlag(io, opts.primaryUrl, '--primary-url', 'voipdb-standby-clone');
       assertNoProblems(primary.problems);

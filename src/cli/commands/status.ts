@@ -5,7 +5,7 @@ import { ExitCode } from '../../errors.js';
 import { describeRoles, type RoleDescription } from '../../roles/index.js';
 import { paint, type CliIO } from '../io.js';
 import { printStatus } from '../printers.js';
-import { addConnectionOptions, type ConnectionFlags, type Register, settingsAction, jsonOption } from '../options.js';
+import { addConnectionOptions, type Register, settingsAction, jsonOption } from '../options.js';
 
 /** The documented `db status --json` shape. */
 export function statusJson(s: StatusRun): object {
@@ -22,21 +22,14 @@ export function statusJson(s: StatusRun): object {
   };
 }
 
-/** `db status`'s flags as commander gives them. */
-interface StatusFlags extends ConnectionFlags {
-  json?: boolean;
-  exitCode?: boolean;
-}
-
 export const registerStatus: Register = (program, io, run) => {
   const cmd = program
     .command('status')
     .description('applied and pending migrations, the server version, primary or standby (read-only; works on a standby)')
     .addOption(jsonOption())
     .option('--exit-code', 'exit 1 when anything is pending');
-  addConnectionOptions(cmd);
-  cmd.action(
-    settingsAction(io, run, async (opts: StatusFlags, { connection, engine }) => {
+  addConnectionOptions(cmd).action(
+    settingsAction(io, run, async (opts, { connection, engine }) => {
       if (opts.json) {
         const status = await migrationStatus(connection, engine.migrationsDir);
         io.out(JSON.stringify(statusJson(status)));
