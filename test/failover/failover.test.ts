@@ -1,20 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDoctor } from '../../src/cli/commands/doctor.js';
-import type { CliIO } from '../../src/cli/io.js';
 import { createDb, setExtensionPassword } from '../../src/client/index.js';
-import type { ConnectionConfig } from '../../src/config/connection.js';
 import { StandbyWriteError } from '../../src/client/errors.js';
-import { type ClusterSpec, freePort, makeServerDir, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { type CliRun, runCli } from '../support/cli.js';
-import { configUrl, query } from '../support/database.js';
-import { MIGRATIONS_DIR } from '../support/migrate.js';
-import { makeRunDir, startLocalServer } from '../support/servers.js';
-import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from '../support/standby.js';
+import { type CommandNode, type CommandPair, commandNodeConfig, commandNodeUrl, startCommandPrimary } from '../support/command-pair.js';
+import { query } from '../support/database.js';
+import { runInProcess } from '../support/in-process-cli.js';
+import { copyOfMigrations, TEST_ROLE_PASSWORDS } from '../support/migrate.js';
 
 /**
  * Failover and failback with the commands alone, on real servers on loopback: node1 primary;
@@ -24,29 +20,17 @@ import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from 
  * OK on both; then the same back the other way.
  */
 describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) => {
-  interface Node {
-    name: 'node1' | 'node2';
-    spec: ClusterSpec;
-    password: string;
-  }
-  let root: string;
+  type Node = CommandNode;
+  let pair: CommandPair;
   let node1: Node;
   let node2: Node;
   let passfile: string;
-  let replicatorPassword: string;
   let migrationsDir: string;
   const osUser = serverOsUser();
   const expectedRewind = kind === 'pg15' ? 'pg_rewind' : 'clone';
 
-  const config = (n: Node, database = 'voipdb'): ConnectionConfig => ({
-    host: '127.0.0.1',
-    port: n.spec.port,
-    user: 'postgres',
-    password: n.password,
-    database,
-    applicationName: 'voipdb-test',
-  });
-  const url = (n: Node): string => configUrl(config(n));
+  const config = commandNodeConfig;
+  const url = commandNodeUrl;
   const db = async (args: string[], env: Record<string, string> = {}): Promise<CliRun> => {
     const t = Date.now();
     const r = await runCli(args, { env, timeoutMs: 120_000 });
@@ -56,46 +40,14 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
   const inRecovery = async (n: Node): Promise<boolean> => (await query<{ r: boolean }>(config(n), 'SELECT pg_is_in_recovery() AS r'))[0]!.r;
 
   beforeAll(async () => {
-    root = await makeRunDir(`failover-${kind}`);
-    // pg_rewind needs full_page_writes, which the other tests' servers turn off for speed.
-    const primary = await startLocalServer(kind, root, { ...REPLICATION_SETTINGS, full_page_writes: 'on' });
-    node1 = { name: 'node1', spec: primary.spec, password: primary.password };
-    replicatorPassword = randomBytes(12).toString('hex');
-    await prepareReplicationSource(config(node1, 'postgres'), replicatorPassword);
-    // One passfile line serves both directions (any port on loopback), as on the platform.
-    passfile = path.join(root, 'replicator.pgpass');
-    await fs.writeFile(passfile, `127.0.0.1:*:replication:${REPLICATOR_ROLE}:${replicatorPassword}\n`, { mode: 0o600 });
-    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
-    await query(config(node1, 'postgres'), 'CREATE DATABASE voipdb');
-
-    migrationsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-failover-migrations-'));
-    for (const f of await fs.readdir(MIGRATIONS_DIR)) await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(migrationsDir, f));
-    const migrated = await db(['migrate', '--url', url(node1), '--migrations-dir', migrationsDir], {
-      VOIPDB_KAMAILIO_PASSWORD: 'kamailio-test-pw',
-      VOIPDB_VOIPADMIN_PASSWORD: 'voipadmin-test-pw',
-      VOIPDB_REPLICATOR_PASSWORD: replicatorPassword,
-    });
-    expect(migrated.stderr).toBe('');
-    expect((await db(['seed', '--url', url(node1)])).code).toBe(0);
-
-    const dir2 = path.join(root, 'node2');
-    await makeServerDir(dir2, osUser, 0o755);
-    node2 = {
-      name: 'node2',
-      password: primary.password, // the clone carries node1's roles
-      spec: {
-        ...primary.spec,
-        dataDir: path.join(dir2, 'data'),
-        port: await freePort(),
-        socketDir: path.join(dir2, 'sock'),
-        logFile: path.join(dir2, 'server.log'),
-      },
-    };
+    // Its own copy of the migrations: each direction adds one.
+    migrationsDir = await copyOfMigrations('failover');
+    pair = await startCommandPrimary(kind, 'failover', { migrationsDir });
+    ({ node1, node2, passfile } = pair);
   }, 120_000);
 
   afterAll(async () => {
-    for (const n of [node2, node1]) if (n) await stopCluster(n.spec.dataDir);
-    if (root) await fs.rm(root, { recursive: true, force: true });
+    await pair?.close();
     if (migrationsDir) await fs.rm(migrationsDir, { recursive: true, force: true });
   });
 
@@ -118,22 +70,22 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
 
   /** `db doctor --json` through its commander command in this process (the built CLI costs a Node start per call). */
   async function doctorOk(n: Node, role: 'primary' | 'standby'): Promise<void> {
-    const out: string[] = [];
-    const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(l), env: {}, cwd: root, color: false, verbose: false };
-    let code = -1;
-    const program = new Command('db').exitOverride();
-    registerDoctor(program, io, async (fn) => {
-      code = await fn();
+    const r = await runInProcess(registerDoctor, ['doctor', '--json', '--url', url(n), '--migrations-dir', migrationsDir], {
+      cwd: pair.root,
     });
-    await program.parseAsync(['doctor', '--json', '--url', url(n), '--migrations-dir', migrationsDir], { from: 'user' });
-    const report = JSON.parse(out.join('\n')) as {
+    expect(r.err).toEqual([]);
+    const report = JSON.parse(r.out.join('\n')) as {
       node: { role: string };
       checks: Array<{ id: string; severity: string; summary: string }>;
     };
     expect(report.checks.filter((c) => c.severity !== 'ok').map((c) => `${c.id}: ${c.summary}`)).toEqual([]);
-    expect(code).toBe(0);
+    expect(r.code).toBe(0);
     expect(report.node.role).toBe(role);
   }
+
+  /** `db rejoin` of `from` as a standby of `to`. */
+  const rejoin = (from: Node, to: Node, ...flags: string[]): Promise<CliRun> =>
+    db(['rejoin', '--url', url(from), '--primary-url', url(to), '--data-dir', from.spec.dataDir, '--passfile', passfile, ...flags]);
 
   /** While `from` still runs as the primary, promote and rejoin are refused and change nothing. */
   async function refusedWhileOldPrimaryRuns(from: Node, to: Node): Promise<void> {
@@ -142,17 +94,7 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
     expect(refused.stderr).toContain('error[OLD_PRIMARY_ANSWERS]');
     expect(refused.stderr).toMatch(/hint: stop PostgreSQL on the old primary \(or fence/);
     expect(refused.stdout).toContain(`[answers] old primary 127.0.0.1:${from.spec.port}`);
-    const early = await db([
-      'rejoin',
-      '--url',
-      url(from),
-      '--primary-url',
-      url(to),
-      '--data-dir',
-      from.spec.dataDir,
-      '--passfile',
-      passfile,
-    ]);
+    const early = await rejoin(from, to);
     expect(early.code).toBe(4);
     expect(early.stderr).toContain('error[SERVER_RUNNING]');
     expect(early.stderr).toContain('still a running primary');
@@ -185,7 +127,7 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
     expect(await query(config(to), `SELECT count(*)::int AS n FROM public.calls_${from.name}`)).toEqual([{ n: 500 }]);
 
     // The services' writes work on the new primary: no StandbyWriteError any more.
-    const client = createDb({ ...config(to), user: 'voipadmin', password: 'voipadmin-test-pw' });
+    const client = createDb({ ...config(to), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       await setExtensionPassword(client, { domain: 'demo.voipdb.test', extension: '1001', password: `after-failover-to-${to.name}` });
     } finally {
@@ -198,18 +140,7 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
     expect(migrated.stderr).toBe('');
     expect(migrated.code).toBe(0);
 
-    const rejoined = await db([
-      'rejoin',
-      '--url',
-      url(from),
-      '--primary-url',
-      url(to),
-      '--data-dir',
-      from.spec.dataDir,
-      '--passfile',
-      passfile,
-      '--json',
-    ]);
+    const rejoined = await rejoin(from, to, '--json');
     expect(rejoined.stderr).toBe('');
     expect(rejoined.code).toBe(0);
     const j = JSON.parse(rejoined.stdout) as { method: string; slot: { name: string } };
@@ -243,7 +174,7 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
     expect(c.primaryConninfo).toBe(`host=127.0.0.1 port=${node1.spec.port} user=replicator passfile=${passfile} application_name=node2`);
     expect(cloned.stdout).not.toContain(node1.password);
     const auto = await fs.readFile(path.join(node2.spec.dataDir, 'postgresql.auto.conf'), 'utf8');
-    expect(auto).not.toContain(replicatorPassword);
+    expect(auto).not.toContain(pair.replicatorPassword);
     expect(auto).toContain("primary_slot_name = 'node2_slot'");
 
     const again = await db(['standby', 'clone', '--primary-url', url(node1), '--data-dir', node2.spec.dataDir, '--passfile', passfile]);
@@ -252,7 +183,7 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
 
     await startCluster(node2.spec, osUser);
     await caughtUp(node1, node2);
-    const client = createDb({ ...config(node2), user: 'voipadmin', password: 'voipadmin-test-pw' });
+    const client = createDb({ ...config(node2), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       await expect(
         setExtensionPassword(client, { domain: 'demo.voipdb.test', extension: '1001', password: 'on-the-standby' }),
