@@ -1,15 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, ingestCdrs } from '../../src/client/index.js';
 import type { CdrRow } from '../../src/client/index.js';
-import type { ConnectionConfig } from '../../src/config/connection.js';
-import { type ClusterSpec, freePort, makeServerDir, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { type CliRun, runCli } from '../support/cli.js';
-import { configUrl, query } from '../support/database.js';
-import { makeRunDir, startLocalServer } from '../support/servers.js';
-import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from '../support/standby.js';
+import { type CommandNode, type CommandPair, commandNodeConfig, commandNodeUrl, startCommandPrimary } from '../support/command-pair.js';
+import { query } from '../support/database.js';
+import { TEST_ROLE_PASSWORDS } from '../support/migrate.js';
+import { cdrRow } from '../support/cdr.js';
 
 /**
  * Split brain, then rejoin: node2 is promoted while node1 is down; node1 comes back as a primary
@@ -21,75 +21,29 @@ import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from 
  * (the old directory is copied aside first).
  */
 describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old primary has (%s)', (kind) => {
-  interface Node {
-    spec: ClusterSpec;
-    password: string;
-  }
-  let root: string;
+  type Node = CommandNode;
+  let pair: CommandPair;
   let node1: Node;
   let node2: Node;
   let passfile: string;
   const osUser = serverOsUser();
-  const config = (n: Node, database = 'voipdb'): ConnectionConfig => ({
-    host: '127.0.0.1',
-    port: n.spec.port,
-    user: 'postgres',
-    password: n.password,
-    database,
-    applicationName: 'voipdb-test',
-  });
-  const url = (n: Node): string => configUrl(config(n));
+  const config = commandNodeConfig;
+  const url = commandNodeUrl;
   const db = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(args, { env, timeoutMs: 180_000 });
   // One start time for every post of a CDR: (uuid, start_stamp) is the ingest's key.
   const callStart = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
-  const cdr = (uuid: string): CdrRow => ({
-    uuid,
-    startStamp: callStart,
-    endStamp: new Date(callStart.getTime() + 60_000),
-    duration: 60,
-    billsec: 50,
-    leg: 'a',
-    direction: 'inbound',
-    callerIdNumber: '1001',
-  });
+  const cdr = (uuid: string): CdrRow => cdrRow(callStart, { uuid });
 
   beforeAll(async () => {
-    root = await makeRunDir(`salvage-${kind}`);
-    const primary = await startLocalServer(kind, root, { ...REPLICATION_SETTINGS, full_page_writes: 'on' });
-    node1 = { spec: primary.spec, password: primary.password };
-    const replicatorPassword = randomBytes(12).toString('hex');
-    await prepareReplicationSource(config(node1, 'postgres'), replicatorPassword);
-    passfile = path.join(root, 'replicator.pgpass');
-    await fs.writeFile(passfile, `127.0.0.1:*:replication:${REPLICATOR_ROLE}:${replicatorPassword}\n`, { mode: 0o600 });
-    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
-    await query(config(node1, 'postgres'), 'CREATE DATABASE voipdb');
-    const migrated = await db(['migrate', '--url', url(node1)], {
-      VOIPDB_KAMAILIO_PASSWORD: 'kamailio-test-pw',
-      VOIPDB_VOIPADMIN_PASSWORD: 'voipadmin-test-pw',
-      VOIPDB_REPLICATOR_PASSWORD: replicatorPassword,
-    });
-    expect(migrated.stderr).toBe('');
-    expect((await db(['seed', '--url', url(node1)])).code).toBe(0);
-    const dir2 = path.join(root, 'node2');
-    await makeServerDir(dir2, osUser, 0o755);
-    node2 = {
-      password: primary.password,
-      spec: {
-        ...primary.spec,
-        dataDir: path.join(dir2, 'data'),
-        port: await freePort(),
-        socketDir: path.join(dir2, 'sock'),
-        logFile: path.join(dir2, 'server.log'),
-      },
-    };
+    pair = await startCommandPrimary(kind, 'salvage');
+    ({ node1, node2, passfile } = pair);
     const cloned = await db(['standby', 'clone', '--primary-url', url(node1), '--data-dir', node2.spec.dataDir, '--passfile', passfile]);
     expect(cloned.stderr).toBe('');
     await startCluster(node2.spec, osUser);
   }, 180_000);
 
   afterAll(async () => {
-    for (const n of [node2, node1]) if (n) await stopCluster(n.spec.dataDir);
-    if (root) await fs.rm(root, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it('copies the CDRs to the new primary, lists the extension, keeps the old directory, and rejoins', async () => {
@@ -109,8 +63,8 @@ describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old p
     await startCluster(node1.spec, osUser);
     const uuids = Array.from({ length: 5 }, () => randomUUID());
     const reposted = randomUUID();
-    const app1 = createDb({ ...config(node1), user: 'voipadmin', password: 'voipadmin-test-pw' });
-    const app2 = createDb({ ...config(node2), user: 'voipadmin', password: 'voipadmin-test-pw' });
+    const app1 = createDb({ ...config(node1), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
+    const app2 = createDb({ ...config(node2), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       expect((await ingestCdrs(app1, [...uuids, reposted].map(cdr))).inserted).toBe(6);
       // FreeSWITCH posted this one again through the VIP, now on node2: the salvage must not duplicate it.
