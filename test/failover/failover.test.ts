@@ -7,7 +7,7 @@ import { createDb, setExtensionPassword } from '../../src/client/index.js';
 import { StandbyWriteError } from '../../src/client/errors.js';
 import { serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { type CliRun, runCli } from '../support/cli.js';
-import { type CommandNode, type CommandPair, commandNodeConfig, commandNodeUrl, startCommandPrimary } from '../support/command-pair.js';
+import { type CommandNode, type CommandPair, cloneNode2Args, rejoinArgs, startCommandPrimary } from '../support/command-pair.js';
 import { query } from '../support/database.js';
 import { runInProcess } from '../support/in-process-cli.js';
 import { copyOfMigrations, TEST_ROLE_PASSWORDS } from '../support/migrate.js';
@@ -29,15 +29,14 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
   const osUser = serverOsUser();
   const expectedRewind = kind === 'pg15' ? 'pg_rewind' : 'clone';
 
-  const config = commandNodeConfig;
-  const url = commandNodeUrl;
   const db = async (args: string[], env: Record<string, string> = {}): Promise<CliRun> => {
     const t = Date.now();
     const r = await runCli(args, { env, timeoutMs: 120_000 });
     if (process.env.FAILOVER_TIMING) console.error(`${Date.now() - t} ms: db ${args[0]} ${args[1]}`);
     return r;
   };
-  const inRecovery = async (n: Node): Promise<boolean> => (await query<{ r: boolean }>(config(n), 'SELECT pg_is_in_recovery() AS r'))[0]!.r;
+  const inRecovery = async (n: Node): Promise<boolean> =>
+    (await query<{ r: boolean }>(n.config(), 'SELECT pg_is_in_recovery() AS r'))[0]!.r;
 
   beforeAll(async () => {
     // Its own copy of the migrations: each direction adds one.
@@ -54,11 +53,11 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
   /** Waits until `standby` shows a row committed on `primary` just now: everything before it has been replayed. */
   async function caughtUp(primary: Node, standby: Node): Promise<void> {
     const token = randomBytes(6).toString('hex');
-    await query(config(primary), 'CREATE TABLE IF NOT EXISTS public.catchup (token text)');
-    await query(config(primary), 'INSERT INTO public.catchup VALUES ($1)', [token]);
+    await query(primary.config(), 'CREATE TABLE IF NOT EXISTS public.catchup (token text)');
+    await query(primary.config(), 'INSERT INTO public.catchup VALUES ($1)', [token]);
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const seen = await query(config(standby), 'SELECT 1 FROM public.catchup WHERE token = $1', [token]).then(
+      const seen = await query(standby.config(), 'SELECT 1 FROM public.catchup WHERE token = $1', [token]).then(
         (r) => r.length === 1,
         () => false,
       );
@@ -70,7 +69,7 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
 
   /** `db doctor --json` through its commander command in this process (the built CLI costs a Node start per call). */
   async function doctorOk(n: Node, role: 'primary' | 'standby'): Promise<void> {
-    const r = await runInProcess(registerDoctor, ['doctor', '--json', '--url', url(n), '--migrations-dir', migrationsDir], {
+    const r = await runInProcess(registerDoctor, ['doctor', '--json', '--url', n.url(), '--migrations-dir', migrationsDir], {
       cwd: pair.root,
     });
     expect(r.err).toEqual([]);
@@ -84,12 +83,11 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
   }
 
   /** `db rejoin` of `from` as a standby of `to`. */
-  const rejoin = (from: Node, to: Node, ...flags: string[]): Promise<CliRun> =>
-    db(['rejoin', '--url', url(from), '--primary-url', url(to), '--data-dir', from.spec.dataDir, '--passfile', passfile, ...flags]);
+  const rejoin = (from: Node, to: Node, ...flags: string[]): Promise<CliRun> => db([...rejoinArgs(pair, from, to), ...flags]);
 
   /** While `from` still runs as the primary, promote and rejoin are refused and change nothing. */
   async function refusedWhileOldPrimaryRuns(from: Node, to: Node): Promise<void> {
-    const refused = await db(['promote', '--url', url(to)]);
+    const refused = await db(['promote', '--url', to.url()]);
     expect(refused.code).toBe(5);
     expect(refused.stderr).toContain('error[OLD_PRIMARY_ANSWERS]');
     expect(refused.stderr).toMatch(/hint: stop PostgreSQL on the old primary \(or fence/);
@@ -105,12 +103,12 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
   /** Stops `from`, promotes `to` (refused first while `from` answers), rejoins `from`: one direction of the failover. */
   async function failOver(from: Node, to: Node, migration: string, checkRefusals: boolean): Promise<void> {
     if (checkRefusals) await refusedWhileOldPrimaryRuns(from, to);
-    await query(config(from), `CREATE TABLE IF NOT EXISTS public.calls_${from.name} (id int PRIMARY KEY)`);
-    await query(config(from), `INSERT INTO public.calls_${from.name} SELECT generate_series(1, 500)`);
+    await query(from.config(), `CREATE TABLE IF NOT EXISTS public.calls_${from.name} (id int PRIMARY KEY)`);
+    await query(from.config(), `INSERT INTO public.calls_${from.name} SELECT generate_series(1, 500)`);
     await caughtUp(from, to);
     await stopCluster(from.spec.dataDir);
 
-    const promoted = await db(['promote', '--url', url(to), '--json']);
+    const promoted = await db(['promote', '--url', to.url(), '--json']);
     expect(promoted.stderr).toBe('');
     expect(promoted.code).toBe(0);
     const p = JSON.parse(promoted.stdout) as {
@@ -124,10 +122,10 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
       findings: { oldPrimary: { answers: false } },
     });
     expect(await inRecovery(to)).toBe(false);
-    expect(await query(config(to), `SELECT count(*)::int AS n FROM public.calls_${from.name}`)).toEqual([{ n: 500 }]);
+    expect(await query(to.config(), `SELECT count(*)::int AS n FROM public.calls_${from.name}`)).toEqual([{ n: 500 }]);
 
     // The services' writes work on the new primary: no StandbyWriteError any more.
-    const client = createDb({ ...config(to), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
+    const client = createDb({ ...to.config(), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       await setExtensionPassword(client, { domain: 'demo.voipdb.test', extension: '1001', password: `after-failover-to-${to.name}` });
     } finally {
@@ -136,7 +134,7 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
 
     const table = `voip.${migration.slice(5, -4)}`;
     await fs.writeFile(path.join(migrationsDir, migration), `CREATE TABLE ${table} (id int);\n`);
-    const migrated = await db(['migrate', '--url', url(to), '--migrations-dir', migrationsDir]);
+    const migrated = await db(['migrate', '--url', to.url(), '--migrations-dir', migrationsDir]);
     expect(migrated.stderr).toBe('');
     expect(migrated.code).toBe(0);
 
@@ -149,23 +147,13 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
     await startCluster(from.spec, osUser);
     expect(await inRecovery(from)).toBe(true);
     await caughtUp(to, from);
-    expect(await query(config(from), 'SELECT to_regclass($1)::text AS t', [table])).toEqual([{ t: table }]);
+    expect(await query(from.config(), 'SELECT to_regclass($1)::text AS t', [table])).toEqual([{ t: table }]);
     await doctorOk(to, 'primary');
     await doctorOk(from, 'standby');
   }
 
   it('`db standby clone` makes node2 a streaming standby, and refuses a non-empty data directory', async () => {
-    const cloned = await db([
-      'standby',
-      'clone',
-      '--primary-url',
-      url(node1),
-      '--data-dir',
-      node2.spec.dataDir,
-      '--passfile',
-      passfile,
-      '--json',
-    ]);
+    const cloned = await db([...cloneNode2Args(pair), '--json']);
     expect(cloned.stderr).toBe('');
     expect(cloned.code).toBe(0);
     const c = JSON.parse(cloned.stdout) as { method: string; slot: { name: string; created: boolean }; primaryConninfo: string };
@@ -177,13 +165,13 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
     expect(auto).not.toContain(pair.replicatorPassword);
     expect(auto).toContain("primary_slot_name = 'node2_slot'");
 
-    const again = await db(['standby', 'clone', '--primary-url', url(node1), '--data-dir', node2.spec.dataDir, '--passfile', passfile]);
+    const again = await db(cloneNode2Args(pair));
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('error[DATA_DIR_NOT_EMPTY]');
 
     await startCluster(node2.spec, osUser);
     await caughtUp(node1, node2);
-    const client = createDb({ ...config(node2), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
+    const client = createDb({ ...node2.config(), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       await expect(
         setExtensionPassword(client, { domain: 'demo.voipdb.test', extension: '1001', password: 'on-the-standby' }),

@@ -6,7 +6,7 @@ import { createDb, ingestCdrs } from '../../src/client/index.js';
 import type { CdrRow } from '../../src/client/index.js';
 import { serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { type CliRun, runCli } from '../support/cli.js';
-import { type CommandNode, type CommandPair, commandNodeConfig, commandNodeUrl, startCommandPrimary } from '../support/command-pair.js';
+import { type CommandNode, type CommandPair, cloneNode2Args, rejoinArgs, startCommandPrimary } from '../support/command-pair.js';
 import { query } from '../support/database.js';
 import { TEST_ROLE_PASSWORDS } from '../support/migrate.js';
 import { cdrRow } from '../support/cdr.js';
@@ -21,14 +21,10 @@ import { cdrRow } from '../support/cdr.js';
  * (the old directory is copied aside first).
  */
 describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old primary has (%s)', (kind) => {
-  type Node = CommandNode;
   let pair: CommandPair;
-  let node1: Node;
-  let node2: Node;
-  let passfile: string;
+  let node1: CommandNode;
+  let node2: CommandNode;
   const osUser = serverOsUser();
-  const config = commandNodeConfig;
-  const url = commandNodeUrl;
   const db = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(args, { env, timeoutMs: 180_000 });
   // One start time for every post of a CDR: (uuid, start_stamp) is the ingest's key.
   const callStart = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
@@ -36,8 +32,8 @@ describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old p
 
   beforeAll(async () => {
     pair = await startCommandPrimary(kind, 'salvage');
-    ({ node1, node2, passfile } = pair);
-    const cloned = await db(['standby', 'clone', '--primary-url', url(node1), '--data-dir', node2.spec.dataDir, '--passfile', passfile]);
+    ({ node1, node2 } = pair);
+    const cloned = await db(cloneNode2Args(pair));
     expect(cloned.stderr).toBe('');
     await startCluster(node2.spec, osUser);
   }, 180_000);
@@ -48,23 +44,23 @@ describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old p
 
   it('copies the CDRs to the new primary, lists the extension, keeps the old directory, and rejoins', async () => {
     // Everything node1 has so far reaches node2, then node1 stops and node2 is promoted.
-    await query(config(node1), 'CREATE TABLE public.before_fork AS SELECT 1 AS x');
+    await query(node1.config(), 'CREATE TABLE public.before_fork AS SELECT 1 AS x');
     for (let i = 0; ; i++) {
-      const seen = await query(config(node2), "SELECT 1 FROM pg_class WHERE relname = 'before_fork'").then((r) => r.length === 1);
+      const seen = await query(node2.config(), "SELECT 1 FROM pg_class WHERE relname = 'before_fork'").then((r) => r.length === 1);
       if (seen) break;
       if (i > 300) throw new Error('node2 did not catch up');
       await new Promise((r) => setTimeout(r, 100));
     }
     await stopCluster(node1.spec.dataDir);
-    const promoted = await db(['promote', '--url', url(node2)]);
+    const promoted = await db(['promote', '--url', node2.url()]);
     expect(promoted.stderr).toBe('');
 
     // node1 comes back as a primary (split brain) and takes writes node2 never sees.
     await startCluster(node1.spec, osUser);
     const uuids = Array.from({ length: 5 }, () => randomUUID());
     const reposted = randomUUID();
-    const app1 = createDb({ ...config(node1), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
-    const app2 = createDb({ ...config(node2), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
+    const app1 = createDb({ ...node1.config(), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
+    const app2 = createDb({ ...node2.config(), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       expect((await ingestCdrs(app1, [...uuids, reposted].map(cdr))).inserted).toBe(6);
       // FreeSWITCH posted this one again through the VIP, now on node2: the salvage must not duplicate it.
@@ -74,23 +70,12 @@ describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old p
       await app2.destroy();
     }
     await query(
-      config(node1),
+      node1.config(),
       "INSERT INTO voip.extensions (domain_id, extension) SELECT id, '2999' FROM voip.domains ORDER BY id LIMIT 1",
     );
     await stopCluster(node1.spec.dataDir);
 
-    const rejoined = await db([
-      'rejoin',
-      '--url',
-      url(node1),
-      '--primary-url',
-      url(node2),
-      '--data-dir',
-      node1.spec.dataDir,
-      '--passfile',
-      passfile,
-      '--json',
-    ]);
+    const rejoined = await db([...rejoinArgs(pair, node1, node2), '--json']);
     expect(rejoined.stderr).toBe('');
     expect(rejoined.code).toBe(0);
     const r = JSON.parse(rejoined.stdout) as {
@@ -117,7 +102,7 @@ describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old p
     expect(r.salvage.tables.some((t) => t.table === 'public.before_fork')).toBe(false);
     // Every salvaged CDR is on the new primary, counted by uuid.
     const [{ n } = { n: -1 }] = await query<{ n: number }>(
-      config(node2),
+      node2.config(),
       'SELECT count(DISTINCT uuid)::int AS n FROM voip.cdr WHERE uuid = ANY($1::uuid[])',
       [[...uuids, reposted]],
     );
@@ -130,14 +115,14 @@ describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old p
       .map((l) => JSON.parse(l) as { table: string; row: Record<string, unknown> });
     expect(lines.filter((l) => l.table === 'voip.extensions').map((l) => l.row.extension)).toEqual(['2999']);
     expect(lines.filter((l) => l.table === 'voip.cdr')).toHaveLength(6);
-    expect(await query(config(node2), "SELECT 1 FROM voip.extensions WHERE extension = '2999'")).toEqual([]);
+    expect(await query(node2.config(), "SELECT 1 FROM voip.extensions WHERE extension = '2999'")).toEqual([]);
     // The old directory is kept as it was.
     expect(existsSync(path.join(r.keptAside, 'PG_VERSION'))).toBe(true);
     expect(rejoined.stdout).not.toContain(node1.password);
 
     // node1 runs as a standby of node2 now.
     await startCluster(node1.spec, osUser);
-    const [rec] = await query<{ r: boolean }>(config(node1), 'SELECT pg_is_in_recovery() AS r');
+    const [rec] = await query<{ r: boolean }>(node1.config(), 'SELECT pg_is_in_recovery() AS r');
     expect(rec?.r).toBe(true);
     await fs.rm(r.keptAside, { recursive: true, force: true });
   });

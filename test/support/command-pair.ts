@@ -19,6 +19,10 @@ export interface CommandNode {
   spec: ClusterSpec;
   /** The superuser's; node2's is node1's, as the clone carries node1's roles. */
   password: string;
+  /** The superuser on this node, in database voipdb unless another is named. */
+  config(database?: string): ConnectionConfig;
+  /** config() as a URL, for the commands' --url. */
+  url(): string;
 }
 
 export interface CommandPair {
@@ -32,13 +36,16 @@ export interface CommandPair {
   close(): Promise<void>;
 }
 
-/** The superuser on one node of the pair. */
-export function commandNodeConfig(n: CommandNode, database = 'voipdb'): ConnectionConfig {
-  return { host: '127.0.0.1', port: n.spec.port, user: 'postgres', password: n.password, database, applicationName: 'voipdb-test' };
-}
-
-export function commandNodeUrl(n: CommandNode): string {
-  return configUrl(commandNodeConfig(n));
+function commandNode(name: CommandNode['name'], spec: ClusterSpec, password: string): CommandNode {
+  const config = (database = 'voipdb'): ConnectionConfig => ({
+    host: '127.0.0.1',
+    port: spec.port,
+    user: 'postgres',
+    password,
+    database,
+    applicationName: 'voipdb-test',
+  });
+  return { name, spec, password, config, url: () => configUrl(config()) };
 }
 
 export async function startCommandPrimary(
@@ -57,21 +64,31 @@ export async function startCommandPrimary(
   try {
     // pg_rewind needs full_page_writes, which the other tests' servers turn off for speed.
     const primary = await startLocalServer(kind, root, { ...REPLICATION_SETTINGS, full_page_writes: 'on' });
-    node1 = { name: 'node1', spec: primary.spec, password: primary.password };
+    node1 = commandNode('node1', primary.spec, primary.password);
     const replicatorPassword = randomBytes(12).toString('hex');
-    await prepareReplicationSource(commandNodeConfig(node1, 'postgres'), replicatorPassword);
+    await prepareReplicationSource(node1.config('postgres'), replicatorPassword);
     const passfile = path.join(root, 'replicator.pgpass');
     await writePassfile(passfile, `127.0.0.1:*:replication:${REPLICATOR_ROLE}:${replicatorPassword}`);
-    await query(commandNodeConfig(node1, 'postgres'), 'CREATE DATABASE voipdb');
-    await migrateAndSeedByCli(commandNodeUrl(node1), replicatorPassword, options.migrationsDir);
-    const node2: CommandNode = {
-      name: 'node2',
-      password: primary.password,
-      spec: await specBeside(primary.spec, path.join(root, 'node2'), { port: await freePort() }),
-    };
+    await query(node1.config('postgres'), 'CREATE DATABASE voipdb');
+    await migrateAndSeedByCli(node1.url(), replicatorPassword, options.migrationsDir);
+    const node2 = commandNode(
+      'node2',
+      await specBeside(primary.spec, path.join(root, 'node2'), { port: await freePort() }),
+      primary.password,
+    );
     return { root, node1, node2, passfile, replicatorPassword, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** `db standby clone` of node2 from node1, as the operator types it. */
+export function cloneNode2Args(pair: CommandPair): string[] {
+  return ['standby', 'clone', '--primary-url', pair.node1.url(), '--data-dir', pair.node2.spec.dataDir, '--passfile', pair.passfile];
+}
+
+/** `db rejoin` of `from` (stopped) as a standby of `to`, as the operator types it. */
+export function rejoinArgs(pair: CommandPair, from: CommandNode, to: CommandNode): string[] {
+  return ['rejoin', '--url', from.url(), '--primary-url', to.url(), '--data-dir', from.spec.dataDir, '--passfile', pair.passfile];
 }
