@@ -97,17 +97,27 @@ export async function runSipp(
 
 /** REGISTER, expect the 401 challenge, REGISTER again with credentials, expect `finalResponse`. */
 export function registerScenario(finalResponse: number): string {
+  return registerScenarioXml({ name: 'register with digest auth', final: `  <recv response="${finalResponse}"/>` });
+}
+
+/**
+ * A phone's digest-authenticated registration as a sipp scenario: REGISTER, the 401 challenge,
+ * REGISTER again with credentials, then `final` (the XML of the last step, e.g. the expected
+ * answer). `contactParams` go at the end of the Contact URI.
+ */
+export function registerScenarioXml(options: { name: string; final: string; domain?: string; contactParams?: string }): string {
+  const domain = options.domain ?? 'example.test';
   const register = (cseq: number, auth: boolean): string => `
   <send retrans="500">
     <![CDATA[
-      REGISTER sip:example.test SIP/2.0
+      REGISTER sip:${domain} SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       Max-Forwards: 70
-      From: <sip:[service]@example.test>;tag=[pid]reg[call_number]
-      To: <sip:[service]@example.test>
+      From: <sip:[service]@${domain}>;tag=[pid]reg[call_number]
+      To: <sip:[service]@${domain}>
       Call-ID: [call_id]
       CSeq: ${cseq} REGISTER
-      Contact: <sip:[service]@[local_ip]:[local_port]>
+      Contact: <sip:[service]@[local_ip]:[local_port]${options.contactParams ?? ''}>
       Expires: 300
 ${auth ? '      [authentication]\n' : ''}      Content-Length: 0
 
@@ -115,11 +125,11 @@ ${auth ? '      [authentication]\n' : ''}      Content-Length: 0
   </send>`;
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="register with digest auth">
+<scenario name="${options.name}">
 ${register(1, false)}
   <recv response="401" auth="true"/>
 ${register(2, true)}
-  <recv response="${finalResponse}"/>
+${options.final}
 </scenario>
 `;
 }
