@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adoptKamailioDatabase } from '../../src/adopt/adopt.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
@@ -12,8 +9,7 @@ import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
 import { kamdbctlCreate } from '../support/kamdbctl.js';
 import { MIGRATIONS_DIR } from '../support/migrate.js';
 import { acquireRolePasswordLock } from '../support/role-passwords.js';
-import { kamailioConfig } from '../kamailio/kamailio-cfg.js';
-import { freeUdpPort, registerScenario, runSipp, startKamailio, type RunningKamailio } from '../kamailio/sip-runtime.js';
+import { type LoopbackKamailio, type RunningKamailio, startLoopbackKamailio } from '../kamailio/sip-runtime.js';
 import { seedKamdbctlRows } from './seed-kamdbctl.js';
 
 /**
@@ -45,9 +41,8 @@ const OPTIONS_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 describe.each<ServerName>(['pg18', 'pg15'])('Kamailio 5.6.3 on an adopted kamdbctl database (%s)', (serverName) => {
   let install: KamailioInstall;
   let db: ConnectionConfig;
-  let workDir: string;
+  let node: LoopbackKamailio | undefined;
   let kamailio: RunningKamailio | undefined;
-  let sipPort: number;
   let releaseLock: (() => Promise<void>) | undefined;
   // kamdbctl's CREATE USER ... WITH PASSWORD; generated per run.
   const kamailioPassword = randomBytes(18).toString('base64url');
@@ -71,29 +66,20 @@ describe.each<ServerName>(['pg18', 'pg15'])('Kamailio 5.6.3 on an adopted kamdbc
     const migrated = await migrate(db, { migrationsDir: MIGRATIONS_DIR, hooks: platformHooks({}) });
     expect(migrated.hooks.find((h) => h.hook === 'password')?.changes).toEqual([]);
 
-    workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-adopt-kamailio-'));
-    sipPort = await freeUdpPort();
-    const dbUrl = configUrl({ ...db, user: 'kamailio', password: kamailioPassword });
-    const cfg = path.join(workDir, 'kamailio.cfg');
-    await fs.writeFile(cfg, kamailioConfig({ modulesDir: install.modulesDir, sipPort, dbUrl, routingProbe: true }), { mode: 0o600 });
-    await fs.writeFile(path.join(workDir, 'register-ok.xml'), registerScenario(200));
-    await fs.writeFile(path.join(workDir, 'register-rejected.xml'), registerScenario(401));
-    await fs.writeFile(path.join(workDir, 'options.xml'), OPTIONS_SCENARIO);
-    kamailio = await startKamailio(install, cfg, workDir, sipPort);
+    node = await startLoopbackKamailio(install, configUrl({ ...db, user: 'kamailio', password: kamailioPassword }), {
+      label: 'adopt-kamailio',
+      routingProbe: true,
+      scenarios: { 'options.xml': OPTIONS_SCENARIO },
+    });
+    kamailio = node.kamailio;
   }, 600_000);
 
   afterAll(async () => {
-    if (kamailio) await kamailio.stop();
+    await node?.close();
     await releaseLock?.();
-    if (workDir) await fs.rm(workDir, { recursive: true, force: true });
   });
 
-  const sipp = async (scenario: string, user: string, password: string) => {
-    const localPort = await freeUdpPort();
-    const args = [`127.0.0.1:${sipPort}`, '-sf', path.join(workDir, scenario), '-s', user, '-au', user, '-ap', password];
-    args.push('-i', '127.0.0.1', '-p', String(localPort), '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error');
-    return { ...(await runSipp(install, args)), localPort };
-  };
+  const sipp = (scenario: string, user: string, password: string) => node!.sipp(scenario, user, password);
 
   it('permissions and dispatcher loaded their adopted rows', async () => {
     const probe = await sipp('options.xml', 'probe', 'x');

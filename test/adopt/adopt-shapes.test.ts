@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adoptKamailioDatabase } from '../../src/adopt/adopt.js';
@@ -10,7 +9,7 @@ import { AdoptRefusedError, KamailioNotAdoptedError } from '../../src/adopt/erro
 import { freshDatabase, query } from '../support/database.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
 import { kamdbctlCreate } from '../support/kamdbctl.js';
-import { MIGRATIONS_DIR, migratedDatabase } from '../support/migrate.js';
+import { copyOfMigrations, MIGRATIONS_DIR, migratedDatabase } from '../support/migrate.js';
 
 /**
  * What db adopt does with what it does not know: a module outside voipdb's set (presence) and a
@@ -71,8 +70,7 @@ describe('db adopt and shapes it does not know (pg18)', () => {
   it('marks the subscriber rows it takes over in voip.subscriber_owners when a migration has made that table', async () => {
     // The repository's migrations plus a last one that makes the marker table (as the ownership
     // migration does), so this holds whether or not that migration is in the repository yet.
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-adopt-migrations-'));
-    for (const f of await fs.readdir(MIGRATIONS_DIR)) await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    const dir = await copyOfMigrations('adopt');
     await fs.writeFile(
       path.join(dir, '0999_owners_for_test.sql'),
       'CREATE TABLE IF NOT EXISTS voip.subscriber_owners (subscriber_id integer PRIMARY KEY REFERENCES kamailio.subscriber (id) ON DELETE CASCADE);\n',

@@ -131,64 +131,35 @@ describe('pgBackRest', () => {
   const NOW = Date.UTC(2026, 11, 5, 12);
   const backupLimits = { maxBackupAgeHours: 36 };
   const use = { stanza: 'voipdb' };
+  /** Debian 12's pgBackRest 2.45 judging `stanza` for a PostgreSQL `major` node in `role`, now = NOW. */
+  const judge = (stanza: StanzaInfo, role: 'primary' | 'standby' = 'primary', major = 15) =>
+    evaluateBackups({ use, version: '2.45', info: stanza }, role, major, backupLimits, NOW);
 
   it('judges the newest full or differential backup against the limit; incrementals do not count', () => {
-    const fresh = evaluateBackups(
-      {
-        use,
-        version: '2.45',
-        info: info([
-          { type: 'full', hoursAgo: 100 },
-          { type: 'diff', hoursAgo: 10 },
-        ]),
-      },
-      'primary',
-      15,
-      backupLimits,
-      NOW,
+    const fresh = judge(
+      info([
+        { type: 'full', hoursAgo: 100 },
+        { type: 'diff', hoursAgo: 10 },
+      ]),
     );
     expect(severities(fresh)).toEqual({ 'pgbackrest.version': 'ok', 'backup.age': 'ok' });
-    const stale = evaluateBackups(
-      {
-        use,
-        version: '2.45',
-        info: info([
-          { type: 'full', hoursAgo: 50 },
-          { type: 'incr', hoursAgo: 1 },
-        ]),
-      },
-      'primary',
-      15,
-      backupLimits,
-      NOW,
+    const stale = judge(
+      info([
+        { type: 'full', hoursAgo: 50 },
+        { type: 'incr', hoursAgo: 1 },
+      ]),
     );
     expect(severities(stale)['backup.age']).toBe('critical');
-    expect(
-      severities(evaluateBackups({ use, version: '2.45', info: info([{ type: 'full', hoursAgo: 50 }]) }, 'standby', 15, backupLimits, NOW))[
-        'backup.age'
-      ],
-    ).toBe('warning');
+    expect(severities(judge(info([{ type: 'full', hoursAgo: 50 }]), 'standby'))['backup.age']).toBe('warning');
   });
 
   it('no backup, or no stanza, is CRITICAL on the primary and names the command to run', () => {
-    const none = evaluateBackups(
-      { use, version: '2.45', info: info([], { code: 2, message: 'no valid backups' }) },
-      'primary',
-      15,
-      backupLimits,
-      NOW,
-    );
+    const none = judge(info([], { code: 2, message: 'no valid backups' }));
     expect(none.find((c) => c.id === 'backup.age')).toMatchObject({
       severity: 'critical',
       summary: expect.stringContaining('--type=full backup'),
     });
-    const missing = evaluateBackups(
-      { use, version: '2.45', info: info([], { code: 1, message: 'missing stanza path' }) },
-      'primary',
-      15,
-      backupLimits,
-      NOW,
-    );
+    const missing = judge(info([], { code: 1, message: 'missing stanza path' }));
     expect(missing.find((c) => c.id === 'backup.age')).toMatchObject({
       severity: 'critical',
       summary: expect.stringContaining('stanza-create'),
@@ -196,24 +167,12 @@ describe('pgBackRest', () => {
   });
 
   it('a pgBackRest too old for the server is CRITICAL on a primary, a warning on a standby', () => {
-    const primary = evaluateBackups(
-      { use, version: '2.45', info: info([{ type: 'full', hoursAgo: 1 }]) },
-      'primary',
-      18,
-      backupLimits,
-      NOW,
-    );
+    const primary = judge(info([{ type: 'full', hoursAgo: 1 }]), 'primary', 18);
     expect(primary.find((c) => c.id === 'pgbackrest.version')).toMatchObject({
       severity: 'critical',
       summary: expect.stringContaining('needs pgBackRest 2.57 or newer'),
     });
-    const standby = evaluateBackups(
-      { use, version: '2.45', info: info([{ type: 'full', hoursAgo: 1 }]) },
-      'standby',
-      18,
-      backupLimits,
-      NOW,
-    );
+    const standby = judge(info([{ type: 'full', hoursAgo: 1 }]), 'standby', 18);
     expect(standby.find((c) => c.id === 'pgbackrest.version')!.severity).toBe('warning');
   });
 

@@ -10,6 +10,7 @@ import {
   type BackupRun,
   backupTopologyYaml,
   mustPgbackrest,
+  pgbackrestEnv,
   prepareBackupRun,
   renderedArchiveSettings,
   writeRenderedPgbackrestConf,
@@ -29,7 +30,7 @@ describe('db doctor: WAL archiving and backups (pg15)', () => {
 
   const doctor = async (): Promise<{ code: number | null; checks: Record<string, Check> }> => {
     const r = await runCli(['doctor', '--json', '--url', configUrl(db)], {
-      env: { PGBACKREST_LOG_PATH: path.join(run.root, 'log'), PGBACKREST_LOCK_PATH: path.join(run.root, 'lock') },
+      env: pgbackrestEnv(run),
     });
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout) as { checks: Check[] };

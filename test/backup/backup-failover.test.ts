@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Check } from '../../src/doctor/severity.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { freePort, runAsServerUser, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { runAsServerUser, serverOsUser, stopCluster } from '../../src/local/cluster.js';
 import { parseTopology, renderNodeConfig } from '../../src/topology/index.js';
 import { splitRenderedFiles } from '../../src/topology/render-pgbackrest.js';
 import { runCli } from '../support/cli.js';
@@ -13,7 +13,11 @@ import {
   type BackupRun,
   backupTopologyYaml,
   mustPgbackrest,
+  pgbackrestEnv,
   prepareBackupRun,
+  restoreBefore,
+  restoreTargetNow,
+  startRestoredCopy,
   renderedArchiveSettings,
   type TopologyNodeSpec,
   writeRenderedPgbackrestConf,
@@ -31,10 +35,7 @@ describe('WAL archiving across a failover (pg15)', () => {
   let run: BackupRun;
   let pair: ReplicationPair;
   let nodes: TopologyNodeSpec[];
-  const env = (): Record<string, string> => ({
-    PGBACKREST_LOG_PATH: path.join(run.root, 'log'),
-    PGBACKREST_LOCK_PATH: path.join(run.root, 'lock'),
-  });
+  const env = (): Record<string, string> => pgbackrestEnv(run);
   const db = (which: 'primary' | 'standby', database = 'postgres'): ConnectionConfig => nodeConfig(pair[which], database);
   // Each node's own view: its topology names its own port (both nodes run on this machine).
   const viewOf = (name: string): string => {
@@ -124,31 +125,13 @@ describe('WAL archiving across a failover (pg15)', () => {
     expect(archived[0]!.wal).toMatch(/^00000002/);
 
     const afterFailover = await cdrs(db('standby'), 200);
-    const [{ at }] = (await query<{ at: string }>(
-      db('standby'),
-      `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at`,
-    )) as [{ at: string }];
+    const at = await restoreTargetNow(db('standby'));
     await new Promise((r) => setTimeout(r, 50));
     const tooLate = await cdrs(db('standby'), 10);
     await mustPgbackrest(run, ['check'], pair.standby.password);
 
     const restoredDir = path.join(run.root, 'restored');
-    const restored = await runCli(
-      [
-        'backup',
-        'restore',
-        '--stanza',
-        run.stanza,
-        '--pgbackrest-config',
-        run.configFile,
-        '--before',
-        at,
-        '--data-dir',
-        restoredDir,
-        '--json',
-      ],
-      { env: env(), timeoutMs: 180_000 },
-    );
+    const restored = await restoreBefore(run, at, restoredDir, '--json');
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
     const result = JSON.parse(restored.stdout) as { checked: { timeline: number; stoppedAt: string } };
@@ -159,9 +142,9 @@ describe('WAL archiving across a failover (pg15)', () => {
     const onNode2 = await doctorChecks(db('standby'));
     expect(onNode2.filter((c) => c.severity !== 'ok')).toEqual([]);
     // The copy holds everything committed before the time, on both sides of the failover, and nothing after.
-    const copy = await startCopy(restoredDir);
+    const copyPort = await startRestoredCopy(run, pair.primary.spec, restoredDir);
     try {
-      const rows = await query<{ uuid: string }>({ ...db('standby'), port: copy.port }, 'SELECT uuid::text FROM calls');
+      const rows = await query<{ uuid: string }>({ ...db('standby'), port: copyPort }, 'SELECT uuid::text FROM calls');
       const seen = new Set(rows.map((r) => r.uuid));
       expect([...beforeFailover, ...afterFailover].filter((u) => !seen.has(u))).toEqual([]);
       expect(tooLate.filter((u) => seen.has(u))).toEqual([]);
@@ -169,23 +152,4 @@ describe('WAL archiving across a failover (pg15)', () => {
       await stopCluster(restoredDir);
     }
   });
-
-  /** Starts the restored directory with the pair's settings, minus port and archiving (the copy must not archive). */
-  async function startCopy(dataDir: string): Promise<{ port: number }> {
-    const { archive_mode: _m, archive_command: _c, archive_timeout: _t, ...settings } = pair.primary.spec.settings ?? {};
-    const port = await freePort();
-    const sock = path.join(run.root, 'restored-sock');
-    await startCluster(
-      {
-        ...pair.primary.spec,
-        dataDir,
-        port,
-        socketDir: sock,
-        logFile: path.join(run.root, 'restored.log'),
-        settings: { ...settings, unix_socket_directories: sock },
-      },
-      serverOsUser(),
-    );
-    return { port };
-  }
 });

@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CdrRow, ingestCdrs, kyselyOnConnection } from '../../src/client/index.js';
+import { ingestCdrs, kyselyOnConnection } from '../../src/client/index.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { type ClusterSpec, freePort, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { freePort, stopCluster } from '../../src/local/cluster.js';
 import { createCdrPartition } from '../../src/voip/partitions.js';
-import { runCli } from '../support/cli.js';
 import { query } from '../support/database.js';
 import { applyAllMigrations } from '../support/migrate.js';
 import {
@@ -15,10 +13,14 @@ import {
   backupTopologyYaml,
   mustPgbackrest,
   prepareBackupRun,
+  restoreBefore,
+  restoreTargetNow,
+  startRestoredCopy,
   renderedArchiveSettings,
   writeRenderedPgbackrestConf,
 } from '../support/pgbackrest.js';
 import { type LocalServer, startLocalServer } from '../support/servers.js';
+import { cdrRow } from '../support/cdr.js';
 
 /**
  * The recovery drill on Debian's PostgreSQL 15 and pgBackRest, configured as `db config render`
@@ -36,17 +38,6 @@ describe('point-in-time recovery with pgBackRest (pg15)', () => {
     const now = new Date();
     return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 2, 0, minutes));
   };
-  const cdr = (start: Date): CdrRow => ({
-    uuid: randomUUID(),
-    startStamp: start,
-    endStamp: new Date(start.getTime() + 60_000),
-    duration: 60,
-    billsec: 55,
-    leg: 'a',
-    direction: 'inbound',
-    callerIdNumber: '1001',
-    destinationNumber: '1002',
-  });
 
   beforeAll(async () => {
     run = await prepareBackupRun('pitr');
@@ -102,17 +93,14 @@ describe('point-in-time recovery with pgBackRest (pg15)', () => {
       for (const offset of [-1, 0]) await createCdrPartition(client, month(offset, 0));
       const k = kyselyOnConnection(client);
       for (const offset of [-1, 0]) {
-        const rows = Array.from({ length: 500 }, (_, i) => cdr(month(offset, i)));
+        const rows = Array.from({ length: 500 }, (_, i) => cdrRow(month(offset, i)));
         await ingestCdrs(k, rows);
         written.push(...rows.map((r) => r.uuid));
       }
     } finally {
       await client.end();
     }
-    const [{ before }] = (await query<{ before: string }>(
-      db,
-      'SELECT to_char(clock_timestamp() AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS before',
-    )) as [{ before: string }];
+    const before = await restoreTargetNow(db);
     await new Promise((r) => setTimeout(r, 50));
     // The mistake: last month's CDRs deleted (a WHERE that was meant for one customer).
     const lastMonth = month(-1, 0);
@@ -125,43 +113,15 @@ describe('point-in-time recovery with pgBackRest (pg15)', () => {
     // pgbackrest check switches WAL and waits until the segment with the DELETE is in the repository.
     await mustPgbackrest(run, ['check'], server.password);
 
-    const restored = await runCli(
-      [
-        'backup',
-        'restore',
-        '--stanza',
-        run.stanza,
-        '--pgbackrest-config',
-        run.configFile,
-        '--before',
-        before,
-        '--data-dir',
-        restoredDir(),
-        '--bin-dir',
-        server.spec.binDir,
-      ],
-      { env: { PGBACKREST_LOG_PATH: path.join(run.root, 'log'), PGBACKREST_LOCK_PATH: path.join(run.root, 'lock') }, timeoutMs: 180_000 },
-    );
+    const restored = await restoreBefore(run, before, restoredDir(), '--bin-dir', server.spec.binDir);
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
     expect(restored.stdout).toContain(`RESTORED ${restoredDir()}`);
     expect(restored.stdout).toMatch(/checked: recovery stopping before commit of transaction \d+/);
 
     // The restored copy, started on its own port: the CDRs by uuid.
-    // The primary's settings, minus its port and its archive_* (command-line settings would override
-    // the archive_mode = off pgBackRest wrote for the copy, which must not archive into the repository).
-    const { archive_mode: _m, archive_command: _c, archive_timeout: _t, ...copySettings } = server.spec.settings ?? {};
-    const copyPort = await freePort();
-    const spec: ClusterSpec = {
-      ...server.spec,
-      dataDir: restoredDir(),
-      port: copyPort,
-      socketDir: path.join(run.root, 'restored-sock'),
-      logFile: path.join(run.root, 'restored.log'),
-      settings: { ...copySettings, port: String(copyPort), unix_socket_directories: path.join(run.root, 'restored-sock') },
-    };
-    await startCluster(spec, serverOsUser());
-    const back = await query<{ uuid: string }>({ ...db, port: spec.port }, 'SELECT uuid::text FROM voip.cdr ORDER BY uuid');
+    const copyPort = await startRestoredCopy(run, server.spec, restoredDir());
+    const back = await query<{ uuid: string }>({ ...db, port: copyPort }, 'SELECT uuid::text FROM voip.cdr ORDER BY uuid');
     expect(back.map((r) => r.uuid)).toEqual([...written].sort());
     // The running cluster was not touched: the DELETE is still there.
     expect((await query<{ n: string }>(db, 'SELECT count(*)::text AS n FROM voip.cdr'))[0]!.n).toBe('500');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configUrl, server, serverConfig } from '../support/database.js';
 import { runCli } from '../support/cli.js';
+import { REPOSITORY_CHECKS } from '../schema/check-names.js';
 
 describe('db check and db dump as processes', () => {
   it('db check --json passes on the repository as committed (exit 0), building its scratch databases on the given server', async () => {
@@ -8,14 +9,7 @@ describe('db check and db dump as processes', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const report = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean }> };
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c) => c.name)).toEqual([
-      'migrations-apply',
-      'schema-sql',
-      'generated-types',
-      'down-up',
-      'lint',
-      'privileges',
-    ]);
+    expect(report.checks.map((c) => c.name)).toEqual(REPOSITORY_CHECKS);
   });
 
   it('db dump --out writes the same bytes as the committed schema.sql', async () => {

@@ -1,5 +1,4 @@
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createExtension, kyselyOnConnection } from '../../src/client/index.js';
 import type { DB } from '../../src/generated/db.js';
@@ -14,9 +13,7 @@ import {
   lookupDirectoryUser,
   setExtensionPassword,
 } from '../../src/index.js';
-import { query } from '../support/database.js';
-import { applyAllMigrations } from '../support/migrate.js';
-import { type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
+import { type ReplicationPair, startReplicationPair, waitForCatchUp, migratedVoipdbOnPair } from '../support/standby.js';
 
 const DOMAIN = 'cache.example.net';
 const BOUND_MS = 1000;
@@ -37,12 +34,7 @@ describe('directory cache on a primary and a hot standby (pg18 pair)', () => {
 
   beforeAll(async () => {
     pair = await startReplicationPair('pg18');
-    await query(nodeConfig(pair.primary), 'CREATE DATABASE voipdb');
-    const primaryConfig = nodeConfig(pair.primary, 'voipdb');
-    await applyAllMigrations(primaryConfig);
-    const admin = new pg.Client(primaryConfig);
-    await admin.connect();
-    try {
+    const voipdb = await migratedVoipdbOnPair(pair, async (admin) => {
       await admin.query(`INSERT INTO voip.domains (name, params) VALUES ($1, '{"dial-string": "{x}"}'), ('other.example.net', '{}')`, [
         DOMAIN,
       ]);
@@ -58,12 +50,9 @@ describe('directory cache on a primary and a hot standby (pg18 pair)', () => {
       await admin.query(`UPDATE voip.extensions SET number_alias = 'alice' WHERE extension = '1000'`);
       for (let i = 1; i <= 3; i++)
         await createExtension(provision, { domain: 'other.example.net', extension: `300${i}`, password: `other-${i}` });
-    } finally {
-      await admin.end();
-    }
-    await waitForCatchUp(pair);
-    primary = createDb(primaryConfig, { applicationName: 'cache-primary', maxConnections: 4 });
-    standby = createDb(nodeConfig(pair.standby, 'voipdb'), {
+    });
+    primary = createDb(voipdb.primary, { applicationName: 'cache-primary', maxConnections: 4 });
+    standby = createDb(voipdb.standby, {
       applicationName: 'cache-standby',
       maxConnections: 4,
       connectionTimeoutMs: 1000,

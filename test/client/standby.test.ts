@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DB } from '../../src/generated/db.js';
 import {
@@ -15,9 +14,7 @@ import {
   withRetry,
 } from '../../src/index.js';
 import { createExtension as createExtensionWith, kyselyOnConnection } from '../../src/client/index.js';
-import { query } from '../support/database.js';
-import { applyAllMigrations } from '../support/migrate.js';
-import { type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
+import { type ReplicationPair, startReplicationPair, waitForCatchUp, migratedVoipdbOnPair } from '../support/standby.js';
 
 // One real PG 18 primary + hot standby for the whole file. A short max_standby_streaming_delay
 // makes WAL replay cancel conflicting standby queries after 200 ms instead of 30 s.
@@ -28,22 +25,14 @@ describe('typed client on a hot standby (pg18 pair)', () => {
 
   beforeAll(async () => {
     pair = await startReplicationPair('pg18', { settings: { max_standby_streaming_delay: '200ms' } });
-    await query(nodeConfig(pair.primary), 'CREATE DATABASE voipdb');
-    const primaryConfig = nodeConfig(pair.primary, 'voipdb');
-    await applyAllMigrations(primaryConfig);
-    const admin = new pg.Client(primaryConfig);
-    await admin.connect();
-    try {
+    const voipdb = await migratedVoipdbOnPair(pair, async (admin) => {
       await admin.query("INSERT INTO voip.domains (name) VALUES ('ha.example.net')");
       await createExtensionWith(kyselyOnConnection(admin), { domain: 'ha.example.net', extension: '1001', password: 'secret' });
       await admin.query("SELECT voip.cdr_create_partition('2025-06-01Z')");
       await admin.query('CREATE TABLE public.conflict_probe (x integer)');
-    } finally {
-      await admin.end();
-    }
-    await waitForCatchUp(pair);
-    primary = createDb(primaryConfig, { applicationName: 'client-primary' });
-    standby = createDb(nodeConfig(pair.standby, 'voipdb'), { applicationName: 'client-standby' });
+    });
+    primary = createDb(voipdb.primary, { applicationName: 'client-primary' });
+    standby = createDb(voipdb.standby, { applicationName: 'client-standby' });
   });
   afterAll(async () => {
     await standby?.destroy();

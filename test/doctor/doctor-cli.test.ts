@@ -1,22 +1,13 @@
-import { Command } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
 import { registerDoctor } from '../../src/cli/commands/doctor.js';
-import type { CliIO } from '../../src/cli/io.js';
 import { resolveLagThresholds } from '../../src/doctor/doctor-options.js';
 import { freePort } from '../../src/local/cluster.js';
 import { freshDatabase, configUrl } from '../support/database.js';
+import { runInProcess } from '../support/in-process-cli.js';
 
 async function doctor(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd: process.cwd(), color: false, verbose: false };
-  let code = -1;
-  const program = new Command('db').exitOverride();
-  registerDoctor(program, io, async (fn) => {
-    code = await fn();
-  });
-  await program.parseAsync(['doctor', ...args], { from: 'user' });
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  const r = await runInProcess(registerDoctor, ['doctor', ...args], { env });
+  return { code: r.code, out: r.out.join('\n'), err: r.err.join('\n') };
 }
 
 describe('db doctor exit codes outside the pair', () => {

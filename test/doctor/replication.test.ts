@@ -1,17 +1,16 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from '@commander-js/extra-typings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDoctor } from '../../src/cli/commands/doctor.js';
-import type { CliIO } from '../../src/cli/io.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { createDb, lookupDirectoryUser, setExtensionPassword } from '../../src/client/index.js';
 import { StandbyWriteError } from '../../src/client/errors.js';
 import { dumpDatabase } from '../../src/schema/dump/schema-file.js';
 import { configUrl, query } from '../support/database.js';
 import { runCli } from '../support/cli.js';
-import { MIGRATIONS_DIR } from '../support/migrate.js';
+import { runInProcess } from '../support/in-process-cli.js';
+import { copyOfMigrations, MIGRATIONS_DIR, migrateAndSeedByCli, TEST_ROLE_PASSWORDS } from '../support/migrate.js';
 import { type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
 
 /**
@@ -34,24 +33,11 @@ beforeAll(async () => {
   await query(nodeConfig(pair.primary), 'CREATE DATABASE voipdb');
   primaryDb = nodeConfig(pair.primary, 'voipdb');
   standbyDb = nodeConfig(pair.standby, 'voipdb');
-  extraMigrationsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-replication-migrations-'));
-  for (const f of await fs.readdir(MIGRATIONS_DIR)) await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(extraMigrationsDir, f));
+  extraMigrationsDir = await copyOfMigrations('replication');
   await fs.writeFile(path.join(extraMigrationsDir, EXTRA_MIGRATION), 'CREATE TABLE voip.replication_probe (id int PRIMARY KEY);\n');
 
-  // Role passwords come from the environment, as on the platform; the replicator's is the one
-  // the harness gave it, so streaming goes on (sync finds it unchanged).
-  const migrated = await runCli(['migrate', '--url', configUrl(primaryDb)], {
-    env: {
-      VOIPDB_KAMAILIO_PASSWORD: 'kamailio-test-pw',
-      VOIPDB_VOIPADMIN_PASSWORD: 'voipadmin-test-pw',
-      VOIPDB_REPLICATOR_PASSWORD: pair.replicator.password,
-    },
-  });
-  expect(migrated.stderr).toBe('');
-  expect(migrated.code).toBe(0);
-  const seeded = await runCli(['seed', '--url', configUrl(primaryDb)]);
-  expect(seeded.stderr).toBe('');
-  expect(seeded.code).toBe(0);
+  // The replicator's password is the one the harness gave it, so streaming goes on (sync finds it unchanged).
+  await migrateAndSeedByCli(configUrl(primaryDb), pair.replicator.password);
   await waitForCatchUp(pair);
 });
 
@@ -73,23 +59,10 @@ async function doctor(
   };
   stderr: string;
 }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: {},
+  const r = await runInProcess(registerDoctor, ['doctor', '--json', '--url', configUrl(config), ...flags], {
     cwd: path.resolve(MIGRATIONS_DIR, '..'),
-    color: false,
-    verbose: false,
-  };
-  let code = -1;
-  const program = new Command('db').exitOverride();
-  registerDoctor(program, io, async (fn) => {
-    code = await fn();
   });
-  await program.parseAsync(['doctor', '--json', '--url', configUrl(config), ...flags], { from: 'user' });
-  return { code, report: JSON.parse(out.join('\n')), stderr: err.join('\n') };
+  return { code: r.code, report: JSON.parse(r.out.join('\n')), stderr: r.err.join('\n') };
 }
 
 /** `db doctor --json` as monitoring runs it: the built command, its Nagios exit code. */
@@ -169,7 +142,7 @@ describe('the standby refuses writes', () => {
   });
 
   it('the typed client reads on the standby and gets StandbyWriteError on a write', async () => {
-    const db = createDb({ ...standbyDb, user: 'voipadmin', password: 'voipadmin-test-pw' });
+    const db = createDb({ ...standbyDb, user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       const user = await lookupDirectoryUser(db, { domain: 'demo.voipdb.test', user: '1001' });
       expect(user?.extension).toBe('1001');
@@ -189,44 +162,40 @@ describe('the standby refuses writes', () => {
 });
 
 describe('db doctor on the pair', () => {
+  /** Every check OK and exit 0 on a node in `role`, and at least the checks `ids` among them. */
+  const expectHealthy = (r: Awaited<ReturnType<typeof doctor>>, role: 'primary' | 'standby', ids: string[]): void => {
+    expect(notOk(r.report.checks)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.report.node.role).toBe(role);
+    expect(r.report.checks.map((c) => c.id)).toEqual(expect.arrayContaining(ids));
+  };
+
   it('is OK on both nodes of a healthy pair', async () => {
-    const p = await doctor(primaryDb);
-    expect(notOk(p.report.checks)).toEqual([]);
-    expect(p.code).toBe(0);
-    expect(p.report.node.role).toBe('primary');
-    expect(p.report.checks.map((c) => c.id)).toEqual(
-      expect.arrayContaining([
-        'setting.wal_level',
-        'setting.max_wal_senders',
-        'setting.max_replication_slots',
-        'setting.wal_keep_size',
-        'setting.archive_mode',
-        'slot.node2_slot',
-        'standby.node2',
-        'role.kamailio',
-        'role.voipadmin',
-        'role.replicator',
-        'migrations.pending',
-        'migrations.checksums',
-      ]),
-    );
-    const s = await doctorCli(standbyDb);
-    expect(notOk(s.report.checks)).toEqual([]);
-    expect(s.code).toBe(0);
-    expect(s.report.node.role).toBe('standby');
-    expect(s.report.checks.map((c) => c.id)).toEqual(
-      expect.arrayContaining([
-        'standby.recovery',
-        'setting.hot_standby',
-        'setting.hot_standby_feedback',
-        'setting.primary_slot_name',
-        'standby.wal_receiver',
-        'standby.lag_bytes',
-        'standby.lag_seconds',
-        'role.kamailio',
-        'migrations.pending',
-      ]),
-    );
+    expectHealthy(await doctor(primaryDb), 'primary', [
+      'setting.wal_level',
+      'setting.max_wal_senders',
+      'setting.max_replication_slots',
+      'setting.wal_keep_size',
+      'setting.archive_mode',
+      'slot.node2_slot',
+      'standby.node2',
+      'role.kamailio',
+      'role.voipadmin',
+      'role.replicator',
+      'migrations.pending',
+      'migrations.checksums',
+    ]);
+    expectHealthy(await doctorCli(standbyDb), 'standby', [
+      'standby.recovery',
+      'setting.hot_standby',
+      'setting.hot_standby_feedback',
+      'setting.primary_slot_name',
+      'standby.wal_receiver',
+      'standby.lag_bytes',
+      'standby.lag_seconds',
+      'role.kamailio',
+      'migrations.pending',
+    ]);
   });
 
   it('turns CRITICAL on the standby while replay is paused and the primary writes, and OK again after resume', async () => {
@@ -285,17 +254,11 @@ describe('db doctor on the pair', () => {
   it('honours --max-lag-bytes / --max-lag-seconds and refuses a malformed size with UNKNOWN', async () => {
     const ok = await doctor(standbyDb, '--max-lag-bytes', '512kB', '--max-lag-seconds', '2');
     expect(ok.report).toMatchObject({ thresholds: { maxLagBytes: 512 * 1024, maxLagSeconds: 2 } });
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: os.tmpdir(), color: false, verbose: false };
-    let code = -1;
-    const program = new Command('db').exitOverride();
-    registerDoctor(program, io, async (fn) => {
-      code = await fn();
+    const bad = await runInProcess(registerDoctor, ['doctor', '--url', configUrl(standbyDb), '--max-lag-bytes', '10 parsecs'], {
+      cwd: os.tmpdir(),
     });
-    await program.parseAsync(['doctor', '--url', configUrl(standbyDb), '--max-lag-bytes', '10 parsecs'], { from: 'user' });
-    expect(code).toBe(3);
-    expect(err.join('\n')).toContain('--max-lag-bytes must be a size');
+    expect(bad.code).toBe(3);
+    expect(bad.err.join('\n')).toContain('--max-lag-bytes must be a size');
   });
 
   it('reports the inactive slot on the primary while the standby is stopped', async () => {

@@ -1,23 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from '@commander-js/extra-typings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDoctor } from '../../src/cli/commands/doctor.js';
-import type { CliIO } from '../../src/cli/io.js';
 import type { NodeState } from '../../src/doctor/node-state.js';
 import { peerConnection, selfNode } from '../../src/doctor/peer-health.js';
 import { evaluatePair } from '../../src/doctor/split-brain.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
-import { cloneStandby } from '../../src/failover/clone.js';
-import { type ClusterSpec, makeServerDir, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { serverOsUser } from '../../src/local/cluster.js';
 import { parseTopology } from '../../src/topology/index.js';
 import { REPO_ROOT } from '../support/cli.js';
-import { query } from '../support/database.js';
-import { type LocalServer, makeRunDir, startLocalServer } from '../support/servers.js';
-import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from '../support/standby.js';
+import { configUrl, query } from '../support/database.js';
+import { type FailoverPair, NODE1_ADDRESS, NODE2_ADDRESS, startFailoverPair } from '../support/failover-pair.js';
+import { runInProcess } from '../support/in-process-cli.js';
 
-const TOPOLOGY = (port: number, tls = false): string => `
+/** The pair's topology: nodes on `addresses` (the real pair's loopback ones, or the unit tests'). */
+const TOPOLOGY = (port: number, tls = false, addresses: [string, string] = ['127.0.0.1', '127.0.0.2']): string => `
 vip: { address: 172.16.91.100, httpPort: 8080, httpScheme: http }
 database:
   name: postgres
@@ -30,8 +27,8 @@ secrets:
   replicatorPassfile: /etc/voipdb/secrets/replicator.pgpass
 freeswitch: { directoryPath: /freeswitch/directory, cdrPath: /freeswitch/cdr }
 nodes:
-  - { name: node1, address: 127.0.0.1, role: primary }
-  - { name: node2, address: 127.0.0.2, role: standby, caFile: /etc/node2-ca.crt }
+  - { name: node1, address: ${addresses[0]}, role: primary }
+  - { name: node2, address: ${addresses[1]}, role: standby, caFile: /etc/node2-ca.crt }
 `;
 
 const state = (over: Partial<NodeState>): NodeState => ({
@@ -111,100 +108,51 @@ describe('judging the pair', () => {
 });
 
 /**
- * Two real PostgreSQL 18 servers named by a topology file: node1 on 127.0.0.1 and node2 on
- * 127.0.0.2, the same port. node2 is promoted while node1 is down, node1 starts again as a
- * primary (as its service manager would after a reboot): doctor on either node names the split
- * brain and node1 as the one to stop; then node1 is fenced both ways.
+ * Two real PostgreSQL 18 servers named by a topology file: node1 and node2 on two loopback
+ * addresses, the same port (test/support/failover-pair.ts). node2 is promoted while node1 is
+ * down, node1 starts again as a primary (as its service manager would after a reboot): doctor
+ * on either node names the split brain and node1 as the one to stop; then node1 is fenced both ways.
  */
 describe('db doctor with the topology on a real pair (pg18)', () => {
-  let root: string;
-  let node1: LocalServer;
-  let node2: ClusterSpec;
+  let pair: FailoverPair;
   let topologyFile: string;
-  const osUser = serverOsUser();
-  const url = (host: string): string => `postgres://postgres:${node1.password}@${host}:${node1.port}/postgres`;
+  const hostOf = { node1: NODE1_ADDRESS, node2: NODE2_ADDRESS } as const;
+  const url = (node: 'node1' | 'node2'): string => configUrl(pair.config(node));
 
-  async function doctor(
-    host: string,
-  ): Promise<{ code: number; checks: Array<{ id: string; severity: string; summary: string; data?: Record<string, unknown> }> }> {
-    const out: string[] = [];
-    const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(l), env: {}, cwd: root, color: false, verbose: false };
-    let code = -1;
-    const program = new Command('db').exitOverride();
-    registerDoctor(program, io, async (fn) => {
-      code = await fn();
-    });
-    await program.parseAsync(['doctor', '--json', '--url', url(host), '--topology', topologyFile], { from: 'user' });
-    const report = JSON.parse(out.join('\n')) as {
-      checks: Array<{ id: string; severity: string; summary: string; data?: Record<string, unknown> }>;
-    };
-    return { code, checks: report.checks };
+  type Report = { code: number; checks: Array<{ id: string; severity: string; summary: string; data?: Record<string, unknown> }> };
+  async function doctor(node: 'node1' | 'node2'): Promise<Report> {
+    const r = await runInProcess(registerDoctor, ['doctor', '--json', '--url', url(node), '--topology', topologyFile], { cwd: pair.root });
+    expect(r.err).toEqual([]);
+    const report = JSON.parse(r.out.join('\n')) as Pick<Report, 'checks'>;
+    return { code: r.code, checks: report.checks };
   }
   const pick = <T extends { id: string }>(checks: T[], prefix: string): T[] =>
     checks.filter((c) => c.id === prefix || c.id.startsWith(`${prefix}.`));
 
   beforeAll(async () => {
-    root = await makeRunDir('split-brain');
-    node1 = await startLocalServer('pg18', root, { ...REPLICATION_SETTINGS });
-    const password = randomBytes(12).toString('hex');
-    const admin: ConnectionConfig = {
-      host: '127.0.0.1',
-      port: node1.port,
-      user: 'postgres',
-      password: node1.password,
-      database: 'postgres',
-      applicationName: 't',
-    };
-    await prepareReplicationSource(admin, password);
-    const dir2 = path.join(root, 'node2');
-    await makeServerDir(dir2, osUser, 0o755);
-    const passfile = path.join(dir2, 'replicator.pgpass');
-    await fs.writeFile(passfile, `127.0.0.1:*:replication:${REPLICATOR_ROLE}:${password}\n`, { mode: 0o600 });
-    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
-    node2 = {
-      ...node1.spec,
-      dataDir: path.join(dir2, 'data'),
-      socketDir: path.join(dir2, 'sock'),
-      logFile: path.join(dir2, 'server.log'),
-      settings: { ...node1.spec.settings, listen_addresses: '127.0.0.2' },
-    };
-    await cloneStandby({
-      primary: admin,
-      dataDir: node2.dataDir,
-      standby: { applicationName: 'node2', slotName: 'node2_slot', replicationUser: REPLICATOR_ROLE, passfile },
-      ...(osUser ? { osUser } : {}),
-    });
-    await startCluster(node2, osUser);
-    topologyFile = path.join(root, 'topology.yaml');
-    await fs.writeFile(topologyFile, TOPOLOGY(node1.port));
+    pair = await startFailoverPair('pg18');
+    topologyFile = path.join(pair.root, 'topology.yaml');
+    await fs.writeFile(topologyFile, TOPOLOGY(pair.port, false, [hostOf.node1, hostOf.node2]));
   });
 
   afterAll(async () => {
-    if (node2) await stopCluster(node2.dataDir);
-    if (node1) await stopCluster(node1.spec.dataDir);
-    if (root) await fs.rm(root, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it('a healthy pair: the peer is a standby', async () => {
-    const r = await doctor('127.0.0.1');
+    const r = await doctor('node1');
     expect(pick(r.checks, 'peer')).toMatchObject([{ severity: 'ok' }]);
     expect(pick(r.checks, 'peer')[0]!.summary).toContain('peer node2 standby');
     expect(pick(r.checks, 'split_brain')).toEqual([]);
   });
 
   it('two primaries: CRITICAL on both nodes, naming both timelines and node1 (older timeline) as the one to stop', async () => {
-    await stopCluster(node1.spec.dataDir);
-    await query(
-      { host: '127.0.0.2', port: node1.port, user: 'postgres', password: node1.password, database: 'postgres', applicationName: 't' },
-      'SELECT pg_promote(true, 60)',
-    );
-    await startCluster(node1.spec, osUser);
-    await query(
-      { host: '127.0.0.1', port: node1.port, user: 'postgres', password: node1.password, database: 'postgres', applicationName: 't' },
-      'CREATE TABLE written_after_fork AS SELECT 1 AS x',
-    );
-    for (const host of ['127.0.0.1', '127.0.0.2']) {
-      const r = await doctor(host);
+    await pair.stop('node1');
+    await query(pair.config('node2'), 'SELECT pg_promote(true, 60)');
+    await pair.start('node1');
+    await query(pair.config('node1'), 'CREATE TABLE written_after_fork AS SELECT 1 AS x');
+    for (const node of ['node1', 'node2'] as const) {
+      const r = await doctor(node);
       expect(r.code).toBe(2);
       expect(r.checks[0]!.id).toBe('split_brain');
       const [sb] = pick(r.checks, 'split_brain');
@@ -214,40 +162,35 @@ describe('db doctor with the topology on a real pair (pg18)', () => {
       );
       expect(sb!.summary).toContain('node1 MUST STOP');
       expect(sb!.summary).toMatch(/forked from timeline 1 at [0-9A-F]+\/[0-9A-F]+/);
-      expect(JSON.stringify(r.checks)).not.toContain(node1.password);
+      expect(JSON.stringify(r.checks)).not.toContain(pair.password);
     }
   });
 
   it('node1 fenced read-only, then in standby mode: named as fenced, no split brain', async () => {
-    const n1: ConnectionConfig = {
-      host: '127.0.0.1',
-      port: node1.port,
-      user: 'postgres',
-      password: node1.password,
-      database: 'postgres',
-      applicationName: 't',
-    };
+    const n1 = pair.config('node1');
     await query(n1, 'ALTER SYSTEM SET default_transaction_read_only = on');
     await query(n1, 'SELECT pg_reload_conf()');
     await new Promise((r) => setTimeout(r, 300));
-    let r = await doctor('127.0.0.2');
+    let r = await doctor('node2');
     expect(pick(r.checks, 'split_brain')).toEqual([]);
     expect(pick(r.checks, 'fence')).toMatchObject([{ id: 'fence.node1', severity: 'warning', data: { fence: 'read-only' } }]);
     expect(pick(r.checks, 'fence')[0]!.summary).toContain('node2 is the primary: run `db rejoin` on node1');
 
     await query(n1, 'ALTER SYSTEM RESET default_transaction_read_only');
-    await stopCluster(node1.spec.dataDir);
-    await fs.writeFile(path.join(node1.spec.dataDir, 'standby.signal'), '');
-    if (osUser) await fs.chown(path.join(node1.spec.dataDir, 'standby.signal'), osUser.uid, osUser.gid);
-    await startCluster(node1.spec, osUser);
-    for (const host of ['127.0.0.1', '127.0.0.2']) {
-      r = await doctor(host);
+    await pair.stop('node1');
+    const signal = path.join(pair.specs.node1.dataDir, 'standby.signal');
+    await fs.writeFile(signal, '');
+    const osUser = serverOsUser();
+    if (osUser) await fs.chown(signal, osUser.uid, osUser.gid);
+    await pair.start('node1');
+    for (const node of ['node1', 'node2'] as const) {
+      r = await doctor(node);
       expect(pick(r.checks, 'split_brain')).toEqual([]);
       expect(pick(r.checks, 'fence')).toMatchObject([{ id: 'fence.node1', severity: 'warning', data: { fence: 'standby-mode' } }]);
     }
 
-    await stopCluster(node2.dataDir);
-    r = await doctor('127.0.0.1');
+    await pair.stop('node2');
+    r = await doctor('node1');
     expect(r.code).toBe(2);
     expect(pick(r.checks, 'peer')).toMatchObject([{ severity: 'critical' }]);
     expect(pick(r.checks, 'fence')).toMatchObject([{ id: 'fence.node1', severity: 'critical' }]);

@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { authDbParams, loadModules, registerRoute } from '../kamailio/kamailio-cfg.js';
+import { registerScenarioXml } from '../kamailio/sip-runtime.js';
 import type { KamailioInstall } from '../support/kamailio.js';
 import { ADDRESSES, type Lab, VIP } from './lab.js';
 import type { NodeName } from './pg-nodes.js';
@@ -29,42 +31,14 @@ alias="${SIP_DOMAIN}"
 auto_aliases=no
 mpath="${options.modulesDir}/"
 
-loadmodule "db_postgres.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "auth.so"
-loadmodule "auth_db.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
+${loadModules(['db_postgres', 'tm', 'sl', 'pv', 'xlog', 'maxfwd', 'textops', 'siputils', 'auth', 'auth_db', 'usrloc', 'registrar'])}
 
-modparam("auth_db", "db_url", ${db})
-modparam("auth_db", "calculate_ha1", 0)
-modparam("auth_db", "password_column", "ha1")
-modparam("auth_db", "load_credentials", "")
+${authDbParams(db)}
 modparam("usrloc", "db_url", ${db})
 modparam("usrloc", "db_mode", 3)
 
 request_route {
-  if (!mf_process_maxfwd_header("10")) {
-    sl_send_reply("483", "Too Many Hops");
-    exit;
-  }
-  if (is_method("REGISTER")) {
-    if (!auth_check("$fd", "subscriber", "1")) {
-      auth_challenge("$fd", "0");
-      exit;
-    }
-    consume_credentials();
-    if (!save("location", "0x04")) {
-      sl_reply_error();
-    }
-    exit;
-  }
+${registerRoute({ saveFlags: '0x04' })}
   sl_send_reply("404", "Not Here");
 }
 `;
@@ -76,36 +50,17 @@ request_route {
  * each 200 logged by sipp itself (`OK <s> <us> <n>`), so the RTO is measured where the phone is.
  */
 export function registerLoopScenario(): string {
-  const register = (cseq: number, auth: boolean): string => `
-  <send retrans="500">
-    <![CDATA[
-      REGISTER sip:${SIP_DOMAIN} SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      Max-Forwards: 70
-      From: <sip:[service]@${SIP_DOMAIN}>;tag=[pid]reg[call_number]
-      To: <sip:[service]@${SIP_DOMAIN}>
-      Call-ID: [call_id]
-      CSeq: ${cseq} REGISTER
-      Contact: <sip:[service]@[local_ip]:[local_port];n=[call_number]>
-      Expires: 300
-${auth ? '      [authentication]\n' : ''}      Content-Length: 0
-
-    ]]>
-  </send>`;
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="register loop">
-${register(1, false)}
-  <recv response="401" auth="true"/>
-${register(2, true)}
-  <recv response="200">
+  return registerScenarioXml({
+    name: 'register loop',
+    domain: SIP_DOMAIN,
+    contactParams: ';n=[call_number]',
+    final: `  <recv response="200">
     <action>
       <gettimeofday assign_to="s,us"/>
       <log message="OK [$s] [$us] [call_number]"/>
     </action>
-  </recv>
-</scenario>
-`;
+  </recv>`,
+  });
 }
 
 export interface SippLoop {

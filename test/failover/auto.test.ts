@@ -39,6 +39,11 @@ const FAST = {
   promoteAfterMs: 5000,
 } as const;
 
+/** One of the node's health verdicts, as Keepalived's check script asks for it. */
+function health(node: FailoverNode, check: 'database' | 'witness'): ReturnType<typeof checkHealth> {
+  return checkHealth({ stateDir: node.settings.stateDir, node: node.self.name }, check);
+}
+
 /** Keepalived's own check of the watch's verdict file (the rendered shell test), as Keepalived runs it. */
 const run = promisify(execFile);
 
@@ -55,7 +60,7 @@ async function keepalivedAgrees(node: FailoverNode, check: 'database' | 'witness
   await waitFor(`Keepalived's ${check} check of ${node.self.name} to say ${ok ? 'ok' : 'not ok'}`, async () =>
     (await keepalivedSays(node, check)) === ok ? true : undefined,
   );
-  expect((await checkHealth({ stateDir: node.settings.stateDir, node: node.self.name }, check)).ok).toBe(ok);
+  expect((await health(node, check)).ok).toBe(ok);
 }
 
 async function role(config: ConnectionConfig): Promise<'primary' | 'standby'> {
@@ -88,6 +93,14 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The watch's promotion decision recorded at or after `sinceMs` (monotonic), once it is more than "waiting". */
+function decisionSince(node: FailoverNode, sinceMs: number, what: string): Promise<PromotionState> {
+  return waitFor(what, async () => {
+    const p = await readState<PromotionState>(node.settings.stateDir, node.self.name, 'promotion');
+    return p && p.atMs >= sinceMs && p.outcome !== 'waiting' ? p : undefined;
+  });
 }
 
 /** Runs the watch of one node in this process until the returned stop() is called. */
@@ -223,23 +236,18 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
     let vip = false;
     const w = watch(node2, pair.config('node2'), () => vip);
     try {
-      await waitFor('node2 healthy', async () =>
-        (await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).ok ? true : undefined,
-      );
+      await waitFor('node2 healthy', async () => ((await health(node2, 'database')).ok ? true : undefined));
       const started = Date.now();
       const since = monotonicMs();
       vip = true; // Keepalived gives node2 the VIP (node1's Keepalived died, say); node1's PostgreSQL still answers.
-      const outcome = await waitFor('the promotion decision', async () => {
-        const p = await readState<PromotionState>(node2.settings.stateDir, 'node2', 'promotion');
-        return p && p.atMs >= since && p.outcome !== 'waiting' ? p : undefined;
-      });
+      const outcome = await decisionSince(node2, since, 'the promotion decision');
       expect(outcome.outcome).toBe('refused');
       expect(outcome.reason).toMatch(/the old primary node1 \(127\.0\.0\.2:\d+\) answers/);
       // Refused at once, not after the promotion wait.
       expect(Date.now() - started).toBeLessThan(node2.settings.promoteAfterMs);
       expect(await role(pair.config('node2'))).toBe('standby');
       await waitFor('the refusal in the health check', async () => {
-        const v = await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database');
+        const v = await health(node2, 'database');
         return /promotion was refused/.test(v.reason) && !v.ok ? true : undefined;
       });
       await keepalivedAgrees(node2, 'database', false);
@@ -248,7 +256,7 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
       await runNotify(node2, 'FAULT');
       await keepalivedAgrees(node2, 'database', true);
       await keepalivedAgrees(node2, 'witness', true);
-      expect(await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'witness')).toEqual({
+      expect(await health(node2, 'witness')).toEqual({
         ok: true,
         reason: expect.stringMatching(/^the witness 127\.0\.0\.1 answered/),
       });
@@ -265,7 +273,7 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
       await new Promise((r) => setTimeout(r, 3 * node1.settings.leaseMs));
       expect(await readFence(pair.specs.node1.dataDir)).toBeUndefined();
       expect(await tryWrite(pair.config('node1'))).toBe('written');
-      expect((await checkHealth({ stateDir: node1.settings.stateDir, node: node1.self.name }, 'database')).ok).toBe(true);
+      expect((await health(node1, 'database')).ok).toBe(true);
       await keepalivedAgrees(node1, 'database', true);
       // A watch that stops stops holding the VIP: its verdict expires (staleAfterMs, 2 s).
       await w.stop();
@@ -294,11 +302,11 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
       expect(fencedAfter).toBeLessThan(node1.settings.promoteAfterMs);
       await waitFor('node1 back as a standby', async () => ((await role(pair.config('node1'))) === 'standby' ? true : undefined));
       expect(await tryWrite(pair.config('node1'))).toMatch(/^refused: .*(read-only|during recovery)/);
-      expect(await checkHealth({ stateDir: node1.settings.stateDir, node: node1.self.name }, 'database')).toEqual({
+      expect(await health(node1, 'database')).toEqual({
         ok: false,
         reason: expect.stringMatching(/^(fenced: no answer from node2|PostgreSQL does not answer here)/),
       });
-      expect((await checkHealth({ stateDir: node1.settings.stateDir, node: node1.self.name }, 'witness')).ok).toBe(false);
+      expect((await health(node1, 'witness')).ok).toBe(false);
       await keepalivedAgrees(node1, 'database', false);
       await keepalivedAgrees(node1, 'witness', false);
 
@@ -343,17 +351,12 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
     let vip = false;
     const w = watch(node2, pair.config('node2'), () => vip);
     try {
-      await waitFor('node2 healthy', async () =>
-        (await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).ok ? true : undefined,
-      );
+      await waitFor('node2 healthy', async () => ((await health(node2, 'database')).ok ? true : undefined));
       await pair.stop('node1');
       // Keepalived on node2 takes the VIP; the watch sees it and promotes, once the rule allows.
       const since = monotonicMs();
       vip = true;
-      const outcome = await waitFor('the promotion', async () => {
-        const p = await readState<PromotionState>(node2.settings.stateDir, 'node2', 'promotion');
-        return p && p.atMs >= since && p.outcome !== 'waiting' ? p : undefined;
-      });
+      const outcome = await decisionSince(node2, since, 'the promotion');
       expect(outcome).toMatchObject({ outcome: 'promoted' });
       expect(outcome.reason).toMatch(/now timeline 2/);
       // Never before the fencing rule allows: promoteAfterMs after node2's last contact with node1
@@ -363,9 +366,7 @@ describe('automatic failover on a PostgreSQL 18 pair', () => {
       expect(await role(pair.config('node2'))).toBe('primary');
       expect(await tryWrite(pair.config('node2'))).toBe('written');
       await waitFor('node2 healthy as the primary', async () =>
-        (await checkHealth({ stateDir: node2.settings.stateDir, node: node2.self.name }, 'database')).reason === 'the primary, not fenced'
-          ? true
-          : undefined,
+        (await health(node2, 'database')).reason === 'the primary, not fenced' ? true : undefined,
       );
     } finally {
       await w.stop();

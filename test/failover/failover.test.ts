@@ -1,20 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Command } from '@commander-js/extra-typings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDoctor } from '../../src/cli/commands/doctor.js';
-import type { CliIO } from '../../src/cli/io.js';
 import { createDb, setExtensionPassword } from '../../src/client/index.js';
-import type { ConnectionConfig } from '../../src/config/connection.js';
 import { StandbyWriteError } from '../../src/client/errors.js';
-import { type ClusterSpec, freePort, makeServerDir, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { type CliRun, runCli } from '../support/cli.js';
-import { configUrl, query } from '../support/database.js';
-import { MIGRATIONS_DIR } from '../support/migrate.js';
-import { makeRunDir, startLocalServer } from '../support/servers.js';
-import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from '../support/standby.js';
+import { type CommandNode, type CommandPair, cloneNode2Args, rejoinArgs, startCommandPrimary } from '../support/command-pair.js';
+import { query } from '../support/database.js';
+import { runInProcess } from '../support/in-process-cli.js';
+import { copyOfMigrations, TEST_ROLE_PASSWORDS } from '../support/migrate.js';
 
 /**
  * Failover and failback with the commands alone, on real servers on loopback: node1 primary;
@@ -24,89 +20,44 @@ import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from 
  * OK on both; then the same back the other way.
  */
 describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) => {
-  interface Node {
-    name: 'node1' | 'node2';
-    spec: ClusterSpec;
-    password: string;
-  }
-  let root: string;
+  type Node = CommandNode;
+  let pair: CommandPair;
   let node1: Node;
   let node2: Node;
   let passfile: string;
-  let replicatorPassword: string;
   let migrationsDir: string;
   const osUser = serverOsUser();
   const expectedRewind = kind === 'pg15' ? 'pg_rewind' : 'clone';
 
-  const config = (n: Node, database = 'voipdb'): ConnectionConfig => ({
-    host: '127.0.0.1',
-    port: n.spec.port,
-    user: 'postgres',
-    password: n.password,
-    database,
-    applicationName: 'voipdb-test',
-  });
-  const url = (n: Node): string => configUrl(config(n));
   const db = async (args: string[], env: Record<string, string> = {}): Promise<CliRun> => {
     const t = Date.now();
     const r = await runCli(args, { env, timeoutMs: 120_000 });
     if (process.env.FAILOVER_TIMING) console.error(`${Date.now() - t} ms: db ${args[0]} ${args[1]}`);
     return r;
   };
-  const inRecovery = async (n: Node): Promise<boolean> => (await query<{ r: boolean }>(config(n), 'SELECT pg_is_in_recovery() AS r'))[0]!.r;
+  const inRecovery = async (n: Node): Promise<boolean> =>
+    (await query<{ r: boolean }>(n.config(), 'SELECT pg_is_in_recovery() AS r'))[0]!.r;
 
   beforeAll(async () => {
-    root = await makeRunDir(`failover-${kind}`);
-    // pg_rewind needs full_page_writes, which the other tests' servers turn off for speed.
-    const primary = await startLocalServer(kind, root, { ...REPLICATION_SETTINGS, full_page_writes: 'on' });
-    node1 = { name: 'node1', spec: primary.spec, password: primary.password };
-    replicatorPassword = randomBytes(12).toString('hex');
-    await prepareReplicationSource(config(node1, 'postgres'), replicatorPassword);
-    // One passfile line serves both directions (any port on loopback), as on the platform.
-    passfile = path.join(root, 'replicator.pgpass');
-    await fs.writeFile(passfile, `127.0.0.1:*:replication:${REPLICATOR_ROLE}:${replicatorPassword}\n`, { mode: 0o600 });
-    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
-    await query(config(node1, 'postgres'), 'CREATE DATABASE voipdb');
-
-    migrationsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-failover-migrations-'));
-    for (const f of await fs.readdir(MIGRATIONS_DIR)) await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(migrationsDir, f));
-    const migrated = await db(['migrate', '--url', url(node1), '--migrations-dir', migrationsDir], {
-      VOIPDB_KAMAILIO_PASSWORD: 'kamailio-test-pw',
-      VOIPDB_VOIPADMIN_PASSWORD: 'voipadmin-test-pw',
-      VOIPDB_REPLICATOR_PASSWORD: replicatorPassword,
-    });
-    expect(migrated.stderr).toBe('');
-    expect((await db(['seed', '--url', url(node1)])).code).toBe(0);
-
-    const dir2 = path.join(root, 'node2');
-    await makeServerDir(dir2, osUser, 0o755);
-    node2 = {
-      name: 'node2',
-      password: primary.password, // the clone carries node1's roles
-      spec: {
-        ...primary.spec,
-        dataDir: path.join(dir2, 'data'),
-        port: await freePort(),
-        socketDir: path.join(dir2, 'sock'),
-        logFile: path.join(dir2, 'server.log'),
-      },
-    };
+    // Its own copy of the migrations: each direction adds one.
+    migrationsDir = await copyOfMigrations('failover');
+    pair = await startCommandPrimary(kind, 'failover', { migrationsDir });
+    ({ node1, node2, passfile } = pair);
   }, 120_000);
 
   afterAll(async () => {
-    for (const n of [node2, node1]) if (n) await stopCluster(n.spec.dataDir);
-    if (root) await fs.rm(root, { recursive: true, force: true });
+    await pair?.close();
     if (migrationsDir) await fs.rm(migrationsDir, { recursive: true, force: true });
   });
 
   /** Waits until `standby` shows a row committed on `primary` just now: everything before it has been replayed. */
   async function caughtUp(primary: Node, standby: Node): Promise<void> {
     const token = randomBytes(6).toString('hex');
-    await query(config(primary), 'CREATE TABLE IF NOT EXISTS public.catchup (token text)');
-    await query(config(primary), 'INSERT INTO public.catchup VALUES ($1)', [token]);
+    await query(primary.config(), 'CREATE TABLE IF NOT EXISTS public.catchup (token text)');
+    await query(primary.config(), 'INSERT INTO public.catchup VALUES ($1)', [token]);
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const seen = await query(config(standby), 'SELECT 1 FROM public.catchup WHERE token = $1', [token]).then(
+      const seen = await query(standby.config(), 'SELECT 1 FROM public.catchup WHERE token = $1', [token]).then(
         (r) => r.length === 1,
         () => false,
       );
@@ -118,41 +69,30 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
 
   /** `db doctor --json` through its commander command in this process (the built CLI costs a Node start per call). */
   async function doctorOk(n: Node, role: 'primary' | 'standby'): Promise<void> {
-    const out: string[] = [];
-    const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(l), env: {}, cwd: root, color: false, verbose: false };
-    let code = -1;
-    const program = new Command('db').exitOverride();
-    registerDoctor(program, io, async (fn) => {
-      code = await fn();
+    const r = await runInProcess(registerDoctor, ['doctor', '--json', '--url', n.url(), '--migrations-dir', migrationsDir], {
+      cwd: pair.root,
     });
-    await program.parseAsync(['doctor', '--json', '--url', url(n), '--migrations-dir', migrationsDir], { from: 'user' });
-    const report = JSON.parse(out.join('\n')) as {
+    expect(r.err).toEqual([]);
+    const report = JSON.parse(r.out.join('\n')) as {
       node: { role: string };
       checks: Array<{ id: string; severity: string; summary: string }>;
     };
     expect(report.checks.filter((c) => c.severity !== 'ok').map((c) => `${c.id}: ${c.summary}`)).toEqual([]);
-    expect(code).toBe(0);
+    expect(r.code).toBe(0);
     expect(report.node.role).toBe(role);
   }
 
+  /** `db rejoin` of `from` as a standby of `to`. */
+  const rejoin = (from: Node, to: Node, ...flags: string[]): Promise<CliRun> => db([...rejoinArgs(pair, from, to), ...flags]);
+
   /** While `from` still runs as the primary, promote and rejoin are refused and change nothing. */
   async function refusedWhileOldPrimaryRuns(from: Node, to: Node): Promise<void> {
-    const refused = await db(['promote', '--url', url(to)]);
+    const refused = await db(['promote', '--url', to.url()]);
     expect(refused.code).toBe(5);
     expect(refused.stderr).toContain('error[OLD_PRIMARY_ANSWERS]');
     expect(refused.stderr).toMatch(/hint: stop PostgreSQL on the old primary \(or fence/);
     expect(refused.stdout).toContain(`[answers] old primary 127.0.0.1:${from.spec.port}`);
-    const early = await db([
-      'rejoin',
-      '--url',
-      url(from),
-      '--primary-url',
-      url(to),
-      '--data-dir',
-      from.spec.dataDir,
-      '--passfile',
-      passfile,
-    ]);
+    const early = await rejoin(from, to);
     expect(early.code).toBe(4);
     expect(early.stderr).toContain('error[SERVER_RUNNING]');
     expect(early.stderr).toContain('still a running primary');
@@ -163,12 +103,12 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
   /** Stops `from`, promotes `to` (refused first while `from` answers), rejoins `from`: one direction of the failover. */
   async function failOver(from: Node, to: Node, migration: string, checkRefusals: boolean): Promise<void> {
     if (checkRefusals) await refusedWhileOldPrimaryRuns(from, to);
-    await query(config(from), `CREATE TABLE IF NOT EXISTS public.calls_${from.name} (id int PRIMARY KEY)`);
-    await query(config(from), `INSERT INTO public.calls_${from.name} SELECT generate_series(1, 500)`);
+    await query(from.config(), `CREATE TABLE IF NOT EXISTS public.calls_${from.name} (id int PRIMARY KEY)`);
+    await query(from.config(), `INSERT INTO public.calls_${from.name} SELECT generate_series(1, 500)`);
     await caughtUp(from, to);
     await stopCluster(from.spec.dataDir);
 
-    const promoted = await db(['promote', '--url', url(to), '--json']);
+    const promoted = await db(['promote', '--url', to.url(), '--json']);
     expect(promoted.stderr).toBe('');
     expect(promoted.code).toBe(0);
     const p = JSON.parse(promoted.stdout) as {
@@ -182,10 +122,10 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
       findings: { oldPrimary: { answers: false } },
     });
     expect(await inRecovery(to)).toBe(false);
-    expect(await query(config(to), `SELECT count(*)::int AS n FROM public.calls_${from.name}`)).toEqual([{ n: 500 }]);
+    expect(await query(to.config(), `SELECT count(*)::int AS n FROM public.calls_${from.name}`)).toEqual([{ n: 500 }]);
 
     // The services' writes work on the new primary: no StandbyWriteError any more.
-    const client = createDb({ ...config(to), user: 'voipadmin', password: 'voipadmin-test-pw' });
+    const client = createDb({ ...to.config(), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       await setExtensionPassword(client, { domain: 'demo.voipdb.test', extension: '1001', password: `after-failover-to-${to.name}` });
     } finally {
@@ -194,22 +134,11 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
 
     const table = `voip.${migration.slice(5, -4)}`;
     await fs.writeFile(path.join(migrationsDir, migration), `CREATE TABLE ${table} (id int);\n`);
-    const migrated = await db(['migrate', '--url', url(to), '--migrations-dir', migrationsDir]);
+    const migrated = await db(['migrate', '--url', to.url(), '--migrations-dir', migrationsDir]);
     expect(migrated.stderr).toBe('');
     expect(migrated.code).toBe(0);
 
-    const rejoined = await db([
-      'rejoin',
-      '--url',
-      url(from),
-      '--primary-url',
-      url(to),
-      '--data-dir',
-      from.spec.dataDir,
-      '--passfile',
-      passfile,
-      '--json',
-    ]);
+    const rejoined = await rejoin(from, to, '--json');
     expect(rejoined.stderr).toBe('');
     expect(rejoined.code).toBe(0);
     const j = JSON.parse(rejoined.stdout) as { method: string; slot: { name: string } };
@@ -218,23 +147,13 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
     await startCluster(from.spec, osUser);
     expect(await inRecovery(from)).toBe(true);
     await caughtUp(to, from);
-    expect(await query(config(from), 'SELECT to_regclass($1)::text AS t', [table])).toEqual([{ t: table }]);
+    expect(await query(from.config(), 'SELECT to_regclass($1)::text AS t', [table])).toEqual([{ t: table }]);
     await doctorOk(to, 'primary');
     await doctorOk(from, 'standby');
   }
 
   it('`db standby clone` makes node2 a streaming standby, and refuses a non-empty data directory', async () => {
-    const cloned = await db([
-      'standby',
-      'clone',
-      '--primary-url',
-      url(node1),
-      '--data-dir',
-      node2.spec.dataDir,
-      '--passfile',
-      passfile,
-      '--json',
-    ]);
+    const cloned = await db([...cloneNode2Args(pair), '--json']);
     expect(cloned.stderr).toBe('');
     expect(cloned.code).toBe(0);
     const c = JSON.parse(cloned.stdout) as { method: string; slot: { name: string; created: boolean }; primaryConninfo: string };
@@ -243,16 +162,16 @@ describe.each(['pg18', 'pg15'] as const)('failover and failback (%s)', (kind) =>
     expect(c.primaryConninfo).toBe(`host=127.0.0.1 port=${node1.spec.port} user=replicator passfile=${passfile} application_name=node2`);
     expect(cloned.stdout).not.toContain(node1.password);
     const auto = await fs.readFile(path.join(node2.spec.dataDir, 'postgresql.auto.conf'), 'utf8');
-    expect(auto).not.toContain(replicatorPassword);
+    expect(auto).not.toContain(pair.replicatorPassword);
     expect(auto).toContain("primary_slot_name = 'node2_slot'");
 
-    const again = await db(['standby', 'clone', '--primary-url', url(node1), '--data-dir', node2.spec.dataDir, '--passfile', passfile]);
+    const again = await db(cloneNode2Args(pair));
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('error[DATA_DIR_NOT_EMPTY]');
 
     await startCluster(node2.spec, osUser);
     await caughtUp(node1, node2);
-    const client = createDb({ ...config(node2), user: 'voipadmin', password: 'voipadmin-test-pw' });
+    const client = createDb({ ...node2.config(), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       await expect(
         setExtensionPassword(client, { domain: 'demo.voipdb.test', extension: '1001', password: 'on-the-standby' }),

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { planCopy } from '../../src/failover/backup-exclusions.js';
 import { cloneStandby } from '../../src/failover/clone.js';
-import { type ClusterSpec, freePort, makeServerDir, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { type ClusterSpec, freePort, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { query } from '../support/database.js';
 import { type LocalServer, makeRunDir, startLocalServer } from '../support/servers.js';
-import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from '../support/standby.js';
+import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE, specBeside, writePassfile } from '../support/standby.js';
 
 describe('what the online copy leaves out (pg_basebackup 18 rules)', () => {
   const f = (p: string, size = 10) => ({ path: p, isdir: false, size });
@@ -91,19 +91,12 @@ describe('online copy of a PostgreSQL 18 data directory holding its socket', () 
     const password = randomBytes(12).toString('hex');
     await prepareReplicationSource(config(primary.port), password);
     passfile = path.join(root, 'replicator.pgpass');
-    await fs.writeFile(passfile, `127.0.0.1:*:replication:${REPLICATOR_ROLE}:${password}\n`, { mode: 0o600 });
-    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
+    await writePassfile(passfile, `127.0.0.1:*:replication:${REPLICATOR_ROLE}:${password}`);
     const dir2 = path.join(root, 'node2');
-    await makeServerDir(dir2, osUser, 0o755);
-    const standbyData = path.join(dir2, 'data');
-    standbySpec = {
-      ...primary.spec,
-      dataDir: standbyData,
+    standbySpec = await specBeside(primary.spec, dir2, {
       port: await freePort(),
-      socketDir: path.join(dir2, 'sock'),
-      logFile: path.join(dir2, 'server.log'),
-      settings: { ...primary.spec.settings, unix_socket_directories: `'${standbyData}'` },
-    };
+      settings: { unix_socket_directories: `'${path.join(dir2, 'data')}'` },
+    });
   });
 
   afterAll(async () => {

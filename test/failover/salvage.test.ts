@@ -1,15 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, ingestCdrs } from '../../src/client/index.js';
 import type { CdrRow } from '../../src/client/index.js';
-import type { ConnectionConfig } from '../../src/config/connection.js';
-import { type ClusterSpec, freePort, makeServerDir, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { type CliRun, runCli } from '../support/cli.js';
-import { configUrl, query } from '../support/database.js';
-import { makeRunDir, startLocalServer } from '../support/servers.js';
-import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from '../support/standby.js';
+import { type CommandNode, type CommandPair, cloneNode2Args, rejoinArgs, startCommandPrimary } from '../support/command-pair.js';
+import { query } from '../support/database.js';
+import { TEST_ROLE_PASSWORDS } from '../support/migrate.js';
+import { cdrRow } from '../support/cdr.js';
 
 /**
  * Split brain, then rejoin: node2 is promoted while node1 is down; node1 comes back as a primary
@@ -21,96 +21,46 @@ import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from 
  * (the old directory is copied aside first).
  */
 describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old primary has (%s)', (kind) => {
-  interface Node {
-    spec: ClusterSpec;
-    password: string;
-  }
-  let root: string;
-  let node1: Node;
-  let node2: Node;
-  let passfile: string;
+  let pair: CommandPair;
+  let node1: CommandNode;
+  let node2: CommandNode;
   const osUser = serverOsUser();
-  const config = (n: Node, database = 'voipdb'): ConnectionConfig => ({
-    host: '127.0.0.1',
-    port: n.spec.port,
-    user: 'postgres',
-    password: n.password,
-    database,
-    applicationName: 'voipdb-test',
-  });
-  const url = (n: Node): string => configUrl(config(n));
   const db = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(args, { env, timeoutMs: 180_000 });
   // One start time for every post of a CDR: (uuid, start_stamp) is the ingest's key.
   const callStart = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
-  const cdr = (uuid: string): CdrRow => ({
-    uuid,
-    startStamp: callStart,
-    endStamp: new Date(callStart.getTime() + 60_000),
-    duration: 60,
-    billsec: 50,
-    leg: 'a',
-    direction: 'inbound',
-    callerIdNumber: '1001',
-  });
+  const cdr = (uuid: string): CdrRow => cdrRow(callStart, { uuid });
 
   beforeAll(async () => {
-    root = await makeRunDir(`salvage-${kind}`);
-    const primary = await startLocalServer(kind, root, { ...REPLICATION_SETTINGS, full_page_writes: 'on' });
-    node1 = { spec: primary.spec, password: primary.password };
-    const replicatorPassword = randomBytes(12).toString('hex');
-    await prepareReplicationSource(config(node1, 'postgres'), replicatorPassword);
-    passfile = path.join(root, 'replicator.pgpass');
-    await fs.writeFile(passfile, `127.0.0.1:*:replication:${REPLICATOR_ROLE}:${replicatorPassword}\n`, { mode: 0o600 });
-    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
-    await query(config(node1, 'postgres'), 'CREATE DATABASE voipdb');
-    const migrated = await db(['migrate', '--url', url(node1)], {
-      VOIPDB_KAMAILIO_PASSWORD: 'kamailio-test-pw',
-      VOIPDB_VOIPADMIN_PASSWORD: 'voipadmin-test-pw',
-      VOIPDB_REPLICATOR_PASSWORD: replicatorPassword,
-    });
-    expect(migrated.stderr).toBe('');
-    expect((await db(['seed', '--url', url(node1)])).code).toBe(0);
-    const dir2 = path.join(root, 'node2');
-    await makeServerDir(dir2, osUser, 0o755);
-    node2 = {
-      password: primary.password,
-      spec: {
-        ...primary.spec,
-        dataDir: path.join(dir2, 'data'),
-        port: await freePort(),
-        socketDir: path.join(dir2, 'sock'),
-        logFile: path.join(dir2, 'server.log'),
-      },
-    };
-    const cloned = await db(['standby', 'clone', '--primary-url', url(node1), '--data-dir', node2.spec.dataDir, '--passfile', passfile]);
+    pair = await startCommandPrimary(kind, 'salvage');
+    ({ node1, node2 } = pair);
+    const cloned = await db(cloneNode2Args(pair));
     expect(cloned.stderr).toBe('');
     await startCluster(node2.spec, osUser);
   }, 180_000);
 
   afterAll(async () => {
-    for (const n of [node2, node1]) if (n) await stopCluster(n.spec.dataDir);
-    if (root) await fs.rm(root, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it('copies the CDRs to the new primary, lists the extension, keeps the old directory, and rejoins', async () => {
     // Everything node1 has so far reaches node2, then node1 stops and node2 is promoted.
-    await query(config(node1), 'CREATE TABLE public.before_fork AS SELECT 1 AS x');
+    await query(node1.config(), 'CREATE TABLE public.before_fork AS SELECT 1 AS x');
     for (let i = 0; ; i++) {
-      const seen = await query(config(node2), "SELECT 1 FROM pg_class WHERE relname = 'before_fork'").then((r) => r.length === 1);
+      const seen = await query(node2.config(), "SELECT 1 FROM pg_class WHERE relname = 'before_fork'").then((r) => r.length === 1);
       if (seen) break;
       if (i > 300) throw new Error('node2 did not catch up');
       await new Promise((r) => setTimeout(r, 100));
     }
     await stopCluster(node1.spec.dataDir);
-    const promoted = await db(['promote', '--url', url(node2)]);
+    const promoted = await db(['promote', '--url', node2.url()]);
     expect(promoted.stderr).toBe('');
 
     // node1 comes back as a primary (split brain) and takes writes node2 never sees.
     await startCluster(node1.spec, osUser);
     const uuids = Array.from({ length: 5 }, () => randomUUID());
     const reposted = randomUUID();
-    const app1 = createDb({ ...config(node1), user: 'voipadmin', password: 'voipadmin-test-pw' });
-    const app2 = createDb({ ...config(node2), user: 'voipadmin', password: 'voipadmin-test-pw' });
+    const app1 = createDb({ ...node1.config(), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
+    const app2 = createDb({ ...node2.config(), user: 'voipadmin', password: TEST_ROLE_PASSWORDS.voipadmin });
     try {
       expect((await ingestCdrs(app1, [...uuids, reposted].map(cdr))).inserted).toBe(6);
       // FreeSWITCH posted this one again through the VIP, now on node2: the salvage must not duplicate it.
@@ -120,23 +70,12 @@ describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old p
       await app2.destroy();
     }
     await query(
-      config(node1),
+      node1.config(),
       "INSERT INTO voip.extensions (domain_id, extension) SELECT id, '2999' FROM voip.domains ORDER BY id LIMIT 1",
     );
     await stopCluster(node1.spec.dataDir);
 
-    const rejoined = await db([
-      'rejoin',
-      '--url',
-      url(node1),
-      '--primary-url',
-      url(node2),
-      '--data-dir',
-      node1.spec.dataDir,
-      '--passfile',
-      passfile,
-      '--json',
-    ]);
+    const rejoined = await db([...rejoinArgs(pair, node1, node2), '--json']);
     expect(rejoined.stderr).toBe('');
     expect(rejoined.code).toBe(0);
     const r = JSON.parse(rejoined.stdout) as {
@@ -163,7 +102,7 @@ describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old p
     expect(r.salvage.tables.some((t) => t.table === 'public.before_fork')).toBe(false);
     // Every salvaged CDR is on the new primary, counted by uuid.
     const [{ n } = { n: -1 }] = await query<{ n: number }>(
-      config(node2),
+      node2.config(),
       'SELECT count(DISTINCT uuid)::int AS n FROM voip.cdr WHERE uuid = ANY($1::uuid[])',
       [[...uuids, reposted]],
     );
@@ -176,14 +115,14 @@ describe.each(['pg18', 'pg15'] as const)('db rejoin salvages what only the old p
       .map((l) => JSON.parse(l) as { table: string; row: Record<string, unknown> });
     expect(lines.filter((l) => l.table === 'voip.extensions').map((l) => l.row.extension)).toEqual(['2999']);
     expect(lines.filter((l) => l.table === 'voip.cdr')).toHaveLength(6);
-    expect(await query(config(node2), "SELECT 1 FROM voip.extensions WHERE extension = '2999'")).toEqual([]);
+    expect(await query(node2.config(), "SELECT 1 FROM voip.extensions WHERE extension = '2999'")).toEqual([]);
     // The old directory is kept as it was.
     expect(existsSync(path.join(r.keptAside, 'PG_VERSION'))).toBe(true);
     expect(rejoined.stdout).not.toContain(node1.password);
 
     // node1 runs as a standby of node2 now.
     await startCluster(node1.spec, osUser);
-    const [rec] = await query<{ r: boolean }>(config(node1), 'SELECT pg_is_in_recovery() AS r');
+    const [rec] = await query<{ r: boolean }>(node1.config(), 'SELECT pg_is_in_recovery() AS r');
     expect(rec?.r).toBe(true);
     await fs.rm(r.keptAside, { recursive: true, force: true });
   });

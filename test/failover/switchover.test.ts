@@ -156,11 +156,7 @@ describe('db failover switchover (PostgreSQL 18 pair on loopback)', () => {
     expect(probes.instants).toBeGreaterThan(10);
     expect(probes.both).toBe(0);
     // Every write either node acknowledged is on the new primary.
-    const present = await withConnection(pair.config('node2'), async (c) => {
-      const { rows } = await c.query<{ id: number }>('SELECT id FROM switchover_probe');
-      return new Set(rows.map((r) => r.id));
-    });
-    expect(probes.acknowledged.filter((id) => !present.has(id))).toEqual([]);
+    expect(await missingOn(pair.config('node2'), probes.acknowledged)).toEqual([]);
     await waitFor('node1 streaming from node2', () => streamingFrom(pair.config('node2'), 'node1'));
     expect((await readState<PromotionState>(node1.settings.stateDir, 'node1', 'promotion'))?.outcome).toBe('switched-over');
 
@@ -177,11 +173,16 @@ describe('db failover switchover (PostgreSQL 18 pair on loopback)', () => {
     expect(again.timeline).toBe(3);
     expect(await isPrimary(pair.config('node1'))).toBe(true);
     expect(probesBack.both).toBe(0);
-    const presentBack = await withConnection(pair.config('node1'), async (c) => {
-      const { rows } = await c.query<{ id: number }>('SELECT id FROM switchover_probe');
-      return new Set(rows.map((r) => r.id));
-    });
-    expect(probesBack.acknowledged.filter((id) => !presentBack.has(id))).toEqual([]);
+    expect(await missingOn(pair.config('node1'), probesBack.acknowledged)).toEqual([]);
     await waitFor('node2 streaming from node1 after the switch back', () => streamingFrom(pair.config('node1'), 'node2'));
   }, 180_000);
 });
+
+/** The acknowledged probe writes that the node's switchover_probe table does not hold. */
+async function missingOn(config: ConnectionConfig, acknowledged: number[]): Promise<number[]> {
+  const present = await withConnection(config, async (c) => {
+    const { rows } = await c.query<{ id: number }>('SELECT id FROM switchover_probe');
+    return new Set(rows.map((r) => r.id));
+  });
+  return acknowledged.filter((id) => !present.has(id));
+}

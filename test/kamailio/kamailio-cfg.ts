@@ -15,30 +15,10 @@ alias="example.test"
 auto_aliases=no
 mpath="${options.modulesDir}/"
 
-loadmodule "db_postgres.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "auth.so"
-loadmodule "auth_db.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "domain.so"
-loadmodule "permissions.so"
-loadmodule "dispatcher.so"
-loadmodule "dialog.so"
-loadmodule "acc.so"
-loadmodule "htable.so"
+${loadModules(['db_postgres', 'tm', 'sl', 'rr', 'pv', 'xlog', 'maxfwd', 'siputils', 'textops', 'auth', 'auth_db', 'usrloc', 'registrar'])}
+${loadModules(['domain', 'permissions', 'dispatcher', 'dialog', 'acc', 'htable'])}
 
-modparam("auth_db", "db_url", ${db})
-modparam("auth_db", "calculate_ha1", 0)
-modparam("auth_db", "password_column", "ha1")
-modparam("auth_db", "load_credentials", "")
+${authDbParams(db)}
 modparam("usrloc", "db_url", ${db})
 modparam("usrloc", "db_mode", 2)
 modparam("usrloc", "timer_interval", 2)
@@ -53,25 +33,7 @@ modparam("htable", "db_url", ${db})
 modparam("htable", "htable", "kv=>size=4;dbtable=htable;")
 
 request_route {
-  if (!mf_process_maxfwd_header("10")) {
-    sl_send_reply("483", "Too Many Hops");
-    exit;
-  }
-  if (is_method("REGISTER")) {
-    if (!is_domain_local("$fd")) {
-      sl_send_reply("403", "Not Our Domain");
-      exit;
-    }
-    if (!auth_check("$fd", "subscriber", "1")) {
-      auth_challenge("$fd", "0");
-      exit;
-    }
-    consume_credentials();
-    if (!save("location")) {
-      sl_reply_error();
-    }
-    exit;
-  }
+${registerRoute({ localDomainsOnly: true })}
 ${
   options.routingProbe
     ? `  # OPTIONS answers 200 only if permissions loaded 127.0.0.1 into address group 1 and dispatcher
@@ -89,4 +51,53 @@ ${
 }  sl_send_reply("404", "Not Here");
 }
 `;
+}
+
+/** One `loadmodule` line a module, in the order given (Kamailio loads them in file order). */
+export function loadModules(names: string[]): string {
+  return names.map((name) => `loadmodule "${name}.so"`).join('\n');
+}
+
+/**
+ * auth_db as the platform runs it against voipdb: the digest's HA1 is read from subscriber.ha1
+ * (voipdb keeps hashes, never a plaintext password to compute it from). `db` is the quoted URL.
+ */
+export function authDbParams(db: string): string {
+  return [
+    `modparam("auth_db", "db_url", ${db})`,
+    'modparam("auth_db", "calculate_ha1", 0)',
+    'modparam("auth_db", "password_column", "ha1")',
+    'modparam("auth_db", "load_credentials", "")',
+  ].join('\n');
+}
+
+/**
+ * The start of request_route that registers phones: the Max-Forwards check, then REGISTER
+ * digest-authenticated against subscriber and saved to location (save flags `saveFlags`, if
+ * any); with `localDomainsOnly`, a REGISTER for a domain not in the domain table is refused first.
+ */
+export function registerRoute(options: { localDomainsOnly?: boolean; saveFlags?: string } = {}): string {
+  const domainCheck = options.localDomainsOnly
+    ? `    if (!is_domain_local("$fd")) {
+      sl_send_reply("403", "Not Our Domain");
+      exit;
+    }
+`
+    : '';
+  const save = options.saveFlags ? `save("location", "${options.saveFlags}")` : 'save("location")';
+  return `  if (!mf_process_maxfwd_header("10")) {
+    sl_send_reply("483", "Too Many Hops");
+    exit;
+  }
+  if (is_method("REGISTER")) {
+${domainCheck}    if (!auth_check("$fd", "subscriber", "1")) {
+      auth_challenge("$fd", "0");
+      exit;
+    }
+    consume_credentials();
+    if (!${save}) {
+      sl_reply_error();
+    }
+    exit;
+  }`;
 }

@@ -1,7 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { migrate } from '../../src/engine/operations.js';
@@ -11,8 +8,7 @@ import { configUrl, freshDatabase, query } from '../support/database.js';
 import { ensureKamailio, type KamailioInstall } from '../support/kamailio.js';
 import { MIGRATIONS_DIR } from '../support/migrate.js';
 import { acquireRolePasswordLock } from '../support/role-passwords.js';
-import { kamailioConfig } from './kamailio-cfg.js';
-import { freeUdpPort, registerScenario, runSipp, startKamailio, type RunningKamailio } from './sip-runtime.js';
+import { type LoopbackKamailio, type RunningKamailio, startLoopbackKamailio } from './sip-runtime.js';
 
 /**
  * Debian's Kamailio 5.6.3 against the migrated voipdb on PostgreSQL 18, logging in as role
@@ -26,7 +22,7 @@ const ha1 = (user: string, realm: string, password: string): string =>
 describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
   let install: KamailioInstall;
   let db: ConnectionConfig;
-  let workDir: string;
+  let node: LoopbackKamailio | undefined;
   let kamailio: RunningKamailio | undefined;
   let sipPort: number;
   // Generated per run: never in a file of the repository.
@@ -67,47 +63,16 @@ describe('Kamailio 5.6.3 registers against voipdb (pg18)', () => {
     await query(db, `INSERT INTO kamailio.dispatcher (setid, destination) VALUES (1, 'sip:127.0.0.1:5999')`);
     await query(db, `INSERT INTO kamailio.htable (key_name, key_value) VALUES ('greeting', 'hello')`);
 
-    workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'voipdb-kamailio-'));
-    sipPort = await freeUdpPort();
-    const dbUrl = configUrl({ ...db, user: 'kamailio', password: kamailioPassword });
-    const cfg = path.join(workDir, 'kamailio.cfg');
-    await fs.writeFile(cfg, kamailioConfig({ modulesDir: install.modulesDir, sipPort, dbUrl }), { mode: 0o600 });
-    await fs.writeFile(path.join(workDir, 'register-ok.xml'), registerScenario(200));
-    await fs.writeFile(path.join(workDir, 'register-rejected.xml'), registerScenario(401));
-    kamailio = await startKamailio(install, cfg, workDir, sipPort);
+    node = await startLoopbackKamailio(install, configUrl({ ...db, user: 'kamailio', password: kamailioPassword }), { label: 'kamailio' });
+    ({ sipPort, kamailio } = node);
   }, 600_000);
 
   afterAll(async () => {
-    if (kamailio) await kamailio.stop();
+    await node?.close();
     await releaseLock?.();
-    if (workDir) await fs.rm(workDir, { recursive: true, force: true });
   });
 
-  const sipp = async (scenario: string, user: string, password: string) => {
-    const localPort = await freeUdpPort();
-    const result = await runSipp(install, [
-      `127.0.0.1:${sipPort}`,
-      '-sf',
-      path.join(workDir, scenario),
-      '-s',
-      user,
-      '-au',
-      user,
-      '-ap',
-      password,
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(localPort),
-      '-m',
-      '1',
-      '-nostdin',
-      '-timeout',
-      '20s',
-      '-timeout_error',
-    ]);
-    return { ...result, localPort };
-  };
+  const sipp = (scenario: string, user: string, password: string) => node!.sipp(scenario, user, password);
 
   it('rejects a wrong password: 401, again 401, never 200', async () => {
     const result = await sipp('register-rejected.xml', 'bob', `${bobPassword}-wrong`);

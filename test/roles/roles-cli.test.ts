@@ -1,23 +1,16 @@
-import { Command } from '@commander-js/extra-typings';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerRoles } from '../../src/cli/commands/roles.js';
-import type { CliIO } from '../../src/cli/io.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import type { RoleDescription } from '../../src/roles/describe-roles.js';
 import { configUrl } from '../support/database.js';
+import { runInProcess } from '../support/in-process-cli.js';
 import { migratedDatabase } from '../support/migrate.js';
 
 /** `db roles` through its commander registration, against a migrated PG18 database. */
 async function runRoles(args: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(l), env: {}, cwd: process.cwd(), color: false, verbose: false };
-  let code = -1;
-  const program = new Command('db').exitOverride();
-  registerRoles(program, io, async (fn) => {
-    code = await fn();
-  });
-  await program.parseAsync(['roles', ...args], { from: 'user' });
-  return { code, out };
+  const r = await runInProcess(registerRoles, ['roles', ...args]);
+  // Both streams: a stray stderr line breaks the --json parse and shows in the text checks.
+  return { code: r.code, out: [...r.out, ...r.err] };
 }
 
 describe('db roles', () => {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runSchemaChecks, type CheckName, type CheckReport } from '../../src/schema/check.js';
 import { query, server, serverConfig } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
+import { LIVE_CHECKS, REPOSITORY_CHECKS } from './check-names.js';
 
 const PROJECT = path.resolve(import.meta.dirname, '../..');
 const temps: string[] = [];
@@ -36,17 +37,7 @@ describe('db check', () => {
     const report = await runSchemaChecks({ server: serverConfig(server('pg18')), projectDir: PROJECT, live });
     const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.summary}\n${c.details.join('\n')}\n${c.diff ?? ''}`);
     expect(failed).toEqual([]);
-    expect(report.checks.map((c) => c.name)).toEqual([
-      'migrations-apply',
-      'schema-sql',
-      'generated-types',
-      'down-up',
-      'lint',
-      'privileges',
-      'live-checksums',
-      'live-drift',
-      'live-indexes',
-    ]);
+    expect(report.checks.map((c) => c.name)).toEqual([...REPOSITORY_CHECKS, ...LIVE_CHECKS]);
     expect(report.ok).toBe(true);
   });
 

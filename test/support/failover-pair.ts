@@ -7,7 +7,7 @@ import { type FailoverNode, failoverNodeOf } from '../../src/failover/failover-n
 import { type ClusterSpec, makeServerDir, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
 import { parseTopology } from '../../src/topology/index.js';
 import { makeRunDir, startLocalServer } from './servers.js';
-import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE } from './standby.js';
+import { prepareReplicationSource, REPLICATION_SETTINGS, REPLICATOR_ROLE, specBeside, writePassfile } from './standby.js';
 
 /**
  * The platform's pair on loopback addresses, for the automatic-failover tests: node1 primary on
@@ -61,18 +61,9 @@ export async function startFailoverPair(kind: 'pg18' | 'pg15'): Promise<Failover
     const shared = path.join(root, 'shared');
     await makeServerDir(shared, osUser, 0o755);
     const passfile = path.join(shared, 'replicator.pgpass');
-    await fs.writeFile(passfile, `*:${port}:*:${REPLICATOR_ROLE}:${replicatorPassword}\n`, { mode: 0o600 });
-    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
+    await writePassfile(passfile, `*:${port}:*:${REPLICATOR_ROLE}:${replicatorPassword}`);
 
-    const standbyDir = path.join(root, 'node2');
-    await makeServerDir(standbyDir, osUser, 0o755);
-    const node2: ClusterSpec = {
-      ...primary.spec,
-      dataDir: path.join(standbyDir, 'data'),
-      socketDir: path.join(standbyDir, 'sock'),
-      logFile: path.join(standbyDir, 'server.log'),
-      settings: { ...primary.spec.settings, listen_addresses: NODE2_ADDRESS },
-    };
+    const node2 = await specBeside(primary.spec, path.join(root, 'node2'), { settings: { listen_addresses: NODE2_ADDRESS } });
     await cloneStandby({
       primary: config('node1'),
       dataDir: node2.dataDir,

@@ -1,9 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type PgbackrestRun, runPgbackrest } from '../../src/backup/pgbackrest.js';
-import { makeServerDir, serverOsUser } from '../../src/local/cluster.js';
+import type { ConnectionConfig } from '../../src/config/connection.js';
+import { type ClusterSpec, freePort, makeServerDir, serverOsUser, startCluster } from '../../src/local/cluster.js';
 import { parseTopology, renderNodeConfig } from '../../src/topology/index.js';
 import { splitRenderedFiles } from '../../src/topology/render-pgbackrest.js';
+import { type CliRun, runCli } from './cli.js';
+import { query } from './database.js';
 import { makeRunDir } from './servers.js';
 
 /**
@@ -115,4 +118,64 @@ export async function mustPgbackrest(run: BackupRun, args: string[], password?: 
   const r = await pgbackrest(run, args, password);
   if (r.code !== 0) throw new Error(`pgbackrest ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * This run's log and lock folders, for a pgBackRest the CLI under test starts: runCli passes no
+ * environment of the test process, so prepareBackupRun()'s settings would not reach it.
+ */
+export function pgbackrestEnv(run: BackupRun): Record<string, string> {
+  return { PGBACKREST_LOG_PATH: path.join(run.root, 'log'), PGBACKREST_LOCK_PATH: path.join(run.root, 'lock') };
+}
+
+/** The server's clock now, as `db backup restore --before` takes it (UTC, microseconds): a target between two commits. */
+export async function restoreTargetNow(config: ConnectionConfig): Promise<string> {
+  const [row] = await query<{ at: string }>(
+    config,
+    `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at`,
+  );
+  return row!.at;
+}
+
+/** `db backup restore --before <before>` of this run's stanza into `dataDir`, with the built CLI. */
+export function restoreBefore(run: BackupRun, before: string, dataDir: string, ...flags: string[]): Promise<CliRun> {
+  return runCli(
+    [
+      'backup',
+      'restore',
+      '--stanza',
+      run.stanza,
+      '--pgbackrest-config',
+      run.configFile,
+      '--before',
+      before,
+      '--data-dir',
+      dataDir,
+      ...flags,
+    ],
+    { env: pgbackrestEnv(run), timeoutMs: 180_000 },
+  );
+}
+
+/**
+ * Starts a restored data directory on a port of its own with `like`'s settings minus its port and
+ * archive_*: command-line settings would override the archive_mode = off pgBackRest wrote for the
+ * copy, which must not archive into the repository. Returns the copy's port.
+ */
+export async function startRestoredCopy(run: BackupRun, like: ClusterSpec, dataDir: string): Promise<number> {
+  const { archive_mode: _m, archive_command: _c, archive_timeout: _t, port: _p, ...settings } = like.settings ?? {};
+  const port = await freePort();
+  const socketDir = path.join(run.root, 'restored-sock');
+  await startCluster(
+    {
+      ...like,
+      dataDir,
+      port,
+      socketDir,
+      logFile: path.join(run.root, 'restored.log'),
+      settings: { ...settings, unix_socket_directories: socketDir },
+    },
+    serverOsUser(),
+  );
+  return port;
 }

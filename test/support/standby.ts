@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { withConnection } from '../../src/database/connect.js';
 import { cloneStandby } from '../../src/failover/clone.js';
 import { buildScramVerifier } from '../../src/roles/index.js';
 import { type ClusterSpec, freePort, makeServerDir, runningPid, serverOsUser, startCluster, stopCluster } from '../../src/local/cluster.js';
+import { applyAllMigrations } from './migrate.js';
 import { type LocalServer, makeRunDir, startLocalServer } from './servers.js';
 
 /**
@@ -95,19 +97,12 @@ export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOpti
     await prepareReplicationSource(nodeConfig(primary), replicator.password);
 
     const standbyDir = path.join(root, 'standby');
-    await makeServerDir(standbyDir, osUser, 0o755);
-    const passfile = path.join(standbyDir, 'replicator.pgpass');
-    await fs.writeFile(passfile, `127.0.0.1:${primary.port}:*:${replicator.user}:${replicator.password}\n`, { mode: 0o600 });
-    if (osUser) await fs.chown(passfile, osUser.uid, osUser.gid);
-
-    const spec: ClusterSpec = {
-      ...primary.spec,
-      dataDir: path.join(standbyDir, 'data'),
+    const spec = await specBeside(primary.spec, standbyDir, {
       port: await freePort(),
-      socketDir: path.join(standbyDir, 'sock'),
-      logFile: path.join(standbyDir, 'server.log'),
-      settings: { ...primary.spec.settings, ...(opts.hotStandbyFeedback === false ? { hot_standby_feedback: 'off' } : {}) },
-    };
+      ...(opts.hotStandbyFeedback === false ? { settings: { hot_standby_feedback: 'off' } } : {}),
+    });
+    const passfile = path.join(standbyDir, 'replicator.pgpass');
+    await writePassfile(passfile, `127.0.0.1:${primary.port}:*:${replicator.user}:${replicator.password}`);
     // The same code as `db standby clone`: pg_basebackup 15 for the PG 15 pair, the online copy for 18.
     await cloneStandby({
       primary: nodeConfig(primary),
@@ -139,6 +134,34 @@ export async function startReplicationPair(kind: 'pg18' | 'pg15', opts: PairOpti
     await stop();
     throw error;
   }
+}
+
+/**
+ * A second server beside `primary`: the same binaries and settings (`over.settings` added to
+ * them), its data, socket and log in `dir`, which is made here for the servers' OS user.
+ * The port stays the primary's unless `over` names one (the pair on two loopback addresses).
+ */
+export async function specBeside(
+  primary: ClusterSpec,
+  dir: string,
+  over: { port?: number; settings?: Record<string, string> } = {},
+): Promise<ClusterSpec> {
+  await makeServerDir(dir, serverOsUser(), 0o755);
+  return {
+    ...primary,
+    dataDir: path.join(dir, 'data'),
+    port: over.port ?? primary.port,
+    socketDir: path.join(dir, 'sock'),
+    logFile: path.join(dir, 'server.log'),
+    settings: { ...primary.settings, ...over.settings },
+  };
+}
+
+/** Writes a pgpass file (one line) that the servers' OS user owns and libpq accepts (mode 0600). */
+export async function writePassfile(file: string, line: string): Promise<void> {
+  await fs.writeFile(file, `${line}\n`, { mode: 0o600 });
+  const osUser = serverOsUser();
+  if (osUser) await fs.chown(file, osUser.uid, osUser.gid);
 }
 
 /**
@@ -220,4 +243,29 @@ function registerExitGuard(dataDirs: string[]): { release(): void } {
 /** True while the node's postmaster runs (for tests that stop/start the standby). */
 export async function isRunning(node: PairNode): Promise<boolean> {
   return (await runningPid(node.spec.dataDir)) !== undefined;
+}
+
+/**
+ * The voipdb database on the pair, as the client tests start: made on the primary, every
+ * migration applied by the bare engine, then `fill` run on one connection to it (the test's own
+ * rows), all replayed on the standby before this returns.
+ */
+export async function migratedVoipdbOnPair(
+  pair: ReplicationPair,
+  fill?: (admin: pg.Client) => Promise<void>,
+): Promise<{ primary: ConnectionConfig; standby: ConnectionConfig }> {
+  await withConnection(nodeConfig(pair.primary), (c) => c.query('CREATE DATABASE voipdb'));
+  const primary = nodeConfig(pair.primary, 'voipdb');
+  await applyAllMigrations(primary);
+  if (fill) {
+    const admin = new pg.Client(primary);
+    await admin.connect();
+    try {
+      await fill(admin);
+    } finally {
+      await admin.end();
+    }
+  }
+  await waitForCatchUp(pair);
+  return { primary, standby: nodeConfig(pair.standby, 'voipdb') };
 }

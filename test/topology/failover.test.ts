@@ -3,27 +3,10 @@ import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TopologyInvalidError } from '../../src/topology/errors.js';
 import { serverOsUser } from '../../src/local/cluster.js';
 import { minimumPromoteAfterMs, resolveFailover } from '../../src/topology/failover.js';
 import { parseTopology, renderNodeConfig } from '../../src/topology/index.js';
-
-const MINIMAL = `
-vip: { address: 172.16.91.100 }
-nodes:
-  - { name: node1, address: 172.16.91.101, role: primary }
-  - { name: node2, address: 172.16.91.102, role: standby }
-`;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseTopology(text, 'test.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(TopologyInvalidError);
-    return (error as TopologyInvalidError).problems;
-  }
-  throw new Error('expected the topology to be refused');
-}
+import { MINIMAL, problemsOf } from './topology-text.js';
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

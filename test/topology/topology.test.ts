@@ -1,36 +1,18 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
 import { registerConfigRender } from '../../src/cli/commands/config-render.js';
-import type { CliIO } from '../../src/cli/io.js';
 import { resolveConnection } from '../../src/config/connection.js';
-import { TopologyInvalidError, TopologyNodeUnknownError } from '../../src/topology/errors.js';
+import { TopologyNodeUnknownError } from '../../src/topology/errors.js';
 import { parseTopology, renderNodeConfig, SERVICES } from '../../src/topology/index.js';
 import { runCli } from '../support/cli.js';
+import { runInProcess } from '../support/in-process-cli.js';
+import { MINIMAL, problemsOf } from './topology-text.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const EXAMPLE = path.join(REPO, 'examples/topology.yaml');
 const GOLDEN = path.join(import.meta.dirname, 'golden');
-
-const MINIMAL = `
-vip: { address: 172.16.91.100 }
-nodes:
-  - { name: node1, address: 172.16.91.101, role: primary }
-  - { name: node2, address: 172.16.91.102, role: standby }
-`;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseTopology(text, 'test.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(TopologyInvalidError);
-    expect((error as TopologyInvalidError).exitCode).toBe(2);
-    return (error as TopologyInvalidError).problems;
-  }
-  throw new Error('expected the topology to be refused');
-}
 
 describe('parseTopology', () => {
   it('reads the example: VIP, node1 primary, node2 standby, defaults filled in', async () => {
@@ -273,27 +255,9 @@ nodes:
 
 /** `db config render` through its commander command, as main.ts runs it. */
 async function render(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd: REPO, color: false, verbose: false };
-  let code = -1;
-  const program = new Command('db').exitOverride().configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
-  registerConfigRender(program, io, async (fn) => {
-    try {
-      code = await fn();
-    } catch (error) {
-      const { renderError } = await import('../../src/cli/render-error.js');
-      code = renderError(error, io);
-    }
-  });
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
-  try {
-    await program.parseAsync(['config', 'render', ...args], { from: 'user' });
-  } catch (error) {
-    if (code === -1) code = 2;
-    err.push(String(error));
-  }
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  const r = await runInProcess(registerConfigRender, ['config', 'render', ...args], { env, cwd: REPO });
+  // commander's own refusals are usage errors: exit 2, as main.ts maps them.
+  return { code: r.code === -1 ? 2 : r.code, out: r.out.join('\n'), err: r.err.join('\n') };
 }
 
 describe('db config render', () => {

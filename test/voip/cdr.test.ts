@@ -9,6 +9,7 @@ import { type CdrRow, ingestCdr, kyselyOnConnection } from '../../src/client/ind
 import { ensureCdrPartitionsIfInstalled, listCdrPartitions, maintainCdrPartitions } from '../../src/voip/partitions.js';
 import { freshDatabase } from '../support/database.js';
 import { migratedDatabase } from '../support/migrate.js';
+import { cdrRow } from '../support/cdr.js';
 
 /** The first instant of the UTC month `offset` months from now's: dates move with the clock, as the functions' bounds do. */
 const month = (offset: number, days = 0, hours = 0): Date => {
@@ -18,17 +19,7 @@ const month = (offset: number, days = 0, hours = 0): Date => {
 const iso = (d: Date): string => d.toISOString();
 const partitionOf = (d: Date): string => `cdr_${iso(d).slice(0, 4)}${iso(d).slice(5, 7)}`;
 
-const cdr = (uuid: string, start: string): CdrRow => ({
-  uuid,
-  startStamp: new Date(start),
-  endStamp: new Date(new Date(start).getTime() + 60_000),
-  duration: 60,
-  billsec: 55,
-  leg: 'a',
-  direction: 'inbound',
-  callerIdNumber: '1001',
-  destinationNumber: '1002',
-});
+const cdr = (uuid: string, start: string): CdrRow => cdrRow(new Date(start), { uuid });
 
 describe.each(['pg18', 'pg15'] as const)('voip.cdr partitions and ingestion (%s)', (serverName) => {
   let db: ConnectionConfig;

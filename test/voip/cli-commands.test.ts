@@ -1,32 +1,14 @@
-import { Command } from '@commander-js/extra-typings';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { registerPartitions } from '../../src/cli/commands/partitions.js';
 import { registerSeed } from '../../src/cli/commands/seed.js';
-import type { CliIO } from '../../src/cli/io.js';
-import { renderError } from '../../src/cli/render-error.js';
 import type { ConnectionConfig } from '../../src/config/connection.js';
 import { configUrl, query } from '../support/database.js';
+import { runInProcess } from '../support/in-process-cli.js';
 import { migratedDatabase } from '../support/migrate.js';
 
 /** Runs `db <args>` in-process with only the voip commands registered (main.ts wiring is the lead's). */
 async function db(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: process.cwd(), color: false, verbose: false };
-  let code = -1;
-  const run = async (fn: () => Promise<number>): Promise<void> => {
-    try {
-      code = await fn();
-    } catch (error) {
-      code = renderError(error, io);
-    }
-  };
-  const program = new Command('db').exitOverride();
-  registerSeed(program, io, run);
-  registerPartitions(program, io, run);
-  for (const c of program.commands) c.exitOverride();
-  await program.parseAsync(['node', 'db', ...args]);
-  return { code, out, err };
+  return runInProcess([registerSeed, registerPartitions], args);
 }
 
 describe('db seed / db partitions commands', () => {

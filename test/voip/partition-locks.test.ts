@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/connection.js';
@@ -11,6 +10,7 @@ import { maintainCdrPartitions } from '../../src/voip/partitions.js';
 import { runCli } from '../support/cli.js';
 import { configUrl } from '../support/database.js';
 import { MIGRATIONS_DIR, migratedDatabase } from '../support/migrate.js';
+import { cdrRow } from '../support/cdr.js';
 
 /**
  * Partition DDL on a live platform. A report transaction reading
@@ -20,18 +20,7 @@ import { MIGRATIONS_DIR, migratedDatabase } from '../support/migrate.js';
  */
 const LOCK_TIMEOUT_MS = 400;
 
-const cdrNow = (): CdrRow => {
-  const start = new Date();
-  return {
-    uuid: randomUUID(),
-    startStamp: start,
-    endStamp: new Date(start.getTime() + 1000),
-    duration: 1,
-    billsec: 0,
-    leg: 'a',
-    direction: 'inbound',
-  };
-};
+const cdrNow = (): CdrRow => cdrRow(new Date());
 
 describe('CDR partition maintenance beside long transactions (pg18)', () => {
   let db: ConnectionConfig;
@@ -86,8 +75,7 @@ describe('CDR partition maintenance beside long transactions (pg18)', () => {
   test('retention beside a report: inserts wait less than lock_timeout, the detach is retried, then fails naming the report', async () => {
     const maintainer = await connected(db);
     try {
-      const old = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 3, 5));
-      await maintainer.query('SELECT voip.cdr_create_partition($1)', [old]);
+      await oldPartition(maintainer);
       // The report: a transaction reading voip.cdr for several seconds.
       await report.query('BEGIN; SELECT count(*) FROM voip.cdr');
       const reportEnds = new Promise((r) => setTimeout(r, 4_000)).then(() => report.query('COMMIT'));
@@ -130,8 +118,7 @@ describe('CDR partition maintenance beside long transactions (pg18)', () => {
   test('while retention waits for a report, CDR inserts go on: the detach holds no lock they conflict with', async () => {
     const maintainer = await connected(db);
     try {
-      const old = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 3, 5));
-      await maintainer.query('SELECT voip.cdr_create_partition($1)', [old]);
+      const old = await oldPartition(maintainer);
       const maintainerPid = (maintainer as unknown as { processID: number }).processID;
       await report.query('BEGIN; SELECT count(*) FROM voip.cdr');
       const maintenance = maintainCdrPartitions(maintainer, { ahead: 0, retain: 1, limits: { lockTimeoutMs: 30_000, lockRetries: 0 } });
@@ -192,8 +179,7 @@ describe('CDR partition maintenance beside long transactions (pg18)', () => {
   test('`db partitions` takes the same lock flags as `db migrate` and reports a lock_timeout the same way (exit 3)', async () => {
     const maintainer = await connected(db);
     try {
-      const old = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 3, 5));
-      await maintainer.query('SELECT voip.cdr_create_partition($1)', [old]);
+      await oldPartition(maintainer);
     } finally {
       await maintainer.end();
     }
@@ -216,4 +202,11 @@ async function connected(config: ConnectionConfig): Promise<pg.Client> {
   const client = new pg.Client(config);
   await client.connect();
   return client;
+}
+
+/** Makes the CDR partition of three months ago, which `retain: 1` drops; returns a day in it. */
+async function oldPartition(client: pg.Client): Promise<Date> {
+  const old = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 3, 5));
+  await client.query('SELECT voip.cdr_create_partition($1)', [old]);
+  return old;
 }

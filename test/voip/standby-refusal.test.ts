@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NodeIsStandbyError } from '../../src/database/errors.js';
 import { maintainCdrPartitions } from '../../src/voip/partitions.js';
 import { seedDemo, seedScale } from '../../src/voip/seed.js';
-import { query } from '../support/database.js';
-import { applyAllMigrations } from '../support/migrate.js';
-import { type ReplicationPair, nodeConfig, startReplicationPair, waitForCatchUp } from '../support/standby.js';
+import { type ReplicationPair, startReplicationPair, migratedVoipdbOnPair } from '../support/standby.js';
 
 // The library refuses writes on a hot standby by itself (the CLI checks earlier as well), and
 // says so before the server's own read-only error could.
@@ -15,10 +13,8 @@ describe('voip writes on a hot standby (pg18)', () => {
 
   beforeAll(async () => {
     pair = await startReplicationPair('pg18');
-    await query(nodeConfig(pair.primary), 'CREATE DATABASE voipdb');
-    await applyAllMigrations(nodeConfig(pair.primary, 'voipdb'));
-    await waitForCatchUp(pair);
-    standby = new pg.Client(nodeConfig(pair.standby, 'voipdb'));
+    const voipdb = await migratedVoipdbOnPair(pair);
+    standby = new pg.Client(voipdb.standby);
     await standby.connect();
   });
   afterAll(async () => {
