@@ -1,4 +1,5 @@
 import { ExitCode, failure } from '../errors.js';
+import type { PromoteFindings } from './promote-findings.js';
 
 /**
  * The failures of `db standby clone`, `db promote` and `db rejoin` a user can act on. Each names
@@ -23,7 +24,11 @@ export class WrongNodeRoleError extends failure('WRONG_NODE_ROLE', ExitCode.stan
 
 /** `db promote`: the old primary still accepts connections; promoting now makes two primaries. */
 export class OldPrimaryAnswersError extends failure('OLD_PRIMARY_ANSWERS', ExitCode.refused) {
-  constructor(where: string) {
+  constructor(
+    where: string,
+    /** What the checks found (the CLI prints them beside the refusal). */
+    readonly findings?: PromoteFindings,
+  ) {
     super(
       `refusing to promote: the old primary ${where} still answers; two primaries would accept writes (split brain); nothing was changed`,
       'stop PostgreSQL on the old primary (or fence the node: power it off, cut its network) and run again; --force promotes anyway',
@@ -33,7 +38,12 @@ export class OldPrimaryAnswersError extends failure('OLD_PRIMARY_ANSWERS', ExitC
 
 /** `db promote`: the standby has not replayed what it received, beyond the limits. */
 export class PromoteLagTooHighError extends failure('PROMOTE_LAG_TOO_HIGH', ExitCode.refused) {
-  constructor(found: string, limits: string) {
+  constructor(
+    found: string,
+    limits: string,
+    /** What the checks found (the CLI prints them beside the refusal). */
+    readonly findings?: PromoteFindings,
+  ) {
     super(
       `refusing to promote: ${found}, beyond the limits (${limits}); nothing was changed`,
       'wait for replay to catch up (`db doctor` on this node shows the lag), raise --max-lag-bytes / --max-lag-seconds, or --force',

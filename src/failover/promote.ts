@@ -9,7 +9,10 @@ import { UsageError } from '../errors.js';
 import { parseConninfo } from './conninfo.js';
 import { OldPrimaryAnswersError, PromoteFailedError, PromoteLagTooHighError, WrongNodeRoleError } from './errors.js';
 import { postgresAnswers } from './liveness.js';
+import type { PromoteFindings } from './promote-findings.js';
 import { ensurePhysicalSlot } from './slots.js';
+
+export type { PromoteFindings } from './promote-findings.js';
 
 export interface PromoteOptions {
   standby: ConnectionConfig;
@@ -30,22 +33,6 @@ export interface PromoteOptions {
   /** How long pg_promote waits (default 60 s). */
   waitSeconds?: number;
   probeTimeoutMs?: number;
-}
-
-export interface PromoteFindings {
-  standby: string;
-  serverVersion: string;
-  /** What replay still had to do when checked: received − replayed bytes, and seconds behind while WAL waited. */
-  lag: {
-    receiveLsn: string | null;
-    replayLsn: string | null;
-    lagBytes: number | null;
-    lagSeconds: number | null;
-    lastReplayAt: string | null;
-    withinLimits: boolean;
-  };
-  oldPrimary: { hosts: Array<{ host: string; port: number; answers: boolean }>; source: 'flag' | 'primary_conninfo'; answers: boolean };
-  rejoinSlot: string;
 }
 
 export interface PromoteResult {
@@ -73,14 +60,15 @@ export async function promoteStandby(options: PromoteOptions): Promise<PromoteRe
       const error = new PromoteLagTooHighError(
         lagText(findings.lag),
         `${formatBytes(options.thresholds.maxLagBytes)}, ${options.thresholds.maxLagSeconds} s`,
+        findings,
       );
-      if (!options.force) throw Object.assign(error, { findings });
+      if (!options.force) throw error;
       forced.push(error.message);
     }
     if (findings.oldPrimary.answers && !options.oldPrimaryIsStandby) {
       const answering = findings.oldPrimary.hosts.filter((h) => h.answers).map((h) => hostPort(h));
-      const error = new OldPrimaryAnswersError(answering.join(', '));
-      if (!options.force) throw Object.assign(error, { findings });
+      const error = new OldPrimaryAnswersError(answering.join(', '), findings);
+      if (!options.force) throw error;
       forced.push(error.message);
     }
 

@@ -2,6 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneStandby } from '../../src/failover/clone.js';
+import { PromoteLagTooHighError } from '../../src/failover/errors.js';
 import { promoteStandby } from '../../src/failover/promote.js';
 import { rejoinAsStandby } from '../../src/failover/rejoin.js';
 import { serverOsUser } from '../../src/local/cluster.js';
@@ -108,10 +109,11 @@ describe('db promote refuses', () => {
       }
       const e = (await refusal(
         promoteStandby({ standby: nodeConfig(pair.standby), thresholds: { maxLagBytes: 1024, maxLagSeconds: 3600 } }),
-      )) as Awaited<ReturnType<typeof refusal>> & { findings: { lag: { lagBytes: number; withinLimits: boolean } } };
+      )) as PromoteLagTooHighError;
+      expect(e).toBeInstanceOf(PromoteLagTooHighError);
       expect(e).toMatchObject({ code: 'PROMOTE_LAG_TOO_HIGH', exitCode: 5 });
-      expect(e.findings.lag.withinLimits).toBe(false);
-      expect(e.findings.lag.lagBytes).toBeGreaterThan(1024);
+      expect(e.findings?.lag.withinLimits).toBe(false);
+      expect(e.findings?.lag.lagBytes).toBeGreaterThan(1024);
     } finally {
       await query(nodeConfig(pair.standby), 'SELECT pg_wal_replay_resume()');
     }

@@ -1,6 +1,7 @@
 import { formatBytes } from '../../doctor/size.js';
 import { resolvePromoteSettings } from '../../failover/promote-settings.js';
 import { ExitCode, isVoipdbError } from '../../errors.js';
+import { OldPrimaryAnswersError, PromoteLagTooHighError } from '../../failover/errors.js';
 import { type PromoteFindings, type PromoteResult, promoteStandby } from '../../failover/promote.js';
 import { slotNameFor } from '../../topology/types.js';
 import { paint, type CliIO } from '../io.js';
@@ -48,7 +49,7 @@ export const registerPromote: Register = (program, io, run) => {
             ...(topology ? { topologySlots: topology.nodes.map(slotNameFor) } : {}),
           });
         } catch (error) {
-          const findings = (error as { findings?: PromoteFindings }).findings;
+          const findings = error instanceof OldPrimaryAnswersError || error instanceof PromoteLagTooHighError ? error.findings : undefined;
           if (findings) {
             if (opts.json) {
               const e = isVoipdbError(error) ? { code: error.code, message: error.message, hint: error.hint } : { message: String(error) };
