@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Command, Option, type OptionValues } from '@commander-js/extra-typings';
 import { assertNoProblems, type ConnectionConfig, resolveConnection } from '../../config/connection.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import type { FailoverNode } from '../../failover/failover-node.js';
 import type { CliIO } from '../io.js';
 import type { Register } from '../options.js';
@@ -67,7 +67,6 @@ export const registerFailover: Register = (program, io, run) => {
       run(async () => {
         const upper = VRRP_STATES.find((s) => s === state.toUpperCase());
         if (upper === undefined) {
-          const { UsageError } = await import('../../errors.js');
           throw new UsageError(`unknown state ${JSON.stringify(state)}`, 'use MASTER, BACKUP, FAULT or STOP');
         }
         const node = await loadNode(io, opts);
@@ -86,7 +85,6 @@ export const registerFailover: Register = (program, io, run) => {
         const { runGuard } = await import('../../failover/guard.js');
         const wait = opts.peerWait === undefined ? undefined : Number(opts.peerWait);
         if (wait !== undefined && !(Number.isInteger(wait) && wait >= 0)) {
-          const { UsageError } = await import('../../errors.js');
           throw new UsageError(`--peer-wait must be a whole number of ms, got ${JSON.stringify(opts.peerWait)}`, 'e.g. --peer-wait 5000');
         }
         const outcome = await runGuard(node, wait === undefined ? {} : { peerWaitMs: wait });
