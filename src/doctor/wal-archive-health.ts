@@ -100,33 +100,16 @@ export function evaluateWalArchive(state: WalArchiveState, role: NodeRole, limit
   // Where the node does not archive yet (a standby), a problem is a warning about its promotion.
   const problem: Severity = active ? 'critical' : 'warning';
   const later = active ? '' : ' (this standby does not archive until it is promoted; then it will)';
-  const checks: Check[] = [];
   const mode = state.archiveMode;
   const hasCommand = state.archiveCommand.trim() !== '' || state.archiveLibrary.trim() !== '';
-  const settingData = { value: mode, archiveCommand: state.archiveCommand, archiveLibrary: state.archiveLibrary };
+  const checks: Check[] = [
+    {
+      id: 'setting.archive_mode',
+      ...archiveModeVerdict(state, hasCommand, problem, later),
+      data: { value: mode, archiveCommand: state.archiveCommand, archiveLibrary: state.archiveLibrary },
+    },
+  ];
 
-  if (mode === 'off') {
-    checks.push({
-      id: 'setting.archive_mode',
-      severity: 'ok',
-      summary: 'archive_mode = off: no WAL archive, so no point-in-time recovery (the standby is fed by its slot)',
-      data: settingData,
-    });
-  } else if (!hasCommand) {
-    checks.push({
-      id: 'setting.archive_mode',
-      severity: problem,
-      summary: `archive_mode = ${mode} with no archive_command or archive_library: every WAL segment stays in pg_wal until the disk is full${later}; set archive_command (db config render --service postgres) or archive_mode = off, then reload`,
-      data: settingData,
-    });
-  } else {
-    checks.push({
-      id: 'setting.archive_mode',
-      severity: 'ok',
-      summary: `archive_mode = ${mode}, ${state.archiveCommand ? `archive_command = '${state.archiveCommand}'` : `archive_library = '${state.archiveLibrary}'`}`,
-      data: settingData,
-    });
-  }
   if (mode === 'off') return [...checks, walSizeCheck(state)];
 
   // A failure newer than the last success: the archiver is stuck on a segment (it retries the same one).
@@ -179,5 +162,28 @@ function walSizeCheck(state: WalArchiveState): Check {
       ? `pg_wal holds ${formatBytes(state.walBytes)}, more than 2 x max_wal_size + wal_keep_size (${formatBytes(limit)}): something keeps WAL (archiver, slot, checkpoints)`
       : `pg_wal holds ${formatBytes(state.walBytes)} (warning above ${formatBytes(limit)})`,
     data: { walBytes: state.walBytes, limit },
+  };
+}
+
+/** setting.archive_mode: off is a choice; on with nothing to run fills pg_wal; on with a command is fine. */
+function archiveModeVerdict(
+  state: WalArchiveState,
+  hasCommand: boolean,
+  problem: Severity,
+  later: string,
+): Pick<Check, 'severity' | 'summary'> {
+  const mode = state.archiveMode;
+  if (mode === 'off') {
+    return { severity: 'ok', summary: 'archive_mode = off: no WAL archive, so no point-in-time recovery (the standby is fed by its slot)' };
+  }
+  if (!hasCommand) {
+    return {
+      severity: problem,
+      summary: `archive_mode = ${mode} with no archive_command or archive_library: every WAL segment stays in pg_wal until the disk is full${later}; set archive_command (db config render --service postgres) or archive_mode = off, then reload`,
+    };
+  }
+  return {
+    severity: 'ok',
+    summary: `archive_mode = ${mode}, ${state.archiveCommand ? `archive_command = '${state.archiveCommand}'` : `archive_library = '${state.archiveLibrary}'`}`,
   };
 }
