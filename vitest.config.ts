@@ -21,6 +21,7 @@ const NO_SERVER = [
   'test/engine/files.test.ts',
   'test/engine/plan.test.ts',
   'test/failover/verdict-file.test.ts',
+  'test/local/process-alive.test.ts',
   'test/schema/flatten-boolean.test.ts',
   'test/schema/lint.test.ts',
   'test/schema/text-diff.test.ts',

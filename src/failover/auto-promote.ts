@@ -5,6 +5,7 @@ import type { ConnectionConfig } from '../config/connection.js';
 import { withConnection } from '../database/connect.js';
 import { readNodeInfo } from '../database/node-role.js';
 import { isVoipdbError } from '../errors.js';
+import { processAlive } from '../local/process-alive.js';
 import { slotNameFor } from '../topology/types.js';
 import { bootId, monotonicMs } from './clock.js';
 import type { FailoverNode } from './failover-node.js';
@@ -126,14 +127,7 @@ async function takeLock(file: string): Promise<boolean> {
       return true;
     } catch {
       const pid = Number(await fs.readFile(file, 'utf8').catch(() => ''));
-      let alive = false;
-      try {
-        if (pid > 0) process.kill(pid, 0);
-        alive = pid > 0;
-      } catch {
-        alive = false;
-      }
-      if (alive) return false;
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return false;
       await fs.rm(file, { force: true });
     }
   }

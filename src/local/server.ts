@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { ConnectionConfig } from '../config/connection.js';
 import { LocalServerBusyError, LocalServerError, LocalServerIncompleteError, LocalServerInterruptedError } from './errors.js';
+import { processAlive } from './process-alive.js';
 import {
   type ClusterSpec,
   embeddedBinDir,
@@ -181,7 +182,7 @@ export async function stopLocalServer(projectDir: string): Promise<boolean> {
  */
 async function inspect(p: LocalPaths): Promise<'new' | 'ready' | 'half-made'> {
   const maker = await readPid(p.making);
-  if (maker !== undefined && maker > 0 && maker !== process.pid && isAlive(maker)) throw new LocalServerBusyError(p.root, maker);
+  if (maker !== undefined && maker > 0 && maker !== process.pid && processAlive(maker)) throw new LocalServerBusyError(p.root, maker);
   const dataEntries = await fs.readdir(p.dataDir).catch(() => [] as string[]);
   const hasRun = existsSync(path.join(p.dataDir, 'postmaster.opts'));
   const missing = [p.pgpass, p.state].filter((f) => !existsSync(f)).map((f) => path.relative(path.dirname(p.root), f));
@@ -244,7 +245,7 @@ async function removeStaleInitdbFiles(root: string): Promise<void> {
     const prefix = [STDIN_FIFO_PREFIX, LEGACY_PASSWORD_FILE_PREFIX].find((p) => name.startsWith(p));
     if (prefix === undefined) continue;
     const pid = Number(name.slice(prefix.length));
-    if (!Number.isInteger(pid) || pid === process.pid || !isAlive(pid)) await fs.rm(path.join(root, name), { force: true });
+    if (!Number.isInteger(pid) || pid === process.pid || !processAlive(pid)) await fs.rm(path.join(root, name), { force: true });
   }
 }
 
@@ -271,15 +272,6 @@ async function readPid(file: string): Promise<number | undefined> {
   if (text === undefined) return undefined;
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : 0;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The preferred port when nothing listens on it, else one the OS picks. */

@@ -1,0 +1,13 @@
+/**
+ * Whether a process with this pid exists: signal 0 checks without sending anything. EPERM means
+ * it exists but belongs to another user, so it counts as alive: a lock or marker file it holds
+ * must not be taken over.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
