@@ -54,6 +54,8 @@ describe.each<ServerName>(['pg18', 'pg15'])('platform roles on %s', (serverName)
     withRolePasswordLock(serverName, async () => {
       const sql = await fs.readFile(path.join(MIGRATIONS_DIR, '0002_roles.sql'), 'utf8');
       const before = await rolesState();
+      // The snapshot holds both databases' own setting, the one a re-run would rewrite.
+      for (const db of [first, second]) expect(JSON.stringify(before)).toContain(`"${db.database}:search_path=kamailio"`);
       await query(first, sql);
       await query(second, sql);
       expect(await rolesState()).toEqual(before);
@@ -61,16 +63,21 @@ describe.each<ServerName>(['pg18', 'pg15'])('platform roles on %s', (serverName)
 
   /**
    * What migration 0002 can touch: the platform roles' catalogue rows (every attribute, the
-   * stored verifier included), their per-database settings, and both databases' privileges.
+   * stored verifier included), their settings for every database (setdatabase 0) and for the two
+   * databases it runs in (it sets search_path IN DATABASE current_database()), and both databases'
+   * privileges. Other databases' settings are left out: other test files migrate fresh databases
+   * on the same server meanwhile, each adding its own row, which no run of 0002 here can touch.
    */
   async function rolesState(): Promise<unknown> {
     const roles = await adminQuery(
       server(serverName),
       `SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin, a.rolreplication,
               a.rolbypassrls, a.rolconnlimit, a.rolpassword, a.rolvaliduntil,
-              ARRAY(SELECT d.datname || ':' || array_to_string(s.setconfig, ',') FROM pg_db_role_setting s
-                      LEFT JOIN pg_database d ON d.oid = s.setdatabase WHERE s.setrole = a.oid ORDER BY 1) AS settings
+              ARRAY(SELECT coalesce(d.datname, '(every database)') || ':' || array_to_string(s.setconfig, ',') FROM pg_db_role_setting s
+                      LEFT JOIN pg_database d ON d.oid = s.setdatabase
+                     WHERE s.setrole = a.oid AND (s.setdatabase = 0 OR d.datname = ANY($1::text[])) ORDER BY 1) AS settings
          FROM pg_authid a WHERE a.rolname IN ('kamailio', 'voipadmin', 'replicator') ORDER BY a.rolname`,
+      [[first.database, second.database]],
     );
     const privileges = await Promise.all([first, second].map((db) => withConnection(db, readPrivileges)));
     return { roles, privileges };
